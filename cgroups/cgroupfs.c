@@ -1,0 +1,323 @@
+/* cgroupfs v2 driver: where the cgroup2 hierarchy is, where the container
+ * cgroup goes, creating it (with its parents and their controllers) and
+ * opening it again later.
+ *
+ * Placement (linux.cgroupsPath), relative to the cgroup2 mount:
+ *   "/a/b"  -> /a/b
+ *   "a/b"   -> BASE/a/b
+ *   absent  -> BASE/capsule/<id>
+ * BASE is the runtime's own cgroup (from /proc/self/cgroup) when that is the
+ * root, else its parent, as runc does: a non-root cgroup that holds
+ * processes (capsule itself) cannot enable controllers for children ("no
+ * internal processes" rule), so containers go next to the runtime's cgroup,
+ * not below it.  "slice:prefix:name" without --systemd-cgroup is a plain
+ * (relative) path, as in runc.
+ *
+ * Hybrid hosts (cgroup2 at /sys/fs/cgroup/unified beside v1 hierarchies):
+ * the cgroup is made for tracking (pids, freeze, kill, device filter); only
+ * controllers that a requested limit needs are ever enabled, so existing
+ * host cgroups are left alone; v1 hierarchies are never touched. */
+#include "../cgroups/cgroups.h"
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+
+#include "../runtime/cleanup.h"
+
+static bool is_cgroup2(const char *p)
+{
+	struct statfs s;
+	return statfs(p, &s) == 0 && s.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+static int find_mount(struct cgroup *cg, struct cap_error **err)
+{
+	const char *m = NULL;
+	if (is_cgroup2("/sys/fs/cgroup"))
+		m = "/sys/fs/cgroup";
+	else if (is_cgroup2("/sys/fs/cgroup/unified"))
+		m = "/sys/fs/cgroup/unified", cg->hybrid = true;
+	else
+		return cap_fail(err, 0,
+				"no cgroup2 mount at /sys/fs/cgroup or /sys/fs/cgroup/unified "
+				"(cgroup v1-only hosts are not supported)");
+	cg->mount = strdup(m);
+	return cg->mount ? 0 : cap_fail(err, ENOMEM, "cgroup mount");
+}
+
+/* The runtime's own cgroup2 path ("0::/path" in /proc/self/cgroup). */
+static int own_cgroup(char **out, struct cap_error **err)
+{
+	cleanup_file FILE *f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return cap_fail(err, errno, "open /proc/self/cgroup");
+	cleanup_free char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, f) > 0) {
+		if (strncmp(line, "0::", 3) != 0)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		/* " (deleted)" or an empty path: fall back to the root */
+		char *p = line + 3;
+		*out = strdup(*p == '/' && !strstr(p, " (deleted)") ? p : "/");
+		return *out ? 0 : cap_fail(err, ENOMEM, "own cgroup");
+	}
+	return cap_fail(err, 0, "/proc/self/cgroup: no cgroup2 (\"0::\") entry");
+}
+
+/* Join a and b with one '/', refusing "." and ".." components. */
+static int join_checked(const char *a, const char *b, char **out, struct cap_error **err)
+{
+	cleanup_free char *copy = strdup(b);
+	if (!copy)
+		return cap_fail(err, ENOMEM, "cgroup path");
+	size_t cap = strlen(a) + strlen(b) + 2, len = 0;
+	cleanup_free char *res = malloc(cap);
+	if (!res)
+		return cap_fail(err, ENOMEM, "cgroup path");
+	res[0] = '\0';
+	len = strlen(a);
+	memcpy(res, a, len + 1);
+	while (len > 0 && res[len - 1] == '/')
+		res[--len] = '\0';
+	char *save = NULL;
+	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (strcmp(c, ".") == 0 || strcmp(c, "..") == 0)
+			return cap_fail(err, 0,
+					"cgroupsPath \"%s\": \".\" and \"..\" are not allowed", b);
+		len += (size_t)sprintf(res + len, "/%s", c);
+	}
+	if (len == 0)
+		strcpy(res, "/");
+	*out = steal_pointer(&res);
+	return 0;
+}
+
+/* The cgroup path relative to the mount, always starting with '/'. */
+static int placement(const struct cgroup_options *opt, char **rel, struct cap_error **err)
+{
+	const char *p = opt->cgroups_path;
+	if (p && *p == '/')
+		return join_checked("", p, rel, err);
+	cleanup_free char *own = NULL;
+	if (own_cgroup(&own, err) < 0)
+		return -1;
+	if (strcmp(own, "/") != 0)
+		dirname(own); /* in place: "/a/b" -> "/a" */
+	if (p && *p)
+		return join_checked(own, p, rel, err);
+	if (!opt->id || !*opt->id || strchr(opt->id, '/'))
+		return cap_fail(err, 0, "cgroup: invalid container id \"%s\"",
+				opt->id ? opt->id : "");
+	cleanup_free char *sub = NULL;
+	if (asprintf(&sub, "capsule/%s", opt->id) < 0)
+		return cap_fail(err, ENOMEM, "cgroup path");
+	return join_checked(own, sub, rel, err);
+}
+
+/* Enable controllers in dir's cgroup.subtree_control: every needed one, and
+ * on pure v2 hosts every available one (tracking, as runc and crun do).
+ * Unavailable needed controllers are reported later, with the host mode. */
+static int enable_in(const char *dir, const char *needed, bool hybrid, struct cap_error **err)
+{
+	cleanup_free char *avail = NULL, *on = NULL;
+	if (cg_read_path(dir, "cgroup.controllers", &avail, err) < 0 ||
+	    cg_read_path(dir, "cgroup.subtree_control", &on, err) < 0)
+		return -1;
+	char *save = NULL;
+	for (char *c = strtok_r(avail, " \n", &save); c; c = strtok_r(NULL, " \n", &save)) {
+		bool need = cg_word_in(needed, c);
+		if (cg_word_in(on, c) || (hybrid && !need))
+			continue;
+		char buf[64];
+		snprintf(buf, sizeof(buf), "+%s", c);
+		struct cap_error *e = NULL;
+		if (cg_write_path(dir, "cgroup.subtree_control", buf, &e) < 0) {
+			if (need) {
+				cg_pass_error(err, e);
+				return cap_wrap(err, "enable controller \"%s\"", c);
+			}
+			cap_error_free(e);
+		}
+	}
+	return 0;
+}
+
+/* mkdir -p mount+rel; controllers enabled in every ancestor on the way. */
+static int make_dirs(struct cgroup *cg, const char *rel, const char *needed, struct cap_error **err)
+{
+	cleanup_free char *path = strdup(cg->mount);
+	cleanup_free char *copy = strdup(rel);
+	if (!path || !copy)
+		return cap_fail(err, ENOMEM, "cgroup path");
+	char *save = NULL;
+	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (enable_in(path, needed, cg->hybrid, err) < 0)
+			return -1;
+		char *next = NULL;
+		if (asprintf(&next, "%s/%s", path, c) < 0)
+			return cap_fail(err, ENOMEM, "cgroup path");
+		free(path);
+		path = next;
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return cap_fail(err, errno, "mkdir %s", path);
+	}
+	cg->path = steal_pointer(&path);
+	return 0;
+}
+
+static struct cgroup *cg_new(void)
+{
+	struct cgroup *cg = calloc(1, sizeof(*cg));
+	if (cg)
+		cg->dirfd = -1;
+	return cg;
+}
+
+static int open_dirfd(struct cgroup *cg, struct cap_error **err)
+{
+	cg->dirfd = open(cg->path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	return cg->dirfd < 0 ? cap_fail(err, errno, "open %s", cg->path) : 0;
+}
+
+static void note(const struct cgroup_options *opt, const char *fmt, const char *a, const char *b)
+{
+	if (!opt->debug)
+		return;
+	char msg[1024];
+	snprintf(msg, sizeof(msg), fmt, a, b);
+	opt->debug(msg);
+}
+
+static int create_apply(struct cgroup *cg, const struct cgroup_options *opt, const char *needed,
+			struct cap_error **err)
+{
+	if (open_dirfd(cg, err) < 0 || cg_check_controllers(cg, needed, err) < 0)
+		return -1;
+	if (opt->resources && cg_apply(cg, opt->resources, false, err) < 0)
+		return -1;
+	if (opt->rootless) {
+		if (opt->resources && opt->resources->n_devices)
+			note(opt, "cgroup %s: rootless, linux.resources.devices not applied%s",
+			     cg->path, "");
+		return 0;
+	}
+	return cg_apply_devices(cg, opt->resources, opt->devices, opt->n_devices, err);
+}
+
+int cgroup_create(const struct cgroup_options *opt, struct cgroup **out, struct cap_error **err)
+{
+	*out = NULL;
+	if (opt->systemd)
+		return cap_fail(err, 0,
+				"--systemd-cgroup: the systemd cgroup driver is not supported yet "
+				"(use the default cgroupfs driver)");
+	struct cgroup *cg = cg_new();
+	if (!cg)
+		return cap_fail(err, ENOMEM, "cgroup");
+	cg->rootless = opt->rootless;
+	cleanup_free char *rel = NULL;
+	char needed[256];
+	cg_needed_controllers(opt->resources, needed, sizeof(needed));
+	if (find_mount(cg, err) < 0 || placement(opt, &rel, err) < 0) {
+		cgroup_free(cg);
+		return -1;
+	}
+	struct cap_error *e = NULL;
+	if (make_dirs(cg, rel, needed, &e) < 0) {
+		bool denied =
+		    e && (e->errnum == EACCES || e->errnum == EPERM || e->errnum == EROFS);
+		cgroup_free(cg);
+		if (!opt->rootless || !denied)
+			return cg_pass_error(err, e);
+		if (cg_has_limits(opt->resources)) {
+			cg_pass_error(err, e);
+			return cap_wrap(err, "rootless: resource limits need a delegated cgroup");
+		}
+		note(opt,
+		     "cgroup: cannot create %s (%s); rootless and no limits requested, "
+		     "running without a cgroup",
+		     rel, e->msg ? e->msg : "");
+		cap_error_free(e);
+		return 0;
+	}
+	if (create_apply(cg, opt, needed, err) < 0) {
+		cgroup_destroy(cg, NULL);
+		cgroup_free(cg);
+		return -1;
+	}
+	*out = cg;
+	return 0;
+}
+
+int cgroup_open(const char *path, struct cgroup **out, struct cap_error **err)
+{
+	*out = NULL;
+	struct cgroup *cg = cg_new();
+	if (!cg)
+		return cap_fail(err, ENOMEM, "cgroup");
+	if (find_mount(cg, err) < 0 || !(cg->path = strdup(path)) || open_dirfd(cg, err) < 0) {
+		if (!*err)
+			cap_fail(err, ENOMEM, "cgroup");
+		cgroup_free(cg);
+		return -1;
+	}
+	*out = cg;
+	return 0;
+}
+
+const char *cgroup_path(const struct cgroup *cg)
+{
+	return cg->path;
+}
+
+int cgroup_dirfd(const struct cgroup *cg)
+{
+	return cg->dirfd;
+}
+
+bool cgroup_is_hybrid(const struct cgroup *cg)
+{
+	return cg->hybrid;
+}
+
+int cgroup_enter(struct cgroup *cg, pid_t pid, struct cap_error **err)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	return cg_write(cg, "cgroup.procs", buf, err);
+}
+
+int cgroup_update(struct cgroup *cg, const struct spec_resources *res, struct cap_error **err)
+{
+	if (!res)
+		return 0;
+	char needed[256];
+	cg_needed_controllers(res, needed, sizeof(needed));
+	if (cg_check_controllers(cg, needed, err) < 0 || cg_apply(cg, res, true, err) < 0)
+		return -1;
+	/* runc update does not touch devices; replace the filter only when
+	 * rules are given (plus the default allow list) */
+	if (res->n_devices && !cg->rootless)
+		return cg_apply_devices(cg, res, NULL, 0, err);
+	return 0;
+}
+
+void cgroup_free(struct cgroup *cg)
+{
+	if (!cg)
+		return;
+	if (cg->dirfd >= 0)
+		close(cg->dirfd);
+	free(cg->mount);
+	free(cg->path);
+	free(cg);
+}

@@ -1,0 +1,85 @@
+#include "create_flags.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { OPT_PID_FILE = 256, OPT_CONSOLE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE, OPT_IGNORED };
+
+static int parse_count(const char *s, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || v < 0 || v > 65536)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+int parse_create_flags(struct global_opts *g, int argc, char **argv, struct create_opts *o,
+		       bool *detach)
+{
+	static const struct option opts[] = {
+		{"bundle", required_argument, 0, 'b'},
+		{"pid-file", required_argument, 0, OPT_PID_FILE},
+		{"console-socket", required_argument, 0, OPT_CONSOLE},
+		{"no-pivot", no_argument, 0, OPT_NO_PIVOT},
+		{"no-new-keyring", no_argument, 0, OPT_NO_KEYRING},
+		{"preserve-fds", required_argument, 0, OPT_PRESERVE},
+		{"detach", no_argument, 0, 'd'},
+		{"keep", no_argument, 0, OPT_IGNORED},
+		{"no-subreaper", no_argument, 0, OPT_IGNORED},
+		{0, 0, 0, 0},
+	};
+	o->root = g->root;
+	o->systemd_cgroup = g->systemd_cgroup;
+	o->rootless = g->rootless;
+	o->debug = cmd_debug_callback(g);
+	o->warn = cmd_warn_callback(g);
+	int c;
+	while ((c = getopt_long_only(argc, argv, "+b:d", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			o->bundle = optarg;
+			break;
+		case OPT_PID_FILE:
+			o->pid_file = optarg;
+			break;
+		case OPT_CONSOLE:
+			o->console_socket = optarg;
+			break;
+		case OPT_NO_PIVOT:
+			o->no_pivot = true;
+			break;
+		case OPT_NO_KEYRING:
+			o->no_new_keyring = true;
+			break;
+		case OPT_PRESERVE:
+			if (parse_count(optarg, &o->preserve_fds) < 0) {
+				cmd_errorf(g, "--preserve-fds: invalid count \"%s\"", optarg);
+				return -1;
+			}
+			break;
+		case 'd':
+			if (!detach) {
+				cmd_errorf(g, "%s: unknown flag --detach", argv[0]);
+				return -1;
+			}
+			*detach = true;
+			break;
+		case OPT_IGNORED:
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (cmd_require_args(g, argv[0], argc - optind, 1) < 0)
+		return -1;
+	o->id = argv[optind];
+	if (g->systemd_cgroup) {
+		cmd_errorf(g, "--systemd-cgroup: the systemd cgroup driver is not available in this "
+			      "build; use the default cgroupfs driver");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,125 @@
+/* `capsule features`: the OCI features document, generated from the same
+ * tables the parser and the runtime use. */
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/capability.h>
+#include <yajl/yajl_gen.h>
+
+#include "../runtime/hooks.h"
+#include "../runtime/jsonutil.h"
+#include "../runtime/tables.h"
+#include "../seccomp/seccomp.h"
+#include "cmd.h"
+
+static void gen_bool_obj(yajl_gen j, const char *key, bool enabled)
+{
+	json_gen_key(j, key);
+	yajl_gen_map_open(j);
+	json_gen_key(j, "enabled");
+	yajl_gen_bool(j, enabled);
+	yajl_gen_map_close(j);
+}
+
+static void gen_hooks_and_mounts(yajl_gen j)
+{
+	json_gen_key(j, "hooks");
+	yajl_gen_array_open(j);
+	for (int k = 0; k < HOOK__COUNT; k++)
+		json_gen_str(j, hook_kind_name(k));
+	yajl_gen_array_close(j);
+	json_gen_key(j, "mountOptions");
+	yajl_gen_array_open(j);
+	for (size_t i = 0; i < mount_opt_table_len; i++)
+		json_gen_str(j, mount_opt_table[i].name);
+	yajl_gen_array_close(j);
+}
+
+static void gen_namespaces_and_caps(yajl_gen j)
+{
+	json_gen_key(j, "namespaces");
+	yajl_gen_array_open(j);
+	for (size_t i = 0; i < ns_table_len; i++)
+		json_gen_str(j, ns_table[i].name);
+	yajl_gen_array_close(j);
+	json_gen_key(j, "capabilities");
+	yajl_gen_array_open(j);
+	for (int c = 0; c < cap_max_bits(); c++) {
+		char *name = cap_to_name(c);
+		if (!name)
+			continue;
+		char upper[64];
+		size_t k = 0;
+		for (const char *p = name; *p && k < sizeof(upper) - 1; p++)
+			upper[k++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+		upper[k] = 0;
+		json_gen_str(j, upper);
+		cap_free(name);
+	}
+	yajl_gen_array_close(j);
+}
+
+static void gen_seccomp(yajl_gen j)
+{
+	json_gen_key(j, "seccomp");
+	yajl_gen_map_open(j);
+	json_gen_key(j, "enabled");
+	yajl_gen_bool(j, 1);
+	json_gen_str_array(j, "actions", (const char *const *)seccomp_action_names);
+	json_gen_str_array(j, "operators", (const char *const *)seccomp_op_names);
+	json_gen_str_array(j, "archs", (const char *const *)seccomp_arch_names);
+	json_gen_str_array(j, "knownFlags", (const char *const *)seccomp_flag_names);
+	json_gen_str_array(j, "supportedFlags", (const char *const *)seccomp_flag_names);
+	yajl_gen_map_close(j);
+}
+
+static void gen_linux(yajl_gen j)
+{
+	json_gen_key(j, "linux");
+	yajl_gen_map_open(j);
+	gen_namespaces_and_caps(j);
+	json_gen_key(j, "cgroup");
+	yajl_gen_map_open(j);
+	const char *keys[] = {"v1", "v2", "systemd", "systemdUser", "rdma"};
+	const bool vals[] = {false, true, false, false, true};
+	for (int i = 0; i < 5; i++) {
+		json_gen_key(j, keys[i]);
+		yajl_gen_bool(j, vals[i]);
+	}
+	yajl_gen_map_close(j);
+	gen_seccomp(j);
+	gen_bool_obj(j, "apparmor", false);
+	gen_bool_obj(j, "selinux", false);
+	gen_bool_obj(j, "intelRdt", false);
+	json_gen_key(j, "mountExtensions");
+	yajl_gen_map_open(j);
+	gen_bool_obj(j, "idmap", true);
+	yajl_gen_map_close(j);
+	yajl_gen_map_close(j);
+}
+
+CMD(features)
+{
+	yajl_gen j = yajl_gen_alloc(NULL);
+	yajl_gen_config(j, yajl_gen_beautify, 1);
+	yajl_gen_config(j, yajl_gen_indent_string, "    ");
+	yajl_gen_map_open(j);
+	json_gen_kv_str(j, "ociVersionMin", "1.0.0");
+	json_gen_kv_str(j, "ociVersionMax", "1.2.0");
+	gen_hooks_and_mounts(j);
+	gen_linux(j);
+	json_gen_key(j, "annotations");
+	yajl_gen_map_open(j);
+	const struct scmp_version *v = seccomp_version();
+	char ver[32];
+	snprintf(ver, sizeof(ver), "%u.%u.%u", v->major, v->minor, v->micro);
+	json_gen_kv_str(j, "io.github.seccomp.libseccomp.version", ver);
+	json_gen_kv_str(j, "run.capsule.version", CAPSULE_VERSION);
+	yajl_gen_map_close(j);
+	yajl_gen_map_close(j);
+	char *out = json_gen_finish(j);
+	printf("%s\n", out ? out : "{}");
+	free(out);
+	yajl_gen_free(j);
+	return 0;
+}

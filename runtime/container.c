@@ -1,0 +1,389 @@
+/* `create` and `run`: the parent side of container creation (DESIGN.md).
+ *
+ * prepare (config, state dir, cgroup, seccomp, fifo, sockets)
+ *   -> spawn (clone3 straight into the cgroup and the new namespaces)
+ *   -> handshake (id maps, hooks, seccomp listener, pty, ready)
+ *   -> finish (state.json, pid file).
+ * Any failure undoes everything done so far: the child is killed and reaped,
+ * the cgroup and the state directory removed.  The child's mounts live in its
+ * own mount namespace and vanish with it. */
+#include "container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../cgroups/cgroups.h"
+#include "../seccomp/seccomp.h"
+#include "cleanup.h"
+#include "create_internal.h"
+#include "fsutil.h"
+#include "hooks.h"
+#include "init.h"
+#include "state.h"
+#include "sync.h"
+#include "tables.h"
+#include "terminal.h"
+#include "userns.h"
+
+static int load_config(struct create_ctx *x, struct cap_error **err)
+{
+	const struct create_opts *o = x->o;
+	x->bundle = realpath(o->bundle ? o->bundle : ".", NULL);
+	if (!x->bundle)
+		return cap_fail(err, errno, "bundle %s", o->bundle ? o->bundle : ".");
+	cleanup_close int bfd = open(x->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (bfd < 0)
+		return cap_fail(err, errno, "open bundle %s", x->bundle);
+	x->config_raw = read_file_at(bfd, "config.json", &x->config_len, err);
+	if (!x->config_raw)
+		return cap_wrap(err, "bundle %s", x->bundle);
+	x->spec = spec_parse(x->config_raw, x->config_len, err);
+	if (!x->spec)
+		return -1;
+	if (!x->spec->has_process)
+		return cap_fail(err, 0, "process: required to create a container");
+	const char *root = x->spec->root_path;
+	if (root[0] == '/')
+		x->rootfs = realpath(root, NULL);
+	else {
+		char buf[PATH_MAX];
+		snprintf(buf, sizeof(buf), "%s/%s", x->bundle, root);
+		x->rootfs = realpath(buf, NULL);
+	}
+	struct stat st;
+	if (!x->rootfs || stat(x->rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
+		return cap_fail(err, ENOENT, "root.path: rootfs (%s) does not exist", root);
+	return 0;
+}
+
+static int check_terminal(struct create_ctx *x, struct cap_error **err)
+{
+	const struct spec_process *p = &x->spec->process;
+	if (p->terminal && !x->o->console_socket && (!x->run_mode || x->detach))
+		return cap_fail(err, 0, "process.terminal: cannot allocate tty if capsule will "
+					"detach without setting console socket");
+	if (!p->terminal && x->o->console_socket)
+		return cap_fail(err, 0, "--console-socket: cannot use a console socket if "
+					"process.terminal is false");
+	return 0;
+}
+
+static int open_namespace_paths(struct create_ctx *x, struct cap_error **err)
+{
+	for (size_t i = 0; i < ns_table_len; i++)
+		x->ns_fds[i] = -1;
+	const struct spec_linux *l = &x->spec->linux_;
+	for (size_t i = 0; i < l->n_namespaces; i++) {
+		const struct spec_namespace *ns = &l->namespaces[i];
+		if (!ns->path)
+			continue;
+		for (size_t t = 0; t < ns_table_len; t++) {
+			if (ns_table[t].clone_flag != ns->type)
+				continue;
+			x->ns_fds[t] = open(ns->path, O_RDONLY | O_CLOEXEC);
+			if (x->ns_fds[t] < 0)
+				return cap_fail(err, errno, "linux.namespaces[%zu].path: open %s", i,
+						ns->path);
+		}
+	}
+	return 0;
+}
+
+static int make_cgroup(struct create_ctx *x, struct cap_error **err)
+{
+	struct cgroup_options co = {
+		.id = x->o->id,
+		.cgroups_path = x->spec->linux_.cgroups_path,
+		.resources = x->spec->linux_.resources.present ? &x->spec->linux_.resources : NULL,
+		.systemd = x->o->systemd_cgroup,
+		.rootless = x->o->rootless,
+		.debug = x->o->debug,
+		.devices = x->spec->linux_.devices,
+		.n_devices = x->spec->linux_.n_devices,
+	};
+	return cgroup_create(&co, &x->cg, err);
+}
+
+static int prepare(struct create_ctx *x, struct cap_error **err)
+{
+	if (state_validate_id(x->o->id, err) < 0 || load_config(x, err) < 0 ||
+	    check_terminal(x, err) < 0 || open_namespace_paths(x, err) < 0)
+		return -1;
+	if (x->spec->linux_.seccomp &&
+	    seccomp_program_build(x->spec->linux_.seccomp, &x->seccomp, x->o->debug, err) < 0)
+		return -1;
+	if (state_dir_create(x->o->root, x->o->id, &x->sd, err) < 0)
+		return -1;
+	x->own_state_dir = true;
+	if (write_file_atomic(x->sd.fd, "config.json", x->config_raw, x->config_len, 0600, err) < 0)
+		return -1;
+	if (make_cgroup(x, err) < 0)
+		return -1;
+	if (!x->run_mode) {
+		if (mkfifoat(x->sd.fd, "exec.fifo", 0622) < 0)
+			return cap_fail(err, errno, "mkfifo %s/exec.fifo", x->sd.path);
+		x->fifo_dirfd = open(x->sd.path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (x->fifo_dirfd < 0)
+			return cap_fail(err, errno, "open %s", x->sd.path);
+	}
+	if (x->o->console_socket) {
+		x->console_fd = console_socket_connect(x->o->console_socket, err);
+		if (x->console_fd < 0)
+			return -1;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x->sync) < 0)
+		return cap_fail(err, errno, "socketpair");
+	return 0;
+}
+
+static void abort_create(struct create_ctx *x)
+{
+	if (x->pid > 0) {
+		kill(x->pid, SIGKILL);
+		while (waitpid(x->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		x->pid = 0;
+	}
+	if (x->cg) {
+		cgroup_destroy(x->cg, NULL);
+		cgroup_free(x->cg);
+		x->cg = NULL;
+	}
+	if (x->own_state_dir)
+		state_dir_remove(&x->sd, NULL);
+	x->own_state_dir = false;
+}
+
+void ctx_free(struct create_ctx *x)
+{
+	for (int i = 0; i < 2; i++)
+		if (x->sync[i] >= 0)
+			close(x->sync[i]);
+	for (size_t i = 0; i < ns_table_len; i++)
+		if (x->ns_fds[i] >= 0)
+			close(x->ns_fds[i]);
+	if (x->console_fd >= 0)
+		close(x->console_fd);
+	if (x->fifo_dirfd >= 0)
+		close(x->fifo_dirfd);
+	if (x->pidfd >= 0)
+		close(x->pidfd);
+	if (x->pty_master >= 0)
+		close(x->pty_master);
+	if (x->cg)
+		cgroup_free(x->cg);
+	seccomp_program_free(x->seccomp);
+	state_dir_close(&x->sd);
+	state_free(&x->st);
+	spec_free(x->spec);
+	free(x->config_raw);
+	free(x->bundle);
+	free(x->rootfs);
+	free(x->state_json);
+}
+
+void ctx_init(struct create_ctx *x, const struct create_opts *o, bool run_mode)
+{
+	memset(x, 0, sizeof(*x));
+	x->o = o;
+	x->run_mode = run_mode;
+	x->sync[0] = x->sync[1] = -1;
+	x->console_fd = x->pidfd = x->pty_master = x->fifo_dirfd = -1;
+	x->sd.fd = -1;
+	for (size_t i = 0; i < ns_table_len; i++)
+		x->ns_fds[i] = -1;
+}
+
+static void fill_state(struct create_ctx *x)
+{
+	struct container_state *st = &x->st;
+	char now[64];
+	rfc3339_now(now, sizeof(now));
+	st->id = strdup(x->o->id);
+	st->bundle = strdup(x->bundle);
+	st->rootfs = strdup(x->rootfs);
+	st->created = strdup(now);
+	st->owner = strdup("");
+	st->cgroup_path = x->cg ? strdup(cgroup_path(x->cg)) : NULL;
+	st->pid = x->pid;
+	st->start_time = proc_start_time(x->pid);
+	st->own_pidns = x->new_pidns;
+	st->systemd_cgroup = x->o->systemd_cgroup;
+	st->annotations = x->spec->annotations;
+	st->n_annotations = x->spec->n_annotations;
+}
+
+static int write_pid_file(const char *path, pid_t pid, struct cap_error **err)
+{
+	if (!path)
+		return 0;
+	char buf[16], tmp[PATH_MAX];
+	int n = snprintf(buf, sizeof(buf), "%d", pid);
+	snprintf(tmp, sizeof(tmp), "%s.capsule-tmp", path);
+	cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return cap_fail(err, errno, "--pid-file %s", path);
+	if (write_all(fd, buf, (size_t)n) < 0 || rename(tmp, path) < 0) {
+		int e = errno;
+		unlink(tmp);
+		return cap_fail(err, e, "--pid-file %s", path);
+	}
+	return 0;
+}
+
+static int finish(struct create_ctx *x, struct cap_error **err)
+{
+	fill_state(x);
+	int rc = state_save(&x->sd, &x->st, err);
+	if (rc == 0)
+		rc = write_pid_file(x->o->pid_file, x->pid, err);
+	/* annotations are borrowed from the spec */
+	x->st.annotations = NULL;
+	x->st.n_annotations = 0;
+	return rc;
+}
+
+static int create_common(struct create_ctx *x, struct cap_error **err)
+{
+	if (prepare(x, err) < 0 || spawn(x, err) < 0 || handshake(x, err) < 0 ||
+	    finish(x, err) < 0) {
+		abort_create(x);
+		return -1;
+	}
+	return 0;
+}
+
+int container_create(const struct create_opts *o, struct cap_error **err)
+{
+	struct create_ctx x;
+	ctx_init(&x, o, false);
+	int rc = create_common(&x, err);
+	ctx_free(&x);
+	return rc;
+}
+
+int exit_code_of(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 255;
+}
+
+/* Forward signals to the container until it exits; returns its wait status. */
+int forward_and_wait(struct create_ctx *x, const sigset_t *fwd)
+{
+	int status = 0;
+	if (x->pty_master >= 0)
+		terminal_relay(x->pty_master, x->pidfd);
+	cleanup_close int sfd = signalfd(-1, fwd, SFD_CLOEXEC);
+	struct pollfd pfd[2] = {{x->pidfd, POLLIN, 0}, {sfd, POLLIN, 0}};
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGCHLD)
+				syscall(SYS_pidfd_send_signal, x->pidfd, si.ssi_signo, NULL, 0);
+		}
+		if (pfd[0].revents & POLLIN)
+			break;
+	}
+	while (waitpid(x->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return status;
+}
+
+void forwarded_signals(sigset_t *set)
+{
+	sigfillset(set);
+	/* Signals that mean "the runtime itself is broken" stay deliverable. */
+	sigdelset(set, SIGSEGV);
+	sigdelset(set, SIGBUS);
+	sigdelset(set, SIGILL);
+	sigdelset(set, SIGFPE);
+	sigdelset(set, SIGABRT);
+	sigdelset(set, SIGKILL);
+	sigdelset(set, SIGSTOP);
+}
+
+static void teardown_after_run(struct create_ctx *x)
+{
+	cleanup_free char *json = state_to_json(&x->st, STATUS_STOPPED, false);
+	if (json)
+		hooks_run_warn(&x->spec->hooks, HOOK_POSTSTOP, json, x->o->warn);
+	if (x->cg) {
+		cgroup_kill_all(x->cg, SIGKILL, NULL);
+		cgroup_destroy(x->cg, NULL);
+	}
+	struct state_dir sd;
+	if (state_dir_open(x->o->root, x->o->id, &sd, NULL) == 0)
+		state_dir_remove(&sd, NULL);
+}
+
+static int start_and_poststart(struct create_ctx *x, struct cap_error **err)
+{
+	if (sync_send(x->sync[0], SYNC_START, NULL, 0, -1) < 0)
+		return cap_fail(err, errno, "start container");
+	/* A successful execve closes the child's end: EOF means it runs. */
+	struct sync_msg m;
+	struct cap_error *e = NULL;
+	if (sync_recv(x->sync[0], &m, &e) == 0) {
+		int rc = m.type == SYNC_ERROR ? cap_fail(err, m.errnum, "%s", m.buf) : 0;
+		sync_msg_free(&m);
+		if (rc < 0)
+			return rc;
+	}
+	cap_error_free(e);
+	cleanup_free char *json = state_to_json(&x->st, STATUS_RUNNING, false);
+	if (json)
+		hooks_run_warn(&x->spec->hooks, HOOK_POSTSTART, json, x->o->warn);
+	return 0;
+}
+
+int container_run(const struct create_opts *o, bool detach, int *exit_code,
+		  struct cap_error **err)
+{
+	struct create_ctx x;
+	ctx_init(&x, o, true);
+	x.detach = detach;
+	sigset_t fwd, old;
+	forwarded_signals(&fwd);
+	if (!detach)
+		sigprocmask(SIG_BLOCK, &fwd, &old);
+	int rc = create_common(&x, err);
+	if (rc == 0) {
+		/* Let other commands (kill, exec, state) at the container. */
+		state_dir_close(&x.sd);
+		x.own_state_dir = false;
+		if (start_and_poststart(&x, err) < 0) {
+			kill(x.pid, SIGKILL);
+			rc = -1;
+		}
+		if (!detach) {
+			*exit_code = exit_code_of(forward_and_wait(&x, &fwd));
+			teardown_after_run(&x);
+		} else if (rc < 0) {
+			teardown_after_run(&x);
+		}
+	}
+	if (!detach)
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	ctx_free(&x);
+	return rc;
+}

@@ -1,0 +1,310 @@
+/* The container's first process, from clone3 to execve (DESIGN.md, "child
+ * side").  Everything here runs in the new namespaces; failures go back to the
+ * parent over the sync socket as one error message, then the child exits. */
+#include "init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../seccomp/seccomp.h"
+#include "cleanup.h"
+#include "fsutil.h"
+#include "hooks.h"
+#include "mounts.h"
+#include "process.h"
+#include "sync.h"
+#include "tables.h"
+#include "terminal.h"
+
+#ifndef KEYCTL_JOIN_SESSION_KEYRING
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+#endif
+
+static bool parent_gone; /* create mode after SYNC_READY: report on stderr */
+
+static _Noreturn void die(struct init_ctx *c, struct cap_error *e)
+{
+	if (!parent_gone && sync_send_error(c->sync_fd, e) == 0)
+		_exit(1);
+	dprintf(2, "capsule: %s\n", e && e->msg ? e->msg : "container init failed");
+	_exit(1);
+}
+
+static int join_namespaces(struct init_ctx *c, struct cap_error **err)
+{
+	for (size_t i = 0; i < ns_table_len; i++) {
+		if (c->ns_fds[i] < 0)
+			continue;
+		if (setns(c->ns_fds[i], ns_table[i].clone_flag) < 0)
+			return cap_fail(err, errno, "join %s namespace", ns_table[i].name);
+		close(c->ns_fds[i]);
+		c->ns_fds[i] = -1;
+		if (ns_table[i].clone_flag == CLONE_NEWUSER &&
+		    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+			return cap_fail(err, errno, "become root in the joined user namespace");
+	}
+	return 0;
+}
+
+static int enter_namespaces(struct init_ctx *c, struct cap_error **err)
+{
+	if (c->wait_continue) {
+		struct sync_msg m;
+		if (sync_expect(c->sync_fd, SYNC_CONTINUE, &m, err) < 0)
+			return -1;
+		sync_msg_free(&m);
+	}
+	/* In a new user namespace, become its root (when mapped) so the rest of
+	 * the setup runs with the namespace's full capabilities. */
+	if (c->new_userns) {
+		if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
+			return cap_fail(err, errno, "setresgid 0 in the user namespace");
+		if (setresuid(0, 0, 0) < 0 && errno != EINVAL)
+			return cap_fail(err, errno, "setresuid 0 in the user namespace");
+	}
+	if (join_namespaces(c, err) < 0)
+		return -1;
+	if (c->unshare_flags && unshare(c->unshare_flags) < 0)
+		return cap_fail(err, errno, "unshare namespaces 0x%x", c->unshare_flags);
+	return 0;
+}
+
+static int set_identity(const struct spec *s, struct cap_error **err)
+{
+	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
+		return cap_fail(err, errno, "sethostname %s", s->hostname);
+	if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)
+		return cap_fail(err, errno, "setdomainname %s", s->domainname);
+	return 0;
+}
+
+static int run_hooks_handshake(struct init_ctx *c, struct cap_error **err)
+{
+	if (!c->hooks_handshake)
+		return 0;
+	if (sync_send(c->sync_fd, SYNC_HOOKS, NULL, 0, -1) < 0)
+		return cap_fail(err, errno, "sync with parent");
+	struct sync_msg m;
+	if (sync_expect(c->sync_fd, SYNC_HOOKS_DONE, &m, err) < 0)
+		return -1;
+	int rc = hooks_run(&c->spec->hooks, HOOK_CREATE_CONTAINER, m.buf, err);
+	c->state_json = steal_pointer(&m.buf); /* for startContainer hooks */
+	sync_msg_free(&m);
+	return rc;
+}
+
+static int apply_sysctls(const struct spec_linux *l, struct cap_error **err)
+{
+	for (size_t i = 0; i < l->n_sysctl; i++) {
+		char path[512];
+		int n = snprintf(path, sizeof(path), "/proc/sys/%s", l->sysctl[i].key);
+		if (n < 0 || (size_t)n >= sizeof(path) || strstr(l->sysctl[i].key, ".."))
+			return cap_fail(err, 0, "linux.sysctl: invalid key \"%s\"", l->sysctl[i].key);
+		for (char *p = path + 10; *p; p++)
+			if (*p == '.')
+				*p = '/';
+		if (write_file_str(path, l->sysctl[i].value, err) < 0)
+			return cap_wrap(err, "linux.sysctl \"%s\"", l->sysctl[i].key);
+	}
+	return 0;
+}
+
+static int build_rootfs(struct init_ctx *c, struct cap_error **err)
+{
+	const struct spec *s = c->spec;
+	struct mounts_context mc = {
+		.spec = s,
+		.rootfs = c->rootfs,
+		.in_userns = c->new_userns || c->ns_fds[0] >= 0,
+		.new_cgroupns = spec_find_namespace(s, CLONE_NEWCGROUP) != NULL,
+		.cgroup_path = c->cgroup_path,
+	};
+	if (mounts_prepare_rootfs(&mc, err) < 0)
+		return -1;
+	if (run_hooks_handshake(c, err) < 0)
+		return -1;
+	/* Without a mount namespace of its own, pivot_root would move the root
+	 * of every process sharing the namespace: chroot, as runc does. */
+	if (!c->new_mountns) {
+		if (chroot(c->rootfs) < 0 || chdir("/") < 0)
+			return cap_fail(err, errno, "chroot %s", c->rootfs);
+	} else if (mounts_pivot(&mc, c->no_pivot, err) < 0) {
+		return -1;
+	}
+	/* Before finalize: readonlyPaths makes /proc/sys read-only. */
+	if (apply_sysctls(&s->linux_, err) < 0)
+		return -1;
+	return mounts_finalize(&mc, err);
+}
+
+/* Load the filter; with SCMP_ACT_NOTIFY the parent fetches the listener fd
+ * with pidfd_getfd, so the child needs no syscall after loading that the
+ * profile might trap.  The fd number is announced before loading: the kernel
+ * hands out the lowest free fd. */
+static int load_seccomp(struct init_ctx *c, struct cap_error **err)
+{
+	if (seccomp_program_needs_listener(c->seccomp)) {
+		int probe = fcntl(c->sync_fd, F_DUPFD_CLOEXEC, 0);
+		if (probe < 0)
+			return cap_fail(err, errno, "seccomp: reserve listener fd");
+		close(probe);
+		if (sync_send(c->sync_fd, SYNC_SECCOMP_FD, &probe, sizeof(probe), -1) < 0)
+			return cap_fail(err, errno, "seccomp: announce listener fd");
+	}
+	int listener = -1;
+	return seccomp_program_load(c->seccomp, &listener, err);
+}
+
+static int wait_for_start(struct init_ctx *c, struct cap_error **err)
+{
+	if (c->fifo_dirfd < 0) {
+		struct sync_msg m;
+		if (sync_expect(c->sync_fd, SYNC_START, &m, err) < 0)
+			return -1;
+		sync_msg_free(&m);
+		return 0;
+	}
+	/* Blocks until `capsule start` opens the fifo for reading.  The fd stays
+	 * open (CLOEXEC): `start` reads EOF once execve has happened, and only
+	 * then runs the poststart hooks. */
+	int fd = openat(c->fifo_dirfd, "exec.fifo", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cap_fail(err, errno, "open exec fifo");
+	if (write(fd, "0", 1) != 1)
+		return cap_fail(err, errno, "write exec fifo");
+	close(c->fifo_dirfd);
+	c->fifo_dirfd = -1;
+	return 0;
+}
+
+/* Container-wide setup that `exec` skips: namespaces are already there. */
+static int setup_container(struct init_ctx *c, struct cap_error **err)
+{
+	const struct spec *s = c->spec;
+	if (!c->no_new_keyring)
+		syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL);
+	if (set_identity(s, err) < 0)
+		return -1;
+	if (process_set_oom_score_adj(c->process, err) < 0)
+		return -1;
+	/* Relative bind sources are relative to the bundle, as in runc. */
+	if (c->bundle && chdir(c->bundle) < 0)
+		return cap_fail(err, errno, "chdir to bundle %s", c->bundle);
+	if (c->setup_rootfs) {
+		if (build_rootfs(c, err) < 0)
+			return -1;
+	} else {
+		if (run_hooks_handshake(c, err) < 0)
+			return -1;
+		if (chroot(c->rootfs) < 0 || chdir("/") < 0)
+			return cap_fail(err, errno, "chroot %s", c->rootfs);
+		if (apply_sysctls(&s->linux_, err) < 0)
+			return -1;
+	}
+	return process_set_personality(&s->linux_, err);
+}
+
+static int setup_process(struct init_ctx *c, char **exe, struct cap_error **err)
+{
+	const struct spec_process *p = c->process;
+	if (p->terminal && terminal_setup(p, c->console_fd, c->sync_fd, err) < 0)
+		return -1;
+	if (c->console_fd >= 0) {
+		close(c->console_fd);
+		c->console_fd = -1;
+	}
+	if (process_set_rlimits(p, err) < 0 || process_set_scheduling(p, err) < 0 ||
+	    process_set_cpu_affinity(p->exec_cpu_affinity.initial, err) < 0)
+		return -1;
+	if (p->cwd && chdir(p->cwd) < 0)
+		return cap_fail(err, errno, "chdir to cwd (\"%s\") set in config.json", p->cwd);
+	/* A missing executable fails at exec time, not at create (crun and the
+	 * runtime-spec lifecycle: create/start succeed, the process fails). */
+	*exe = process_find_executable(p, &c->exec_error);
+	/* Nothing of the runtime's may reach the container (CVE-2024-21626). */
+	return process_cloexec_from(3 + c->preserve_fds, err);
+}
+
+static char **build_env(const struct spec_process *p, char *const *extra)
+{
+	size_t n = 0;
+	while (extra && extra[n])
+		n++;
+	if (!n)
+		return p->env;
+	char **env = calloc(p->n_env + n + 1, sizeof(char *));
+	if (!env)
+		return p->env;
+	memcpy(env, p->env, p->n_env * sizeof(char *));
+	memcpy(env + p->n_env, extra, n * sizeof(char *));
+	return env;
+}
+
+static int finalize_and_exec(struct init_ctx *c, const char *exe, struct cap_error **err)
+{
+	const struct spec_process *p = c->process;
+	if (!exe) {
+		*err = steal_pointer(&c->exec_error);
+		return -1;
+	}
+	bool late_seccomp = c->seccomp && p->no_new_privileges &&
+			    !seccomp_program_needs_listener(c->seccomp);
+	bool mid_seccomp = c->seccomp && !p->no_new_privileges &&
+			   !seccomp_program_needs_listener(c->seccomp);
+	if (!c->is_exec && hooks_run(&c->spec->hooks, HOOK_START_CONTAINER,
+				 c->state_json ? c->state_json : "{}", err) < 0)
+		return -1;
+	/* Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the drop. */
+	if (mid_seccomp && load_seccomp(c, err) < 0)
+		return -1;
+	if (process_drop_bounding(p, err) < 0 || process_switch_user(p, err) < 0 ||
+	    process_apply_caps(p, err) < 0)
+		return -1;
+	if (p->no_new_privileges && process_set_no_new_privs(err) < 0)
+		return -1;
+	if (late_seccomp && load_seccomp(c, err) < 0)
+		return -1;
+	if (process_set_cpu_affinity(p->exec_cpu_affinity.final, err) < 0)
+		return -1;
+	execve(exe, p->args, build_env(p, c->extra_env));
+	return cap_fail(err, errno, "exec %s", exe);
+}
+
+_Noreturn void init_main(struct init_ctx *c)
+{
+	struct cap_error *err = NULL;
+	char *exe = NULL;
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Die with the runtime while it still drives us (no orphaned half-setup). */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (enter_namespaces(c, &err) < 0)
+		die(c, err);
+	if (!c->is_exec && setup_container(c, &err) < 0)
+		die(c, err);
+	if (setup_process(c, &exe, &err) < 0)
+		die(c, err);
+	if (seccomp_program_needs_listener(c->seccomp) && load_seccomp(c, &err) < 0)
+		die(c, err);
+	/* From here on the container outlives `capsule create`. */
+	prctl(PR_SET_PDEATHSIG, 0);
+	if (sync_send(c->sync_fd, SYNC_READY, NULL, 0, -1) < 0) {
+		cap_fail(&err, errno, "sync with parent");
+		die(c, err);
+	}
+	parent_gone = c->fifo_dirfd >= 0;
+	if (wait_for_start(c, &err) < 0)
+		die(c, err);
+	finalize_and_exec(c, exe, &err);
+	die(c, err);
+}

@@ -1,0 +1,496 @@
+/* Container mounts before pivot_root: root propagation, the rootfs bind, and
+ * spec.mounts in order.  See mounts.h for the call order and pathres.h for how
+ * targets are kept inside the rootfs. */
+#include "mounts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "mount_options.h"
+#include "mounts_internal.h"
+#include "pathres.h"
+
+/* One spec.mounts[] entry being performed. */
+struct mnt_op {
+	const struct mounts_context *ctx;
+	const struct spec_mount *m;
+	int rootfd;
+	struct mount_opts o;
+};
+
+int mounts_mount_fd(const char *source, int fd, const char *type, unsigned long flags,
+		    const char *data)
+{
+	char p[PATHRES_FDPATH_LEN];
+	pathres_fdpath(p, fd);
+	return mount(source, p, type, flags, data);
+}
+
+bool mounts_is_dev(const char *dest)
+{
+	while (*dest == '/')
+		dest++;
+	if (strncmp(dest, "dev", 3) != 0)
+		return false;
+	for (dest += 3; *dest == '/'; dest++)
+		;
+	return *dest == '\0';
+}
+
+unsigned long mounts_statfs_flags(unsigned long st)
+{
+	unsigned long f = st & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC); /* same bits */
+	if (st & ST_NOATIME)
+		f |= MS_NOATIME;
+	if (st & ST_NODIRATIME)
+		f |= MS_NODIRATIME;
+	if (st & ST_RELATIME)
+		f |= MS_RELATIME;
+	return f;
+}
+
+#define ATIME_FLAGS (MS_NOATIME | MS_RELATIME | MS_STRICTATIME)
+
+/* runc's remount of a bind with its own flags.  A bind in a user namespace
+ * inherits locked flags; when the remount is refused, add the source's
+ * locked flags and retry, unless the user explicitly asked to clear one. */
+static int remount_bind(struct mnt_op *op, int fd, struct cap_error **err)
+{
+	unsigned long flags = (op->o.flags & ~MS_REC) | MS_BIND | MS_REMOUNT;
+	if (mounts_mount_fd(NULL, fd, NULL, flags, NULL) == 0)
+		return 0;
+	int e = errno;
+	struct statfs st;
+	if (e != EPERM || fstatfs(fd, &st) < 0)
+		return cap_fail(err, e, "remount %s", op->m->destination);
+	unsigned long locked = mounts_statfs_flags((unsigned long)st.f_flags);
+	if (locked & op->o.cleared & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC))
+		return cap_fail(err, e, "remount %s: cannot clear a locked mount flag",
+				op->m->destination);
+	unsigned long add = locked & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+	if (!(flags & ATIME_FLAGS))
+		add |= locked & (ATIME_FLAGS | MS_NODIRATIME);
+	if ((flags | add) == flags || mounts_mount_fd(NULL, fd, NULL, flags | add, NULL) < 0)
+		return cap_fail(err, e, "remount %s", op->m->destination);
+	return 0;
+}
+
+/* What follows a mount: tmpcopyup, bind remount, propagation, recursive
+ * attributes.  `newfd` is the mounted tree when known (open_tree paths),
+ * else the destination is resolved again so the fd lands on the new mount
+ * (the pre-mount fd still points at the covered directory). */
+static int post_mount(struct mnt_op *op, int oldfd, int newfd, struct cap_error **err)
+{
+	const struct mount_opts *o = &op->o;
+	bool bind = (o->flags & MS_BIND) != 0;
+	bool remount = bind && (o->flags & ~(MS_BIND | MS_REC | MS_REMOUNT));
+	if (!remount && !o->n_propagation && !o->attr_set && !o->attr_clr && !o->tmpcopyup)
+		return 0;
+	cleanup_close int reopened = -1;
+	if (newfd < 0) {
+		reopened = pathres_open(op->rootfd, op->m->destination, 0, err);
+		if (reopened < 0)
+			return -1;
+		newfd = reopened;
+	}
+	if (o->tmpcopyup && mounts_copyup(oldfd, newfd, err) < 0)
+		return cap_wrap(err, "tmpcopyup %s", op->m->destination);
+	if (remount && remount_bind(op, newfd, err) < 0)
+		return -1;
+	for (size_t i = 0; i < o->n_propagation; i++)
+		if (mounts_mount_fd(NULL, newfd, NULL, o->propagation[i], NULL) < 0)
+			return cap_fail(err, errno, "set propagation of %s", op->m->destination);
+	if (o->attr_set || o->attr_clr) {
+		struct mount_attr a = {.attr_set = o->attr_set, .attr_clr = o->attr_clr};
+		if (mount_setattr(newfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
+			return cap_fail(err, errno, "mount_setattr (recursive options) %s",
+					op->m->destination);
+	}
+	return 0;
+}
+
+/* Bind `source` (a host path) to the destination, creating the target as a
+ * directory or a file like the source. */
+static int mount_bind(struct mnt_op *op, const char *source, unsigned long flags,
+		      struct cap_error **err)
+{
+	if (!source)
+		return cap_fail(err, EINVAL, "bind mount without a source");
+	cleanup_close int src = open(source, O_PATH | O_CLOEXEC);
+	if (src < 0)
+		return cap_fail(err, errno, "open source %s", source);
+	struct stat st;
+	if (fstat(src, &st) < 0)
+		return cap_fail(err, errno, "stat source %s", source);
+	const char *dest = op->m->destination;
+	cleanup_close int dst = S_ISDIR(st.st_mode)
+				    ? pathres_mkdir_p(op->rootfd, dest, 0755, err)
+				    : pathres_create_file(op->rootfd, dest, 0644, err);
+	if (dst < 0)
+		return -1;
+	char sp[PATHRES_FDPATH_LEN];
+	pathres_fdpath(sp, src);
+	if (mounts_mount_fd(sp, dst, NULL, flags & (MS_BIND | MS_REC), NULL) < 0)
+		return cap_fail(err, errno, "bind %s to %s", source, dest);
+	return post_mount(op, dst, -1, err);
+}
+
+/* mount(2) a new filesystem.  On a failure of mount(2) itself returns -1
+ * with *mount_errno set and *err untouched, so callers can fall back. */
+static int mount_fs(struct mnt_op *op, const char *type, int *mount_errno, struct cap_error **err)
+{
+	const char *dest = op->m->destination;
+	cleanup_close int dst = pathres_mkdir_p(op->rootfd, dest, 0755, err);
+	if (dst < 0)
+		return -1;
+	unsigned long flags = op->o.flags;
+	/* Like runc: tmpfs and /dev stay writable until mounts_finalize, so
+	 * copy-up and device creation can write to them. */
+	if (strcmp(type, "tmpfs") == 0 || mounts_is_dev(dest))
+		flags &= ~MS_RDONLY;
+	const char *src = op->m->source ? op->m->source : type;
+	if (mounts_mount_fd(src, dst, type, flags, op->o.data[0] ? op->o.data : NULL) < 0) {
+		*mount_errno = errno;
+		return -1;
+	}
+	return post_mount(op, dst, -1, err);
+}
+
+/* Remove "gid=N" from a mount data string in place. */
+static bool drop_gid_option(char *data)
+{
+	char *p = data;
+	while (p && *p) {
+		char *next = strchr(p, ',');
+		if (strncmp(p, "gid=", 4) == 0) {
+			if (next)
+				memmove(p, next + 1, strlen(next + 1) + 1);
+			else
+				*(p > data ? p - 1 : p) = 0;
+			return true;
+		}
+		p = next ? next + 1 : NULL;
+	}
+	return false;
+}
+
+static int mount_fs_or_fail(struct mnt_op *op, const char *type, struct cap_error **err)
+{
+	int e = 0;
+	if (mount_fs(op, type, &e, err) == 0)
+		return 0;
+	/* devpts "gid=5" fails with EINVAL when gid 5 is not mapped in the user
+	 * namespace: retry without it, as runc does. */
+	if (e == EINVAL && strcmp(type, "devpts") == 0 && op->ctx->in_userns &&
+	    drop_gid_option(op->o.data) && mount_fs(op, type, &e, err) == 0)
+		return 0;
+	if (e)
+		cap_fail(err, e, "mount %s to %s", type, op->m->destination);
+	return -1;
+}
+
+/* sysfs and mqueue cannot be mounted in a user namespace that does not own
+ * the net/ipc namespace: fall back to a recursive bind of the host's. */
+static int mount_fs_or_bind(struct mnt_op *op, const char *type, const char *host,
+			    struct cap_error **err)
+{
+	int e = 0;
+	if (mount_fs(op, type, &e, err) == 0)
+		return 0;
+	if (!e)
+		return -1;
+	if (e != EPERM && e != EBUSY)
+		return cap_fail(err, e, "mount %s to %s", type, op->m->destination);
+	op->o.flags |= MS_BIND | MS_REC;
+	if (mount_bind(op, host, op->o.flags, err) < 0)
+		return cap_wrap(err, "mount %s to %s failed (%s), bind %s instead", type,
+				op->m->destination, strerror(e), host);
+	return 0;
+}
+
+/* cgroup2 (also for type "cgroup").  Without our own cgroup namespace the
+ * kernel may refuse (EPERM in a user namespace, EBUSY); then bind the
+ * container's cgroup (or the whole hierarchy), with the mount's flags, as
+ * runc does. */
+static int mount_cgroup(struct mnt_op *op, struct cap_error **err)
+{
+	int e = 0;
+	if (mount_fs(op, "cgroup2", &e, err) == 0)
+		return 0;
+	if (!e)
+		return -1;
+	if (e != EPERM && e != EBUSY)
+		return cap_fail(err, e, "mount cgroup2 to %s", op->m->destination);
+	const char *src = op->ctx->cgroup_path ? op->ctx->cgroup_path : "/sys/fs/cgroup";
+	/* MS_REC: a non-recursive bind of a tree with locked submounts is
+	 * refused (EINVAL) in a user namespace. */
+	op->o.flags |= MS_BIND | MS_REC;
+	if (mount_bind(op, src, op->o.flags, err) < 0)
+		return cap_wrap(err, "mount cgroup2 to %s failed (%s), bind %s instead",
+				op->m->destination, strerror(e), src);
+	return 0;
+}
+
+/* A user namespace holding the mappings, for MOUNT_ATTR_IDMAP: a child is
+ * cloned into a new user namespace, we write its maps and keep a handle on
+ * the namespace, and the child goes away. */
+static int write_idmap(pid_t pid, const char *file, const struct spec_id_mapping *m, size_t n,
+		       struct cap_error **err)
+{
+	char buf[4096], path[64];
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++) {
+		int w = snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", m[i].container_id,
+				 m[i].host_id, m[i].size);
+		if (w < 0 || (size_t)w >= sizeof(buf) - len)
+			return cap_fail(err, E2BIG, "idmap: %s too long", file);
+		len += (size_t)w;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, buf, len) != (ssize_t)len)
+		return cap_fail(err, errno, "idmap: write %s", path);
+	return 0;
+}
+
+/* The pid of our child as the mounted /proc names it: before pivot_root that
+ * is the host's /proc, which differs from getpid()'s view inside a new pid
+ * namespace.  A pidfd's fdinfo gives the pid in the proc mount's namespace. */
+static pid_t proc_pid(pid_t pid, struct cap_error **err)
+{
+	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return cap_fail(err, errno, "idmap: pidfd_open");
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return cap_fail(err, errno, "idmap: read %s", path);
+	buf[n] = '\0';
+	const char *p = strstr(buf, "\nPid:");
+	long v = p ? strtol(p + 6, NULL, 10) : 0;
+	if (v <= 0)
+		return cap_fail(err, ESRCH, "idmap: child not visible in /proc");
+	return (pid_t)v;
+}
+
+static int idmap_userns(const struct spec_mount *m, const struct spec *s, struct cap_error **err)
+{
+	const struct spec_id_mapping *u = m->uid_mappings, *g = m->gid_mappings;
+	size_t nu = m->n_uid_mappings, ng = m->n_gid_mappings;
+	if (!nu && !ng) { /* "idmap" alone: the container's own mappings */
+		u = s->linux_.uid_mappings, nu = s->linux_.n_uid_mappings;
+		g = s->linux_.gid_mappings, ng = s->linux_.n_gid_mappings;
+	}
+	if (!nu || !ng)
+		return cap_fail(err, EINVAL, "idmapped mount needs uidMappings and gidMappings");
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid < 0)
+		return cap_fail(err, errno, "idmap: clone user namespace");
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;)
+			pause();
+	}
+	int nsfd = -1;
+	pid_t ppid = proc_pid(pid, err);
+	if (ppid > 0 && write_idmap(ppid, "uid_map", u, nu, err) == 0 &&
+	    write_idmap(ppid, "gid_map", g, ng, err) == 0) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)ppid);
+		nsfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (nsfd < 0)
+			cap_fail(err, errno, "idmap: open %s", path);
+	}
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return nsfd;
+}
+
+static int mount_idmapped(struct mnt_op *op, struct cap_error **err)
+{
+	const char *source = op->m->source, *dest = op->m->destination;
+	if (!(op->o.flags & MS_BIND))
+		return cap_fail(err, EINVAL, "idmapped mounts are only supported for bind mounts");
+	if (!source)
+		return cap_fail(err, EINVAL, "bind mount without a source");
+	unsigned tflags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
+	if (op->o.flags & MS_REC)
+		tflags |= AT_RECURSIVE;
+	cleanup_close int tree = open_tree(AT_FDCWD, source, tflags);
+	if (tree < 0)
+		return cap_fail(err, errno, "open_tree source %s", source);
+	cleanup_close int ns = idmap_userns(op->m, op->ctx->spec, err);
+	if (ns < 0)
+		return -1;
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)ns};
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | (op->o.ridmap ? AT_RECURSIVE : 0), &a,
+			  sizeof(a)) < 0)
+		return cap_fail(err, errno,
+				"idmapped mount of %s: the kernel or the filesystem refused "
+				"MOUNT_ATTR_IDMAP",
+				source);
+	struct stat st;
+	if (fstat(tree, &st) < 0)
+		return cap_fail(err, errno, "stat source %s", source);
+	cleanup_close int dst = S_ISDIR(st.st_mode)
+				    ? pathres_mkdir_p(op->rootfd, dest, 0755, err)
+				    : pathres_create_file(op->rootfd, dest, 0644, err);
+	if (dst < 0)
+		return -1;
+	if (move_mount(tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return cap_fail(err, errno, "move_mount %s to %s", source, dest);
+	/* After move_mount the tree fd is the attached mount's root. */
+	return post_mount(op, dst, tree, err);
+}
+
+static bool type_is(const char *type, const char *name)
+{
+	return type && strcmp(type, name) == 0;
+}
+
+static int mount_one(struct mnt_op *op, struct cap_error **err)
+{
+	const struct spec_mount *m = op->m;
+	if (!m->destination || m->destination[0] == '\0')
+		return cap_fail(err, EINVAL, "mount without a destination");
+	if (mount_options_parse(m->type, m->options, m->n_options, &op->o, err) < 0)
+		return -1;
+	if (op->o.idmap || op->o.ridmap || m->n_uid_mappings || m->n_gid_mappings)
+		return mount_idmapped(op, err);
+	if (op->o.flags & MS_BIND)
+		return mount_bind(op, m->source, op->o.flags, err);
+	const char *type = m->type;
+	if (!type)
+		return cap_fail(err, EINVAL, "mount without a type");
+	if (type_is(type, "sysfs"))
+		return mount_fs_or_bind(op, type, "/sys", err);
+	if (type_is(type, "mqueue"))
+		return mount_fs_or_bind(op, type, "/dev/mqueue", err);
+	if (type_is(type, "cgroup") || type_is(type, "cgroup2"))
+		return mount_cgroup(op, err);
+	return mount_fs_or_fail(op, type, err);
+}
+
+/* pivot_root needs the rootfs's parent mount to be non-shared, and a bind
+ * of the rootfs under a shared parent would propagate to the host.  When "/"
+ * was not made recursively slave/private, make the mount containing the
+ * rootfs private: walk up with ".." until the mount id changes (no mountinfo
+ * parsing). */
+static int make_rootfs_parent_private(const char *rootfs, struct cap_error **err)
+{
+	cleanup_close int cur = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cur < 0)
+		return cap_fail(err, errno, "open rootfs %s", rootfs);
+	struct statx sx;
+	if (statx(cur, "", AT_EMPTY_PATH, STATX_MNT_ID | STATX_INO, &sx) < 0)
+		return cap_fail(err, errno, "statx rootfs %s", rootfs);
+	uint64_t mnt = sx.stx_mnt_id;
+	for (;;) {
+		int up = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		struct statx ux;
+		if (up < 0 || statx(up, "", AT_EMPTY_PATH, STATX_MNT_ID | STATX_INO, &ux) < 0) {
+			int e = errno;
+			if (up >= 0)
+				close(up);
+			return cap_fail(err, e, "find the mount of %s", rootfs);
+		}
+		bool same = ux.stx_mnt_id == mnt;
+		bool at_top = ux.stx_ino == sx.stx_ino && ux.stx_dev_major == sx.stx_dev_major &&
+			      ux.stx_dev_minor == sx.stx_dev_minor;
+		if (!same || at_top) {
+			close(up);
+			break;
+		}
+		close(cur);
+		cur = up;
+		sx = ux;
+	}
+	if (mounts_mount_fd(NULL, cur, NULL, MS_PRIVATE, NULL) < 0)
+		return cap_fail(err, errno, "make the parent mount of %s private", rootfs);
+	return 0;
+}
+
+int mounts_prepare_rootfs(const struct mounts_context *ctx, struct cap_error **err)
+{
+	const struct spec *s = ctx->spec;
+	unsigned long prop =
+	    s->linux_.rootfs_propagation ? s->linux_.rootfs_propagation : MS_SLAVE | MS_REC;
+	if (mount(NULL, "/", NULL, prop, NULL) < 0)
+		return cap_fail(err, errno, "set propagation of /");
+	if (!((prop & MS_REC) && (prop & (MS_SLAVE | MS_PRIVATE))) &&
+	    make_rootfs_parent_private(ctx->rootfs, err) < 0)
+		return -1;
+	if (mount(ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return cap_fail(err, errno, "bind rootfs %s onto itself", ctx->rootfs);
+	/* Opened after the bind, so lookups start on the new mount. */
+	cleanup_close int rootfd = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return cap_fail(err, errno, "open rootfs %s", ctx->rootfs);
+	struct mnt_op op = {.ctx = ctx, .rootfd = rootfd};
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		op.m = &s->mounts[i];
+		if (mount_one(&op, err) < 0)
+			return cap_wrap(err, "mounts[%zu] (%s)", i,
+					op.m->destination ? op.m->destination : "");
+	}
+	if (mounts_needs_dev(s) && mounts_setup_dev(ctx, rootfd, err) < 0)
+		return -1;
+	return 0;
+}
+
+int mounts_pivot(const struct mounts_context *ctx, bool no_pivot, struct cap_error **err)
+{
+	if (no_pivot) {
+		/* MS_MOVE + chroot, as runc/crun --no-pivot (weaker: the old
+		 * root stays reachable from the mount namespace). */
+		if (chdir(ctx->rootfs) < 0)
+			return cap_fail(err, errno, "chdir %s", ctx->rootfs);
+		if (mount(ctx->rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+			return cap_fail(err, errno, "move %s to /", ctx->rootfs);
+		if (chroot(".") < 0)
+			return cap_fail(err, errno, "chroot %s", ctx->rootfs);
+		if (chdir("/") < 0)
+			return cap_fail(err, errno, "chdir /");
+		return 0;
+	}
+	cleanup_close int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (oldroot < 0)
+		return cap_fail(err, errno, "open /");
+	cleanup_close int newroot = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (newroot < 0)
+		return cap_fail(err, errno, "open rootfs %s", ctx->rootfs);
+	if (fchdir(newroot) < 0)
+		return cap_fail(err, errno, "chdir %s", ctx->rootfs);
+	/* pivot_root(".", "."): the old root ends up stacked on the new one
+	 * at "/", no put_old directory needed inside the rootfs. */
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return cap_fail(err, errno, "pivot_root %s", ctx->rootfs);
+	if (fchdir(oldroot) < 0)
+		return cap_fail(err, errno, "chdir to the old root");
+	/* rslave first, so the detach below cannot propagate to the host. */
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return cap_fail(err, errno, "make the old root rslave");
+	if (umount2(".", MNT_DETACH) < 0)
+		return cap_fail(err, errno, "unmount the old root");
+	if (chdir("/") < 0)
+		return cap_fail(err, errno, "chdir /");
+	return 0;
+}

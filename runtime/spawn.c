@@ -1,0 +1,334 @@
+/* clone3 of the container init, and the parent's half of the handshake. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <yajl/yajl_gen.h>
+
+#include "../cgroups/cgroups.h"
+#include "../seccomp/seccomp.h"
+#include "cleanup.h"
+#include "create_internal.h"
+#include "hooks.h"
+#include "init.h"
+#include "jsonutil.h"
+#include "sync.h"
+#include "tables.h"
+#include "userns.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* Namespaces created by clone3 itself vs. by the child with unshare(2).
+ * cgroup: the child unshares it once it sits in its cgroup, so the
+ * namespace's root is the container cgroup.  time: the parent unshares it so
+ * the offsets can be written before any process enters it.  With a joined
+ * user namespace the child creates everything after setns(user), so the new
+ * namespaces belong to that user namespace. */
+struct ns_plan {
+	uint64_t clone_flags;
+	int unshare_flags;
+	bool new_time;
+	bool new_user;
+};
+
+static size_t ns_index(int flag)
+{
+	for (size_t i = 0; i < ns_table_len; i++)
+		if (ns_table[i].clone_flag == flag)
+			return i;
+	return 0;
+}
+
+static struct ns_plan plan_namespaces(const struct create_ctx *x)
+{
+	struct ns_plan p = {0};
+	bool joined_user = x->ns_fds[ns_index(CLONE_NEWUSER)] >= 0;
+	const struct spec_linux *l = &x->spec->linux_;
+	for (size_t i = 0; i < l->n_namespaces; i++) {
+		int t = l->namespaces[i].type;
+		if (l->namespaces[i].path)
+			continue;
+		if (t == CLONE_NEWUSER) {
+			p.clone_flags |= CLONE_NEWUSER;
+			p.new_user = true;
+		} else if (t == CLONE_NEWPID) {
+			p.clone_flags |= CLONE_NEWPID;
+		} else if (t == CLONE_NEWTIME) {
+			p.new_time = true;
+		} else if (t == CLONE_NEWCGROUP || joined_user) {
+			p.unshare_flags |= t;
+		} else {
+			p.clone_flags |= (uint64_t)t;
+		}
+	}
+	return p;
+}
+
+/* Namespaces that only affect children (pid, time) are entered by the parent
+ * around clone3 and left again right after. */
+struct saved_ns {
+	int pid, time;
+};
+
+static int enter_for_children(struct create_ctx *x, const struct ns_plan *p, struct saved_ns *s,
+			      struct cap_error **err)
+{
+	s->pid = s->time = -1;
+	int *pidns = &x->ns_fds[ns_index(CLONE_NEWPID)];
+	if (*pidns >= 0) {
+		s->pid = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		if (setns(*pidns, CLONE_NEWPID) < 0)
+			return cap_fail(err, errno, "join pid namespace");
+		close(*pidns);
+		*pidns = -1;
+	}
+	if (p->new_time) {
+		s->time = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+		if (unshare(CLONE_NEWTIME) < 0)
+			return cap_fail(err, errno, "unshare time namespace");
+		if (timens_write_offsets(&x->spec->linux_, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void leave_for_children(struct saved_ns *s)
+{
+	if (s->pid >= 0) {
+		setns(s->pid, CLONE_NEWPID);
+		close(s->pid);
+	}
+	if (s->time >= 0) {
+		setns(s->time, CLONE_NEWTIME);
+		close(s->time);
+	}
+}
+
+pid_t clone3_into(uint64_t flags, int *pidfd, int cgroup_fd)
+{
+	struct clone_args ca;
+	memset(&ca, 0, sizeof(ca));
+	ca.flags = flags | CLONE_PIDFD;
+	ca.pidfd = (uint64_t)(uintptr_t)pidfd;
+	ca.exit_signal = SIGCHLD;
+	if (cgroup_fd >= 0) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)cgroup_fd;
+	}
+	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+}
+
+static char **listen_fds_env(int *extra_fds)
+{
+	static char fds_var[32];
+	static char *env[3];
+	const char *v = getenv("LISTEN_FDS");
+	int n = v ? atoi(v) : 0;
+	*extra_fds = n > 0 ? n : 0;
+	if (n <= 0)
+		return NULL;
+	snprintf(fds_var, sizeof(fds_var), "LISTEN_FDS=%d", n);
+	env[0] = fds_var;
+	env[1] = "LISTEN_PID=1";
+	env[2] = NULL;
+	return env;
+}
+
+static bool any_hooks(const struct spec_hooks *h)
+{
+	return h->count[HOOK_PRESTART] || h->count[HOOK_CREATE_RUNTIME] ||
+	       h->count[HOOK_CREATE_CONTAINER] || h->count[HOOK_START_CONTAINER];
+}
+
+static _Noreturn void child(struct create_ctx *x, const struct ns_plan *p, bool cgroup_later)
+{
+	close(x->sync[0]);
+	/* The state dir fd carries the flock: holding it while waiting for
+	 * `start` would lock every other command out. */
+	close(x->sd.fd);
+	int listen_fds = 0;
+	struct init_ctx c = {
+		.spec = x->spec,
+		.process = &x->spec->process,
+		.rootfs = x->rootfs,
+		.bundle = x->bundle,
+		.cgroup_path = x->cg ? cgroup_path(x->cg) : NULL,
+		.seccomp = x->seccomp,
+		.sync_fd = x->sync[1],
+		.console_fd = x->console_fd,
+		.fifo_dirfd = x->fifo_dirfd,
+		.unshare_flags = p->unshare_flags,
+		.wait_continue = p->new_user || cgroup_later,
+		.new_userns = p->new_user,
+		.hooks_handshake = any_hooks(&x->spec->hooks),
+		.setup_rootfs = x->ns_fds[ns_index(CLONE_NEWNS)] < 0,
+		.new_mountns = spec_find_namespace(x->spec, CLONE_NEWNS) != NULL &&
+			       x->ns_fds[ns_index(CLONE_NEWNS)] < 0,
+		.no_pivot = x->o->no_pivot,
+		.no_new_keyring = x->o->no_new_keyring,
+	};
+	c.extra_env = listen_fds_env(&listen_fds);
+	c.preserve_fds = x->o->preserve_fds + listen_fds;
+	memcpy(c.ns_fds, x->ns_fds, sizeof(c.ns_fds));
+	init_main(&c);
+}
+
+int spawn(struct create_ctx *x, struct cap_error **err)
+{
+	struct ns_plan p = plan_namespaces(x);
+	struct saved_ns saved;
+	int rc = enter_for_children(x, &p, &saved, err);
+	int cgfd = x->cg ? cgroup_dirfd(x->cg) : -1;
+	bool cgroup_later = false;
+	pid_t pid = -1;
+	if (rc == 0) {
+		pid = clone3_into(p.clone_flags, &x->pidfd, cgfd);
+		if (pid < 0 && cgfd >= 0 && (errno == EINVAL || errno == E2BIG || errno == ENOSYS)) {
+			/* No CLONE_INTO_CGROUP here: join through cgroup.procs instead. */
+			cgroup_later = true;
+			pid = clone3_into(p.clone_flags, &x->pidfd, -1);
+		}
+		if (pid == 0)
+			child(x, &p, cgroup_later);
+	}
+	leave_for_children(&saved);
+	if (rc < 0)
+		return -1;
+	if (pid < 0)
+		return cap_fail(err, errno, "clone3 container init");
+	x->pid = pid;
+	x->new_pidns = (p.clone_flags & CLONE_NEWPID) != 0;
+	close(x->sync[1]);
+	x->sync[1] = -1;
+	if (x->fifo_dirfd >= 0) {
+		close(x->fifo_dirfd);
+		x->fifo_dirfd = -1;
+	}
+	if (x->console_fd >= 0) {
+		close(x->console_fd);
+		x->console_fd = -1;
+	}
+	if (p.new_user && userns_write_maps(pid, &x->spec->linux_, err) < 0)
+		return -1;
+	if (cgroup_later && cgroup_enter(x->cg, pid, err) < 0)
+		return -1;
+	if ((p.new_user || cgroup_later) && sync_send(x->sync[0], SYNC_CONTINUE, NULL, 0, -1) < 0)
+		return cap_fail(err, errno, "sync with container init");
+	return 0;
+}
+
+static char *creating_state_json(struct create_ctx *x)
+{
+	struct container_state st = {
+		.id = (char *)x->o->id,
+		.bundle = x->bundle,
+		.rootfs = x->rootfs,
+		.pid = x->pid,
+		.annotations = x->spec->annotations,
+		.n_annotations = x->spec->n_annotations,
+	};
+	return state_to_json(&st, STATUS_CREATED, false);
+}
+
+static int on_hooks(struct create_ctx *x, struct cap_error **err)
+{
+	free(x->state_json);
+	x->state_json = creating_state_json(x);
+	if (!x->state_json)
+		return cap_fail(err, ENOMEM, "state JSON");
+	if (hooks_run(&x->spec->hooks, HOOK_PRESTART, x->state_json, err) < 0 ||
+	    hooks_run(&x->spec->hooks, HOOK_CREATE_RUNTIME, x->state_json, err) < 0)
+		return -1;
+	if (sync_send(x->sync[0], SYNC_HOOKS_DONE, x->state_json, strlen(x->state_json) + 1, -1) < 0)
+		return cap_fail(err, errno, "sync with container init");
+	return 0;
+}
+
+/* OCI ContainerProcessState, sent with the listener fd. */
+static char *process_state_json(struct create_ctx *x)
+{
+	cleanup_free char *state = creating_state_json(x);
+	const struct spec_seccomp *sc = x->spec->linux_.seccomp;
+	yajl_gen g = yajl_gen_alloc(NULL);
+	if (!g || !state)
+		return NULL;
+	yajl_gen_map_open(g);
+	json_gen_kv_str(g, "ociVersion", "1.2.0");
+	static const char *const fds[] = {"seccompFd", NULL};
+	json_gen_str_array(g, "fds", fds);
+	json_gen_key(g, "pid");
+	yajl_gen_integer(g, x->pid);
+	json_gen_kv_str(g, "metadata", sc->listener_metadata ? sc->listener_metadata : "");
+	json_gen_key(g, "state");
+	yajl_gen_number(g, state, strlen(state)); /* already JSON: embed verbatim */
+	yajl_gen_map_close(g);
+	char *out = json_gen_finish(g);
+	yajl_gen_free(g);
+	return out;
+}
+
+static int fetch_listener(struct create_ctx *x, int fdnum, struct cap_error **err)
+{
+	cleanup_close int fd = -1;
+	if (seccomp_fetch_listener(x->pidfd, fdnum, 5000, &fd, err) < 0)
+		return -1;
+	cleanup_free char *json = process_state_json(x);
+	if (!json)
+		return cap_fail(err, ENOMEM, "seccomp: state JSON");
+	return seccomp_send_listener(x->spec->linux_.seccomp->listener_path, fd, json, err);
+}
+
+static int on_message(struct create_ctx *x, struct sync_msg *m, struct cap_error **err)
+{
+	switch (m->type) {
+	case SYNC_HOOKS:
+		return on_hooks(x, err);
+	case SYNC_SECCOMP_FD: {
+		int n;
+		if (m->len != sizeof(n))
+			return cap_fail(err, EPROTO, "bad seccomp message");
+		memcpy(&n, m->buf, sizeof(n));
+		return fetch_listener(x, n, err);
+	}
+	case SYNC_PTY:
+		x->pty_master = m->fd;
+		m->fd = -1;
+		return 0;
+	case SYNC_ERROR: {
+		int rc = cap_fail(err, 0, "%s", m->buf);
+		if (*err)
+			(*err)->errnum = m->errnum;
+		return rc;
+	}
+	default:
+		return cap_fail(err, EPROTO, "unexpected message %u from container init", m->type);
+	}
+}
+
+int handshake(struct create_ctx *x, struct cap_error **err)
+{
+	for (;;) {
+		struct sync_msg m;
+		if (sync_recv(x->sync[0], &m, err) < 0)
+			return -1;
+		if (m.type == SYNC_READY) {
+			sync_msg_free(&m);
+			return 0;
+		}
+		int rc = on_message(x, &m, err);
+		sync_msg_free(&m);
+		if (rc < 0)
+			return -1;
+	}
+}

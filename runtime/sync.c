@@ -1,0 +1,125 @@
+#include "sync.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define SYNC_MAX_PAYLOAD (256 * 1024)
+
+struct sync_hdr {
+	uint32_t type;
+	int32_t errnum;
+	uint32_t len;
+};
+
+int sync_send(int sock, enum sync_type type, const void *payload, size_t len, int fd)
+{
+	struct sync_hdr h = {.type = type, .errnum = 0, .len = (uint32_t)len};
+	struct iovec iov[2] = {{&h, sizeof(h)}, {(void *)payload, len}};
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
+	if (fd >= 0) {
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	ssize_t n;
+	do
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -1 : 0;
+}
+
+int sync_send_error(int sock, const struct cap_error *e)
+{
+	const char *msg = e && e->msg ? e->msg : "unknown error";
+	size_t len = strlen(msg) + 1;
+	struct sync_hdr h = {.type = SYNC_ERROR, .errnum = e ? e->errnum : 0, .len = (uint32_t)len};
+	struct iovec iov[2] = {{&h, sizeof(h)}, {(void *)msg, len}};
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+static int take_fd(struct msghdr *mh)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+			return fd;
+		}
+	}
+	return -1;
+}
+
+int sync_recv(int sock, struct sync_msg *m, struct cap_error **err)
+{
+	memset(m, 0, sizeof(*m));
+	m->fd = -1;
+	struct sync_hdr h;
+	/* Peek the header to learn the payload size; seqpacket keeps boundaries. */
+	ssize_t n;
+	do
+		n = recv(sock, &h, sizeof(h), MSG_PEEK);
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		return cap_fail(err, 0, "container init exited before it was ready");
+	if (n < 0)
+		return cap_fail(err, errno, "read from container init");
+	if ((size_t)n < sizeof(h) || h.len > SYNC_MAX_PAYLOAD)
+		return cap_fail(err, EPROTO, "bad message from container init");
+	m->buf = malloc(h.len + 1);
+	if (!m->buf)
+		return cap_fail(err, ENOMEM, "sync message");
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov[2] = {{&h, sizeof(h)}, {m->buf, h.len}};
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2, .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf)};
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < (ssize_t)sizeof(h)) {
+		sync_msg_free(m);
+		return cap_fail(err, n < 0 ? errno : EPROTO, "read from container init");
+	}
+	m->buf[h.len] = 0;
+	m->type = h.type;
+	m->errnum = h.errnum;
+	m->len = h.len;
+	m->fd = take_fd(&mh);
+	return 0;
+}
+
+int sync_expect(int sock, enum sync_type type, struct sync_msg *m, struct cap_error **err)
+{
+	if (sync_recv(sock, m, err) < 0)
+		return -1;
+	if (m->type == type)
+		return 0;
+	int rc;
+	if (m->type == SYNC_ERROR) {
+		/* The message already carries strerror text; keep errno for callers. */
+		rc = cap_fail(err, 0, "%s", m->buf);
+		if (err && *err)
+			(*err)->errnum = m->errnum;
+	} else {
+		rc = cap_fail(err, EPROTO, "unexpected message %u from container init", m->type);
+	}
+	sync_msg_free(m);
+	return rc;
+}
+
+void sync_msg_free(struct sync_msg *m)
+{
+	free(m->buf);
+	m->buf = NULL;
+	if (m->fd >= 0)
+		close(m->fd);
+	m->fd = -1;
+}

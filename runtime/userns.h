@@ -1,0 +1,15 @@
+/* runtime/userns.c: uid/gid maps for a child in a new user namespace,
+ * written by the parent (newuidmap/newgidmap when rootless). */
+#ifndef CAPSULE_USERNS_H
+#define CAPSULE_USERNS_H
+
+#include <sys/types.h>
+
+#include "error.h"
+#include "spec.h"
+
+int userns_write_maps(pid_t pid, const struct spec_linux *l, struct cap_error **err);
+/* linux.timeOffsets -> /proc/self/timens_offsets (after unshare(CLONE_NEWTIME)). */
+int timens_write_offsets(const struct spec_linux *l, struct cap_error **err);
+
+#endif

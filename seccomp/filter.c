@@ -1,0 +1,324 @@
+/* OCI linux.seccomp -> libseccomp filter -> raw BPF, in the parent.
+ *
+ * Everything that can fail or allocate happens here, before clone: the child
+ * only hands the finished program to seccomp(2) (load.c).  The rule semantics
+ * follow runc (libcontainer/seccomp/seccomp_linux.go) so that profiles behave
+ * the same under both runtimes. */
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../runtime/cleanup.h"
+#include "program.h"
+#include "seccomp.h"
+
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+#ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
+#define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
+#endif
+
+#define MAX_SYSCALL_ARGS 6
+/* Above this many rules libseccomp's binary-tree layout is faster (runc uses
+ * the same threshold; libseccomp <= 2.5.4 misbehaves with a tree and no rules). */
+#define BTREE_MIN_RULES 32
+
+typedef void (*note_fn)(const char *msg);
+
+static void ctx_release(scmp_filter_ctx *c)
+{
+	if (*c)
+		seccomp_release(*c);
+}
+#define cleanup_scmp __attribute__((cleanup(ctx_release)))
+
+static bool takes_errno(uint32_t action)
+{
+	return action == SCMP_ACT_ERRNO(0) || action == SCMP_ACT_TRACE(0);
+}
+
+/* ERRNO and TRACE carry errnoRet (EPERM when absent, as the OCI spec says);
+ * any other action given an errnoRet is an error, also per the spec. */
+static int full_action(uint32_t action, bool has_ret, uint32_t ret, const char *what, uint32_t *out,
+		       struct cap_error **err)
+{
+	if (!takes_errno(action)) {
+		if (has_ret)
+			return cap_fail(err, EINVAL,
+					"seccomp: %s: errnoRet is only valid with SCMP_ACT_ERRNO "
+					"and SCMP_ACT_TRACE",
+					what);
+		*out = action;
+		return 0;
+	}
+	if (!has_ret)
+		ret = EPERM;
+	if (ret > 0xffff)
+		return cap_fail(err, EINVAL, "seccomp: %s: errnoRet %u out of range", what, ret);
+	*out = action | ret;
+	return 0;
+}
+
+static int add_archs(scmp_filter_ctx ctx, const struct spec_seccomp *sc, struct cap_error **err)
+{
+	for (size_t i = 0; i < sc->n_architectures; i++) {
+		int rc = seccomp_arch_add(ctx, sc->architectures[i]);
+		/* -EEXIST: the native architecture, always present already. */
+		if (rc < 0 && rc != -EEXIST)
+			return cap_fail(err, -rc, "seccomp: add architecture 0x%x",
+					sc->architectures[i]);
+	}
+	return 0;
+}
+
+static int set_attr(scmp_filter_ctx ctx, enum scmp_filter_attr a, uint32_t v, const char *what,
+		    struct cap_error **err)
+{
+	int rc = seccomp_attr_set(ctx, a, v);
+	if (rc < 0)
+		return cap_fail(err, -rc, "seccomp: %s", what);
+	return 0;
+}
+
+/* The attributes only matter to libseccomp's own seccomp_load(), which we do
+ * not use; setting them still makes libseccomp check that the kernel knows
+ * the LOG and SPEC_ALLOW flags, so a missing feature fails here, loudly. */
+static int set_attrs(scmp_filter_ctx ctx, const struct spec_seccomp *sc, struct cap_error **err)
+{
+	/* The runtime sets no_new_privs itself, from process.noNewPrivileges. */
+	if (set_attr(ctx, SCMP_FLTATR_CTL_NNP, 0, "clear the no_new_privs attribute", err) < 0)
+		return -1;
+	if ((sc->flags & SECCOMP_FILTER_FLAG_TSYNC) &&
+	    set_attr(ctx, SCMP_FLTATR_CTL_TSYNC, 1, "SECCOMP_FILTER_FLAG_TSYNC", err) < 0)
+		return -1;
+	if ((sc->flags & SECCOMP_FILTER_FLAG_LOG) &&
+	    set_attr(ctx, SCMP_FLTATR_CTL_LOG, 1, "SECCOMP_FILTER_FLAG_LOG", err) < 0)
+		return -1;
+	if ((sc->flags & SECCOMP_FILTER_FLAG_SPEC_ALLOW) &&
+	    set_attr(ctx, SCMP_FLTATR_CTL_SSB, 1, "SECCOMP_FILTER_FLAG_SPEC_ALLOW", err) < 0)
+		return -1;
+	if (sc->n_syscalls > BTREE_MIN_RULES)
+		seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2); /* best effort, as runc */
+	return 0;
+}
+
+static int check_args(const struct spec_seccomp_syscall *s, const char *name,
+		      struct cap_error **err)
+{
+	for (size_t i = 0; i < s->n_args; i++) {
+		if (s->args[i].index >= MAX_SYSCALL_ARGS)
+			return cap_fail(err, EINVAL,
+					"seccomp: syscall \"%s\": argument index %u out of range "
+					"(0-%d)",
+					name, s->args[i].index, MAX_SYSCALL_ARGS - 1);
+	}
+	return 0;
+}
+
+/* MASKED_EQ: OCI "value" is the mask and "valueTwo" the datum, which is the
+ * order libseccomp's datum_a/datum_b take them in. */
+static struct scmp_arg_cmp make_cond(const struct spec_seccomp_arg *a)
+{
+	struct scmp_arg_cmp c = {
+	    .arg = a->index,
+	    .op = (enum scmp_compare)a->op,
+	    .datum_a = a->value,
+	    .datum_b = a->op == SCMP_CMP_MASKED_EQ ? a->value_two : 0,
+	};
+	return c;
+}
+
+static bool repeats_an_index(const struct spec_seccomp_syscall *s)
+{
+	unsigned seen = 0;
+	for (size_t i = 0; i < s->n_args; i++) {
+		unsigned bit = 1u << s->args[i].index;
+		if (seen & bit)
+			return true;
+		seen |= bit;
+	}
+	return false;
+}
+
+/* As runc: all conditions in one rule (AND); but when an argument index
+ * repeats, libseccomp cannot AND them, so each condition becomes its own rule
+ * (which makes them OR).  Non-exact adds let libseccomp rewrite the rule per
+ * architecture (e.g. socketcall multiplexing on x86). */
+static int add_name(scmp_filter_ctx ctx, int nr, uint32_t action,
+		    const struct spec_seccomp_syscall *s, const char *name, struct cap_error **err)
+{
+	struct scmp_arg_cmp conds[MAX_SYSCALL_ARGS];
+	int rc = 0;
+	if (s->n_args == 0) {
+		rc = seccomp_rule_add_array(ctx, action, nr, 0, NULL);
+	} else if (repeats_an_index(s)) {
+		for (size_t i = 0; i < s->n_args && rc == 0; i++) {
+			conds[0] = make_cond(&s->args[i]);
+			rc = seccomp_rule_add_array(ctx, action, nr, 1, conds);
+		}
+	} else {
+		/* No repeats and every index < 6: at most 6 args here. */
+		for (size_t i = 0; i < s->n_args; i++)
+			conds[i] = make_cond(&s->args[i]);
+		rc = seccomp_rule_add_array(ctx, action, nr, (unsigned)s->n_args, conds);
+	}
+	if (rc < 0)
+		return cap_fail(err, -rc, "seccomp: add rule for syscall \"%s\"", name);
+	return 0;
+}
+
+static int add_rule(scmp_filter_ctx ctx, const struct spec_seccomp_syscall *s,
+		    uint32_t default_action, note_fn note, struct cap_error **err)
+{
+	const char *first = s->n_names ? s->names[0] : "(no names)";
+	uint32_t action;
+	if (full_action(s->action, s->has_errno_ret, s->errno_ret, first, &action, err) < 0 ||
+	    check_args(s, first, err) < 0)
+		return -1;
+	/* libseccomp refuses rules that repeat the default action: skip them, as runc. */
+	if (action == default_action)
+		return 0;
+	for (size_t i = 0; i < s->n_names; i++) {
+		const char *name = s->names[i];
+		int nr = seccomp_syscall_resolve_name(name);
+		if (nr == __NR_SCMP_ERROR) {
+			if (note) {
+				char msg[256];
+				snprintf(msg, sizeof(msg),
+					 "seccomp: syscall \"%s\" unknown to libseccomp, skipped",
+					 name);
+				note(msg);
+			}
+			continue;
+		}
+		if (add_name(ctx, nr, action, s, name, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* libseccomp 2.5 exports BPF only to an fd: go through a memfd. */
+static int export_bpf(scmp_filter_ctx ctx, struct seccomp_program *p, struct cap_error **err)
+{
+	cleanup_close int fd = memfd_create("capsule-seccomp", MFD_CLOEXEC);
+	if (fd < 0)
+		return cap_fail(err, errno, "seccomp: memfd_create");
+	int rc = seccomp_export_bpf(ctx, fd);
+	if (rc < 0)
+		return cap_fail(err, -rc, "seccomp: export BPF");
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return cap_fail(err, errno, "seccomp: stat exported BPF");
+	size_t n = (size_t)st.st_size / sizeof(struct sock_filter);
+	if (n == 0 || (size_t)st.st_size % sizeof(struct sock_filter))
+		return cap_fail(err, EINVAL, "seccomp: exported BPF has odd size %lld",
+				(long long)st.st_size);
+	/* The kernel's limit (BPF_MAXINSNS): say so now rather than EINVAL at load. */
+	if (n > 4096)
+		return cap_fail(err, E2BIG,
+				"seccomp: filter has %zu instructions, kernel limit 4096", n);
+	p->insns = malloc((size_t)st.st_size);
+	if (!p->insns)
+		return cap_fail(err, ENOMEM, "seccomp: BPF buffer");
+	if (pread(fd, p->insns, (size_t)st.st_size, 0) != st.st_size)
+		return cap_fail(err, errno ? errno : EIO, "seccomp: read exported BPF");
+	p->len = (unsigned short)n;
+	return 0;
+}
+
+static bool uses_notify(const struct spec_seccomp *sc)
+{
+	for (size_t i = 0; i < sc->n_syscalls; i++)
+		if (sc->syscalls[i].action == SCMP_ACT_NOTIFY)
+			return true;
+	return false;
+}
+
+/* Flags for seccomp(2).  Probed here with a NULL program: a kernel that knows
+ * every flag answers EFAULT (it copies the program only after checking the
+ * flags), one that does not answers EINVAL. */
+static int load_flags(const struct spec_seccomp *sc, struct seccomp_program *p,
+		      struct cap_error **err)
+{
+	unsigned f = sc->flags & (SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_LOG |
+				  SECCOMP_FILTER_FLAG_SPEC_ALLOW);
+	if (p->listener) {
+		f |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+		/* The kernel refuses TSYNC with a listener unless told to report ESRCH. */
+		if (f & SECCOMP_FILTER_FLAG_TSYNC)
+			f |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+		/* Meaningless (and EINVAL) without a listener: only kept with one. */
+		f |= sc->flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+	}
+	long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, f, NULL);
+	if (rc >= 0 || errno != EFAULT)
+		return cap_fail(err, rc >= 0 ? EINVAL : errno,
+				"seccomp: kernel does not support filter flags 0x%x", f);
+	p->flags = f;
+	return 0;
+}
+
+static int build_ctx(const struct spec_seccomp *sc, scmp_filter_ctx ctx, uint32_t def, note_fn note,
+		     struct cap_error **err)
+{
+	if (add_archs(ctx, sc, err) < 0 || set_attrs(ctx, sc, err) < 0)
+		return -1;
+	for (size_t i = 0; i < sc->n_syscalls; i++)
+		if (add_rule(ctx, &sc->syscalls[i], def, note, err) < 0)
+			return -1;
+	return 0;
+}
+
+int seccomp_program_build(const struct spec_seccomp *sc, struct seccomp_program **out,
+			  void (*debug_note)(const char *msg), struct cap_error **err)
+{
+	uint32_t def;
+	*out = NULL;
+	if (full_action(sc->default_action, sc->has_default_errno_ret, sc->default_errno_ret,
+			"defaultAction", &def, err) < 0)
+		return -1;
+	/* As runc: everything the runtime does between loading and execve would
+	 * wait on the agent, which gets the fd only after the load. */
+	if (sc->default_action == SCMP_ACT_NOTIFY)
+		return cap_fail(err, EINVAL,
+				"seccomp: SCMP_ACT_NOTIFY cannot be the default action");
+	bool listener = uses_notify(sc);
+	if (listener && !sc->listener_path)
+		return cap_fail(err, EINVAL, "seccomp: SCMP_ACT_NOTIFY requires listenerPath");
+	cleanup_scmp scmp_filter_ctx ctx = seccomp_init(def);
+	if (!ctx)
+		return cap_fail(err, EINVAL, "seccomp: init filter (default action 0x%x)", def);
+	if (build_ctx(sc, ctx, def, debug_note, err) < 0)
+		return -1;
+	struct seccomp_program *p = calloc(1, sizeof(*p));
+	if (!p)
+		return cap_fail(err, ENOMEM, "seccomp: program");
+	p->listener = listener;
+	if (load_flags(sc, p, err) < 0 || export_bpf(ctx, p, err) < 0) {
+		seccomp_program_free(p);
+		return -1;
+	}
+	*out = p;
+	return 0;
+}
+
+bool seccomp_program_needs_listener(const struct seccomp_program *p)
+{
+	return p && p->listener;
+}
+
+void seccomp_program_free(struct seccomp_program *p)
+{
+	if (!p)
+		return;
+	free(p->insns);
+	free(p);
+}
