@@ -194,6 +194,11 @@ static void test_top_level_errors(void)
 	ERR(q("{'ociVersion': 1, 'root': {'path': 'r'}}"),
 	    "ociVersion: expected a string, got a number");
 	ERR(q("{'ociVersion': '1.2.0'}"), "root: required");
+	ERR(q("{'ociVersion': 'invalid', 'root': {'path': 'r'}}"),
+	    "ociVersion: unsupported version \"invalid\" (want 1.x.y)");
+	ERR(q("{'ociVersion': '2.0.0', 'root': {'path': 'r'}}"),
+	    "ociVersion: unsupported version \"2.0.0\" (want 1.x.y)");
+	spec_free(OK(q("{'ociVersion': '1.0.2-dev', 'root': {'path': 'r'}}")));
 	ERR(q("{'ociVersion': '1.2.0', 'root': {}}"), "root.path: required");
 	ERR(q("{'ociVersion': '1.2.0', 'root': {'path': ''}}"), "root.path: required");
 	ERR(q("{'ociVersion': '1.2.0', 'root': 'rootfs'}"),
@@ -1315,7 +1320,7 @@ static void test_load(void)
 /* Errors deep in arrays must free what was built before them (valgrind). */
 static void test_partial_cleanup(void)
 {
-	ERR(q("{'ociVersion': '1', 'root': {'path': 'r'}, 'hostname': 'h',"
+	ERR(q("{'ociVersion': '1.0.0', 'root': {'path': 'r'}, 'hostname': 'h',"
 	      " 'annotations': {'a': 'b'},"
 	      " 'mounts': [{'destination': '/a', 'options': ['x', 'y']}],"
 	      " 'hooks': {'prestart': [{'path': '/x', 'args': ['a']}]},"
@@ -1334,10 +1339,10 @@ static void test_partial_cleanup(void)
 	      "                 'args': [{'index': 0, 'value': 1, 'op': 'SCMP_CMP_EQ'}]},"
 	      "                {'names': ['write', 'close'], 'action': 'SCMP_ACT_X'}]}}}"),
 	    "linux.seccomp.syscalls[1].action: unknown action \"SCMP_ACT_X\"");
-	ERR(q("{'ociVersion': '1', 'root': {'path': 'r'},"
+	ERR(q("{'ociVersion': '1.0.0', 'root': {'path': 'r'},"
 	      " 'mounts': [{'destination': '/a', 'options': ['x', 'y', 3]}]}"),
 	    "mounts[0].options[2]: expected a string, got a number");
-	ERR(q("{'ociVersion': '1', 'root': {'path': 'r'},"
+	ERR(q("{'ociVersion': '1.0.0', 'root': {'path': 'r'},"
 	      " 'annotations': {'a': 'b', 'c': 'd', 'e': null}}"),
 	    "annotations.e: expected a string, got null");
 }
