@@ -54,8 +54,9 @@ static int load_config(struct create_ctx *x, struct cap_error **err)
 	x->spec = spec_parse(x->config_raw, x->config_len, err);
 	if (!x->spec)
 		return -1;
-	if (!x->spec->has_process)
-		return cap_fail(err, 0, "process: required to create a container");
+	/* runtime-spec: create without a process is valid; start then fails. */
+	if (!x->spec->has_process && x->run_mode)
+		return cap_fail(err, 0, "process: required to run a container");
 	const char *root = x->spec->root_path;
 	if (root[0] == '/')
 		x->rootfs = realpath(root, NULL);
@@ -134,7 +135,9 @@ static int prepare(struct create_ctx *x, struct cap_error **err)
 	if (make_cgroup(x, err) < 0)
 		return -1;
 	if (!x->run_mode) {
-		if (mkfifoat(x->sd.fd, "exec.fifo", 0622) < 0)
+		/* 0622 whatever the umask: the init may be an unmapped user */
+		if (mkfifoat(x->sd.fd, "exec.fifo", 0622) < 0 ||
+		    fchmodat(x->sd.fd, "exec.fifo", 0622, 0) < 0)
 			return cap_fail(err, errno, "mkfifo %s/exec.fifo", x->sd.path);
 		x->fifo_dirfd = open(x->sd.path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (x->fifo_dirfd < 0)

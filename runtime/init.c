@@ -164,7 +164,12 @@ static int load_seccomp(struct init_ctx *c, struct cap_error **err)
 	return seccomp_program_load(c->seccomp, &listener, err);
 }
 
-static int wait_for_start(struct init_ctx *c, struct cap_error **err)
+/* The byte the init writes to exec.fifo: START_OK, or START_NO_PROCESS when
+ * config.json has no process (then `start` fails, as the spec requires). */
+#define START_OK '0'
+#define START_NO_PROCESS 'E'
+
+static int wait_for_start(struct init_ctx *c, char byte, struct cap_error **err)
 {
 	if (c->fifo_dirfd < 0) {
 		struct sync_msg m;
@@ -179,7 +184,7 @@ static int wait_for_start(struct init_ctx *c, struct cap_error **err)
 	int fd = openat(c->fifo_dirfd, "exec.fifo", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return cap_fail(err, errno, "open exec fifo");
-	if (write(fd, "0", 1) != 1)
+	if (write(fd, &byte, 1) != 1)
 		return cap_fail(err, errno, "write exec fifo");
 	close(c->fifo_dirfd);
 	c->fifo_dirfd = -1;
@@ -266,7 +271,7 @@ static int finalize_and_exec(struct init_ctx *c, const char *exe, struct cap_err
 	/* Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the drop. */
 	if (mid_seccomp && load_seccomp(c, err) < 0)
 		return -1;
-	if (process_drop_bounding(p, err) < 0 || process_switch_user(p, err) < 0 ||
+	if (process_drop_bounding(p, err) < 0 || process_switch_user(p, c->in_userns, err) < 0 ||
 	    process_apply_caps(p, err) < 0)
 		return -1;
 	if (p->no_new_privileges && process_set_no_new_privs(err) < 0)
@@ -283,6 +288,7 @@ _Noreturn void init_main(struct init_ctx *c)
 {
 	struct cap_error *err = NULL;
 	char *exe = NULL;
+	c->in_userns = c->new_userns || c->ns_fds[0] >= 0; /* ns_table[0] is user */
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -292,7 +298,7 @@ _Noreturn void init_main(struct init_ctx *c)
 		die(c, err);
 	if (!c->is_exec && setup_container(c, &err) < 0)
 		die(c, err);
-	if (setup_process(c, &exe, &err) < 0)
+	if (c->spec->has_process && setup_process(c, &exe, &err) < 0)
 		die(c, err);
 	if (seccomp_program_needs_listener(c->seccomp) && load_seccomp(c, &err) < 0)
 		die(c, err);
@@ -303,8 +309,10 @@ _Noreturn void init_main(struct init_ctx *c)
 		die(c, err);
 	}
 	parent_gone = c->fifo_dirfd >= 0;
-	if (wait_for_start(c, &err) < 0)
+	if (wait_for_start(c, c->spec->has_process ? START_OK : START_NO_PROCESS, &err) < 0)
 		die(c, err);
+	if (!c->spec->has_process)
+		_exit(1);
 	finalize_and_exec(c, exe, &err);
 	die(c, err);
 }

@@ -28,6 +28,7 @@ struct init_ctx {
 	bool setup_rootfs;	/* mount namespace not joined: build the filesystem */
 	bool new_mountns;	/* ... in a mount namespace of its own (else chroot) */
 	bool no_pivot, no_new_keyring;
+	bool in_userns;		/* new or joined user namespace */
 	bool is_exec;		/* `capsule exec`: join only, no container setup */
 	char *state_json;	/* from the hooks handshake, for startContainer hooks */
 	struct cap_error *exec_error; /* args[0] not found: reported at exec time */

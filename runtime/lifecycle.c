@@ -92,6 +92,8 @@ static int wait_fifo_exec(int fifo, int pidfd, struct cap_error **err)
 		ssize_t n = 0;
 		if (pfd[0].revents & (POLLIN | POLLHUP))
 			n = read(fifo, &c, 1);
+		if (n == 1 && c != '0')
+			return cap_fail(err, 0, "cannot start: config.json has no process");
 		if (n == 1)
 			got_byte = true;
 		else if (n == 0 && got_byte)
@@ -143,12 +145,8 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct c
 	if (handle_open(root, id, &h, err) < 0)
 		return -1;
 	int rc = 0;
-	/* An exited but unreaped init (no subreaper above it) still takes the
-	 * signal, as with crun; only a vanished one is "not running". */
-	if (h.status == STATUS_STOPPED && !state_init_exists(&h.st)) {
+	if (h.status == STATUS_STOPPED) {
 		rc = cap_fail(err, 0, "container not running");
-	} else if (h.status == STATUS_STOPPED) {
-		rc = kill(h.st.pid, sig) < 0 ? cap_fail(err, errno, "kill container") : 0;
 	} else if (all) {
 		rc = signal_all(&h.st, sig, err);
 	} else {

@@ -180,7 +180,7 @@ int process_drop_bounding(const struct spec_process *p, struct cap_error **err)
 	return 0;
 }
 
-int process_switch_user(const struct spec_process *p, struct cap_error **err)
+int process_switch_user(const struct spec_process *p, bool in_userns, struct cap_error **err)
 {
 	const struct spec_user *u = &p->user;
 	/* Keep the permitted set across the uid change; process_apply_caps then
@@ -190,9 +190,9 @@ int process_switch_user(const struct spec_process *p, struct cap_error **err)
 	if (setgroups(u->n_additional_gids, u->additional_gids) < 0 &&
 	    !(errno == EPERM && u->n_additional_gids == 0))
 		return cap_fail(err, errno, "setgroups process.user.additionalGids");
-	if (setresgid(u->gid, u->gid, u->gid) < 0)
+	if (setresgid(u->gid, u->gid, u->gid) < 0 && !(in_userns && errno == EINVAL))
 		return cap_fail(err, errno, "setresgid %u", u->gid);
-	if (setresuid(u->uid, u->uid, u->uid) < 0)
+	if (setresuid(u->uid, u->uid, u->uid) < 0 && !(in_userns && errno == EINVAL))
 		return cap_fail(err, errno, "setresuid %u", u->uid);
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 		return cap_fail(err, errno, "prctl PR_SET_KEEPCAPS");

@@ -24,7 +24,9 @@ char *process_find_executable(const struct spec_process *p, struct cap_error **e
  * configured capabilities, then umask.  no_new_privs is separate because its
  * place relative to seccomp matters. */
 int process_drop_bounding(const struct spec_process *p, struct cap_error **err);
-int process_switch_user(const struct spec_process *p, struct cap_error **err);
+/* in_userns: an id the namespace does not map keeps the current one (as crun
+ * does) instead of failing with EINVAL. */
+int process_switch_user(const struct spec_process *p, bool in_userns, struct cap_error **err);
 int process_apply_caps(const struct spec_process *p, struct cap_error **err);
 int process_set_no_new_privs(struct cap_error **err);
 

@@ -71,7 +71,8 @@ int state_dir_create(const char *root, const char *id, struct state_dir *sd, str
 			return cap_fail(err, 0, "container with id exists: %s", id);
 		return cap_fail(err, e, "mkdir %s/%s", root, id);
 	}
-	if (lock_dir(sd, err) < 0) {
+	if (lock_dir(sd, err) < 0 || fchmod(sd->fd, 0711) < 0) {
+		cap_fail(err, errno, "chmod %s", sd->path);
 		state_dir_remove(sd, NULL);
 		return -1;
 	}
