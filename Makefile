@@ -7,7 +7,7 @@
 
 PREFIX ?= /usr/local
 CC ?= cc
-PKGS := libseccomp libcap mount yajl
+PKGS := libseccomp libcap mount yajl libarchive libcrypto
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 

@@ -4,7 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_PID_FILE = 256, OPT_CONSOLE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE, OPT_IGNORED };
+enum {
+	OPT_PID_FILE = 256,
+	OPT_CONSOLE,
+	OPT_NO_PIVOT,
+	OPT_NO_KEYRING,
+	OPT_PRESERVE,
+	OPT_IMAGE,
+	OPT_IGNORED
+};
 
 static int parse_count(const char *s, int *out)
 {
@@ -27,6 +35,7 @@ int parse_create_flags(struct global_opts *g, int argc, char **argv, struct crea
 		{"no-new-keyring", no_argument, 0, OPT_NO_KEYRING},
 		{"preserve-fds", required_argument, 0, OPT_PRESERVE},
 		{"detach", no_argument, 0, 'd'},
+		{"image", required_argument, 0, OPT_IMAGE},
 		{"keep", no_argument, 0, OPT_IGNORED},
 		{"no-subreaper", no_argument, 0, OPT_IGNORED},
 		{0, 0, 0, 0},
@@ -67,13 +76,23 @@ int parse_create_flags(struct global_opts *g, int argc, char **argv, struct crea
 			}
 			*detach = true;
 			break;
+		case OPT_IMAGE:
+			if (!detach) { /* run only */
+				cmd_errorf(g, "%s: unknown flag --image", argv[0]);
+				return -1;
+			}
+			o->image = optarg;
+			break;
 		case OPT_IGNORED:
 			break;
 		default:
 			return -1;
 		}
 	}
-	if (cmd_require_args(g, argv[0], argc - optind, 1) < 0)
+	/* run --image REF ID [ARGS...]: ARGS replace the image's command */
+	if (o->image && argc - optind >= 1)
+		o->image_args = argc - optind > 1 ? argv + optind + 1 : NULL;
+	else if (cmd_require_args(g, argv[0], argc - optind, 1) < 0)
 		return -1;
 	o->id = argv[optind];
 	if (g->systemd_cgroup) {

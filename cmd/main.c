@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "image.h"
 
 struct command {
 	const char *name;
@@ -24,6 +25,7 @@ static const struct command commands[] = {
 	{"ps", cmd_ps, "display the processes running inside a container"},
 	{"run", cmd_run, "create and run a container"},
 	{"spec", cmd_spec, "create a new specification file"},
+	{"image", cmd_image, "manage images in the layer store (import, ls, inspect, rm, gc)"},
 	{"start", cmd_start, "execute the user-defined process in a created container"},
 	{"state", cmd_state, "output the state of a container"},
 	{"pause", cmd_pause, "pause all processes inside the container"},
@@ -133,6 +135,12 @@ int main(int argc, char **argv)
 	const char *name = argv[first];
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(commands[i].name, name) == 0) {
+			if (first + 1 < argc && (strcmp(argv[first + 1], "--help") == 0 ||
+						 strcmp(argv[first + 1], "-h") == 0)) {
+				printf("capsule %s: %s\n(flags as in runc %s)\n", name,
+				       commands[i].help, name);
+				return 0;
+			}
 			optind = 0; /* full getopt reset for the subcommand */
 			return commands[i].fn(&g, argc - first, argv + first);
 		}

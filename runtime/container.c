@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "../cgroups/cgroups.h"
+#include "../overlay/overlay.h"
 #include "../seccomp/seccomp.h"
 #include "cleanup.h"
 #include "create_internal.h"
@@ -57,6 +58,9 @@ static int load_config(struct create_ctx *x, struct cap_error **err)
 	/* runtime-spec: create without a process is valid; start then fails. */
 	if (!x->spec->has_process && x->run_mode)
 		return cap_fail(err, 0, "process: required to run a container");
+	struct overlay_flags of;
+	if (overlay_spec_image(x->spec, &x->image_ref, &of) == 1)
+		return 0; /* the rootfs is assembled from layers in prepare() */
 	const char *root = x->spec->root_path;
 	if (root[0] == '/')
 		x->rootfs = realpath(root, NULL);
@@ -119,6 +123,24 @@ static int make_cgroup(struct create_ctx *x, struct cap_error **err)
 	return cgroup_create(&co, &x->cg, err);
 }
 
+const char *container_store(void)
+{
+	const char *s = getenv("CAPSULE_STORE");
+	return s && *s ? s : OVERLAY_DEFAULT_STORE;
+}
+
+/* org.capsule.image: upper/work dirs and the layer list, before clone (the
+ * child mounts the overlay in its own mount namespace). */
+static int prepare_image_rootfs(struct create_ctx *x, struct cap_error **err)
+{
+	struct overlay_flags of;
+	overlay_spec_image(x->spec, &x->image_ref, &of);
+	if (overlay_prepare(container_store(), x->image_ref, x->o->id, &of, &x->overlay, err) < 0)
+		return -1;
+	x->rootfs = strdup(overlay_rootfs(x->overlay));
+	return x->rootfs ? 0 : cap_fail(err, ENOMEM, "rootfs");
+}
+
 static int prepare(struct create_ctx *x, struct cap_error **err)
 {
 	if (state_validate_id(x->o->id, err) < 0 || load_config(x, err) < 0 ||
@@ -131,6 +153,8 @@ static int prepare(struct create_ctx *x, struct cap_error **err)
 		return -1;
 	x->own_state_dir = true;
 	if (write_file_atomic(x->sd.fd, "config.json", x->config_raw, x->config_len, 0600, err) < 0)
+		return -1;
+	if (x->image_ref && prepare_image_rootfs(x, err) < 0)
 		return -1;
 	if (make_cgroup(x, err) < 0)
 		return -1;
@@ -166,6 +190,8 @@ static void abort_create(struct create_ctx *x)
 		cgroup_free(x->cg);
 		x->cg = NULL;
 	}
+	if (x->image_ref)
+		overlay_cleanup(container_store(), x->o->id, NULL);
 	if (x->own_state_dir)
 		state_dir_remove(&x->sd, NULL);
 	x->own_state_dir = false;
@@ -190,6 +216,7 @@ void ctx_free(struct create_ctx *x)
 	if (x->cg)
 		cgroup_free(x->cg);
 	seccomp_program_free(x->seccomp);
+	overlay_plan_free(x->overlay);
 	state_dir_close(&x->sd);
 	state_free(&x->st);
 	spec_free(x->spec);
@@ -334,6 +361,8 @@ static void teardown_after_run(struct create_ctx *x)
 		cgroup_kill_all(x->cg, SIGKILL, NULL);
 		cgroup_destroy(x->cg, NULL);
 	}
+	if (x->image_ref)
+		overlay_cleanup(container_store(), x->o->id, NULL);
 	struct state_dir sd;
 	if (state_dir_open(x->o->root, x->o->id, &sd, NULL) == 0)
 		state_dir_remove(&sd, NULL);
@@ -359,9 +388,35 @@ static int start_and_poststart(struct create_ctx *x, struct cap_error **err)
 	return 0;
 }
 
-int container_run(const struct create_opts *o, bool detach, int *exit_code,
+/* run --image: a bundle under <root>/.image-bundles/<id>, removed with the
+ * container. */
+static char *bundle_from_image(const struct create_opts *o, struct cap_error **err)
+{
+	char *dir = NULL;
+	if (asprintf(&dir, "%s/.image-bundles/%s", o->root, o->id) < 0)
+		return cap_fail(err, ENOMEM, "bundle path"), NULL;
+	if (state_validate_id(o->id, err) < 0 || mkdir_p(dir, 0700, err) < 0 ||
+	    overlay_bundle_from_image(container_store(), o->image, dir, o->image_args, isatty(0),
+				      err) < 0) {
+		rm_rf(dir, NULL);
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+int container_run(const struct create_opts *o_in, bool detach, int *exit_code,
 		  struct cap_error **err)
 {
+	struct create_opts img_opts = *o_in;
+	const struct create_opts *o = o_in;
+	cleanup_free char *img_bundle = NULL;
+	if (o_in->image) {
+		if (!(img_bundle = bundle_from_image(o_in, err)))
+			return -1;
+		img_opts.bundle = img_bundle;
+		o = &img_opts;
+	}
 	struct create_ctx x;
 	ctx_init(&x, o, true);
 	x.detach = detach;
@@ -387,6 +442,8 @@ int container_run(const struct create_opts *o, bool detach, int *exit_code,
 	}
 	if (!detach)
 		sigprocmask(SIG_SETMASK, &old, NULL);
+	if (img_bundle && (!detach || rc < 0))
+		rm_rf(img_bundle, NULL);
 	ctx_free(&x);
 	return rc;
 }

@@ -18,10 +18,15 @@ struct create_opts {
 	int preserve_fds;
 	void (*debug)(const char *msg);
 	void (*warn)(const char *msg); /* failed poststart/poststop hooks */
+	const char *image;	       /* run --image REF: bundle made from the image */
+	char *const *image_args;       /* ... with these args instead of the image's cmd */
 };
 
 /* Callbacks for notes the library does not print itself (may be NULL). */
 typedef void (*cap_notify_fn)(const char *msg);
+
+/* Layer store for image-backed containers: $CAPSULE_STORE or /var/lib/capsule. */
+const char *container_store(void);
 
 int container_create(const struct create_opts *o, struct cap_error **err);
 /* create + start in one process.  Foreground (detach false): forwards signals,

@@ -13,6 +13,7 @@
 
 struct cgroup;
 struct seccomp_program;
+struct overlay_plan;
 
 struct create_ctx {
 	const struct create_opts *o;
@@ -26,6 +27,8 @@ struct create_ctx {
 	struct container_state st;
 	struct cgroup *cg;
 	struct seccomp_program *seccomp;
+	struct overlay_plan *overlay; /* rootfs from image layers (org.capsule.image) */
+	const char *image_ref;
 	int sync[2];	 /* [0] parent, [1] child */
 	int console_fd;	 /* connected --console-socket */
 	int fifo_dirfd;	 /* create: O_PATH of the state dir for the child, without the lock */

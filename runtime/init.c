@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../overlay/overlay.h"
 #include "../seccomp/seccomp.h"
 #include "cleanup.h"
 #include "fsutil.h"
@@ -118,6 +120,15 @@ static int apply_sysctls(const struct spec_linux *l, struct cap_error **err)
 	return 0;
 }
 
+/* The overlay goes on before the rootfs bind; the tree is made a slave
+ * first so the mount never propagates back to the host. */
+static int mount_image_layers(struct init_ctx *c, struct cap_error **err)
+{
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return cap_fail(err, errno, "make / a slave mount");
+	return overlay_mount(c->overlay, err);
+}
+
 static int build_rootfs(struct init_ctx *c, struct cap_error **err)
 {
 	const struct spec *s = c->spec;
@@ -128,6 +139,8 @@ static int build_rootfs(struct init_ctx *c, struct cap_error **err)
 		.new_cgroupns = spec_find_namespace(s, CLONE_NEWCGROUP) != NULL,
 		.cgroup_path = c->cgroup_path,
 	};
+	if (c->overlay && mount_image_layers(c, err) < 0)
+		return -1;
 	if (mounts_prepare_rootfs(&mc, err) < 0)
 		return -1;
 	if (run_hooks_handshake(c, err) < 0)

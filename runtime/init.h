@@ -7,6 +7,7 @@
 #include "spec.h"
 
 struct seccomp_program;
+struct overlay_plan;
 
 struct init_ctx {
 	const struct spec *spec;	    /* the container's config */
@@ -16,6 +17,7 @@ struct init_ctx {
 	const char *bundle;
 	const char *cgroup_path;
 	const struct seccomp_program *seccomp;
+	const struct overlay_plan *overlay; /* mount the image layers onto rootfs first */
 	int sync_fd;
 	int console_fd;		/* connected --console-socket, or -1 */
 	int fifo_dirfd;		/* create: state dir (exec.fifo); -1: wait for SYNC_START */

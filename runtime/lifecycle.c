@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../cgroups/cgroups.h"
+#include "../overlay/overlay.h"
 #include "cleanup.h"
 #include "container.h"
 #include "fsutil.h"
@@ -187,6 +188,18 @@ static int destroy(struct handle *h, cap_notify_fn warn, struct cap_error **err)
 			cgroup_free(cg);
 		}
 	}
+	/* image-backed rootfs: upper/work dirs (kept with org.capsule.keep-upper) */
+	char rec[4096];
+	snprintf(rec, sizeof(rec), "%s/containers/%s", container_store(), h->st.id);
+	if (access(rec, F_OK) == 0)
+		overlay_cleanup(container_store(), h->st.id, NULL);
+	/* a bundle that `run --image` made lives next to the state */
+	char bundle[4096];
+	char *slash = strrchr(h->sd.path, '/');
+	if (slash && snprintf(bundle, sizeof(bundle), "%.*s/.image-bundles/%s",
+			      (int)(slash - h->sd.path), h->sd.path, h->st.id) > 0 &&
+	    strcmp(h->st.bundle, bundle) == 0)
+		rm_rf(bundle, NULL);
 	state_free(&h->st);
 	int rc = state_dir_remove(&h->sd, err);
 	if (hook_err && warn)

@@ -165,6 +165,7 @@ static _Noreturn void child(struct create_ctx *x, const struct ns_plan *p, bool 
 		.bundle = x->bundle,
 		.cgroup_path = x->cg ? cgroup_path(x->cg) : NULL,
 		.seccomp = x->seccomp,
+		.overlay = x->overlay,
 		.sync_fd = x->sync[1],
 		.console_fd = x->console_fd,
 		.fifo_dirfd = x->fifo_dirfd,

@@ -1,0 +1,150 @@
+/* Re-executing from a sealed memfd copy of /proc/self/exe: see cloned_binary.h
+ * for why and for where it is called. */
+#include "cloned_binary.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010
+#endif
+
+#define CLONE_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+extern char **environ;
+
+bool cloned_binary_needed(const struct spec *s, const struct spec_process *p)
+{
+	if (spec_find_namespace(s, CLONE_NEWUSER))
+		return false; /* its root has no CAP_SYS_PTRACE over our mm */
+	if (!p->has_capabilities)
+		return false;
+	const uint64_t bit = 1ULL << CAP_SYS_PTRACE;
+	const struct spec_capabilities *c = &p->caps;
+	return ((c->bounding | c->effective | c->permitted | c->inheritable | c->ambient) & bit) != 0;
+}
+
+bool cloned_binary_is_cloned(void)
+{
+	cleanup_close int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	int seals = fcntl(fd, F_GET_SEALS);
+	return seals >= 0 && (seals & CLONE_SEALS) == CLONE_SEALS;
+}
+
+static int make_memfd(struct cap_error **err)
+{
+	/* MFD_EXEC: kernels with vm.memfd_noexec=1 create non-executable
+	 * memfds by default; older kernels do not know the flag (EINVAL). */
+	int fd = memfd_create("capsule", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+	if (fd < 0 && errno == EINVAL)
+		fd = memfd_create("capsule", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return cap_fail(err, errno, "memfd_create for the runtime binary");
+	return fd;
+}
+
+/* The sealed copy of /proc/self/exe. */
+static int clone_self(struct cap_error **err)
+{
+	cleanup_close int src = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (src < 0)
+		return cap_fail(err, errno, "open /proc/self/exe");
+	struct stat st;
+	if (fstat(src, &st) < 0)
+		return cap_fail(err, errno, "stat /proc/self/exe");
+	cleanup_close int mfd = make_memfd(err);
+	if (mfd < 0)
+		return -1;
+	for (off_t done = 0; done < st.st_size;) {
+		ssize_t n = sendfile(mfd, src, NULL, (size_t)(st.st_size - done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return cap_fail(err, n < 0 ? errno : EIO, "copy the runtime binary");
+		done += n;
+	}
+	if (fcntl(mfd, F_ADD_SEALS, CLONE_SEALS) < 0)
+		return cap_fail(err, errno, "seal the runtime binary copy");
+	return steal_fd(&mfd);
+}
+
+/* argv of this process, from /proc/self/cmdline (the library has no argv). */
+static char **self_argv(struct cap_error **err)
+{
+	cleanup_close int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		cap_fail(err, errno, "open /proc/self/cmdline");
+		return NULL;
+	}
+	size_t cap = 4096, len = 0;
+	cleanup_free char *buf = malloc(cap + 1);
+	for (ssize_t n; buf; len += (size_t)n) {
+		if (len == cap) {
+			char *nb = realloc(buf, (cap *= 2) + 1);
+			if (!nb)
+				break;
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			n = 0;
+		else if (n <= 0) {
+			if (n < 0)
+				len = 0;
+			break;
+		}
+	}
+	if (!buf || len == 0) {
+		cap_fail(err, buf ? EIO : ENOMEM, "read /proc/self/cmdline");
+		return NULL;
+	}
+	buf[len] = '\0';
+	size_t argc = 0;
+	for (size_t i = 0; i < len; i++)
+		argc += buf[i] == '\0';
+	if (buf[len - 1] != '\0')
+		argc++;
+	char **argv = calloc(argc + 1, sizeof(char *));
+	if (!argv) {
+		cap_fail(err, ENOMEM, "argv");
+		return NULL;
+	}
+	char *p = steal_pointer(&buf); /* lives until exec */
+	for (size_t i = 0; i < argc; i++) {
+		argv[i] = p;
+		p += strlen(p) + 1;
+	}
+	return argv;
+}
+
+int cloned_binary_ensure(bool needed, struct cap_error **err)
+{
+	if (!needed || cloned_binary_is_cloned())
+		return 0;
+	char **argv = self_argv(err);
+	if (!argv)
+		return -1;
+	cleanup_close int mfd = clone_self(err);
+	if (mfd < 0)
+		return -1;
+	/* execveat(AT_EMPTY_PATH) of an O_CLOEXEC fd works for ELF binaries;
+	 * the fd itself is gone after the exec. */
+	syscall(SYS_execveat, mfd, "", argv, environ, AT_EMPTY_PATH);
+	return cap_fail(err, errno, "re-exec the runtime from a sealed copy");
+}
