@@ -213,8 +213,37 @@ static int create_apply(struct cgroup *cg, const struct cgroup_options *opt, con
 	return cg_apply_devices(cg, opt->resources, opt->devices, opt->n_devices, err);
 }
 
-int cgroup_create(const struct cgroup_options *opt, struct cgroup **out, struct cap_error **err)
+/* On a hybrid host, settings that only restate the default (no pids limit,
+ * unlimited memory or swap, the default cpu.shares) ask nothing of a
+ * controller that v1 owns: drop them with a debug note instead of failing.
+ * containerd always sends cpu.shares 1024, podman pids.limit 0. */
+static void drop_default_requests(struct spec_resources *r, const struct cgroup_options *opt)
 {
+	const char *fmt = "cgroup: hybrid host, %s is the default; not applied%s";
+	if (r->pids.set && r->pids.limit <= 0) {
+		r->pids.set = false;
+		note(opt, fmt, "pids.limit <= 0", "");
+	}
+	if (r->cpu.shares.set && r->cpu.shares.v == 1024) {
+		r->cpu.shares.set = false;
+		note(opt, fmt, "cpu.shares 1024", "");
+	}
+	if (r->memory.limit.set && r->memory.limit.v < 0) {
+		r->memory.limit.set = false;
+		note(opt, fmt, "memory.limit -1", "");
+	}
+	if (r->memory.swap.set && r->memory.swap.v < 0) {
+		r->memory.swap.set = false;
+		note(opt, fmt, "memory.swap -1", "");
+	}
+}
+
+int cgroup_create(const struct cgroup_options *opt_in, struct cgroup **out,
+		  struct cap_error **err)
+{
+	struct cgroup_options copy = *opt_in;
+	struct spec_resources eff;
+	const struct cgroup_options *opt = &copy;
 	*out = NULL;
 	if (opt->systemd)
 		return cap_fail(err, 0,
@@ -226,11 +255,16 @@ int cgroup_create(const struct cgroup_options *opt, struct cgroup **out, struct 
 	cg->rootless = opt->rootless;
 	cleanup_free char *rel = NULL;
 	char needed[256];
-	cg_needed_controllers(opt->resources, needed, sizeof(needed));
 	if (find_mount(cg, err) < 0 || placement(opt, &rel, err) < 0) {
 		cgroup_free(cg);
 		return -1;
 	}
+	if (cg->hybrid && opt_in->resources) {
+		eff = *opt_in->resources;
+		drop_default_requests(&eff, opt);
+		copy.resources = &eff;
+	}
+	cg_needed_controllers(opt->resources, needed, sizeof(needed));
 	struct cap_error *e = NULL;
 	if (make_dirs(cg, rel, needed, &e) < 0) {
 		bool denied =
