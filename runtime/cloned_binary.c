@@ -35,7 +35,8 @@ bool cloned_binary_needed(const struct spec *s, const struct spec_process *p)
 		return false;
 	const uint64_t bit = 1ULL << CAP_SYS_PTRACE;
 	const struct spec_capabilities *c = &p->caps;
-	return ((c->bounding | c->effective | c->permitted | c->inheritable | c->ambient) & bit) != 0;
+	return ((c->bounding | c->effective | c->permitted | c->inheritable | c->ambient) & bit) !=
+	       0;
 }
 
 bool cloned_binary_is_cloned(void)
@@ -84,48 +85,61 @@ static int clone_self(struct cap_error **err)
 	return steal_fd(&mfd);
 }
 
-/* argv of this process, from /proc/self/cmdline (the library has no argv). */
-static char **self_argv(struct cap_error **err)
+/* The whole of a small /proc file, NUL-terminated; *len without the NUL. */
+static char *read_proc(const char *path, size_t *len, struct cap_error **err)
 {
-	cleanup_close int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		cap_fail(err, errno, "open /proc/self/cmdline");
+		cap_fail(err, errno, "open %s", path);
 		return NULL;
 	}
-	size_t cap = 4096, len = 0;
-	cleanup_free char *buf = malloc(cap + 1);
-	for (ssize_t n; buf; len += (size_t)n) {
-		if (len == cap) {
-			char *nb = realloc(buf, (cap *= 2) + 1);
-			if (!nb)
-				break;
+	size_t cap = 0;
+	cleanup_free char *buf = NULL;
+	*len = 0;
+	for (;;) {
+		if (*len == cap) {
+			char *nb = realloc(buf, (cap = cap ? 2 * cap : 4096) + 1);
+			if (!nb) {
+				cap_fail(err, ENOMEM, "read %s", path);
+				return NULL;
+			}
 			buf = nb;
 		}
-		n = read(fd, buf + len, cap - len);
+		ssize_t n = read(fd, buf + *len, cap - *len);
 		if (n < 0 && errno == EINTR)
-			n = 0;
-		else if (n <= 0) {
-			if (n < 0)
-				len = 0;
-			break;
+			continue;
+		if (n < 0) {
+			cap_fail(err, errno, "read %s", path);
+			return NULL;
 		}
+		if (n == 0)
+			break;
+		*len += (size_t)n;
 	}
-	if (!buf || len == 0) {
-		cap_fail(err, buf ? EIO : ENOMEM, "read /proc/self/cmdline");
+	buf[*len] = '\0';
+	return steal_pointer(&buf);
+}
+
+/* argv of this process, from /proc/self/cmdline (the library has no argv).
+ * The strings point into one buffer that lives until the exec. */
+static char **self_argv(struct cap_error **err)
+{
+	size_t len;
+	char *buf = read_proc("/proc/self/cmdline", &len, err);
+	if (!buf)
 		return NULL;
-	}
-	buf[len] = '\0';
 	size_t argc = 0;
 	for (size_t i = 0; i < len; i++)
 		argc += buf[i] == '\0';
-	if (buf[len - 1] != '\0')
+	if (len && buf[len - 1] != '\0')
 		argc++;
-	char **argv = calloc(argc + 1, sizeof(char *));
+	char **argv = argc ? calloc(argc + 1, sizeof(char *)) : NULL;
 	if (!argv) {
-		cap_fail(err, ENOMEM, "argv");
+		free(buf);
+		cap_fail(err, argc ? ENOMEM : EIO, "read /proc/self/cmdline");
 		return NULL;
 	}
-	char *p = steal_pointer(&buf); /* lives until exec */
+	char *p = buf;
 	for (size_t i = 0; i < argc; i++) {
 		argv[i] = p;
 		p += strlen(p) + 1;
@@ -141,10 +155,13 @@ int cloned_binary_ensure(bool needed, struct cap_error **err)
 	if (!argv)
 		return -1;
 	cleanup_close int mfd = clone_self(err);
-	if (mfd < 0)
-		return -1;
-	/* execveat(AT_EMPTY_PATH) of an O_CLOEXEC fd works for ELF binaries;
-	 * the fd itself is gone after the exec. */
-	syscall(SYS_execveat, mfd, "", argv, environ, AT_EMPTY_PATH);
-	return cap_fail(err, errno, "re-exec the runtime from a sealed copy");
+	if (mfd >= 0) {
+		/* execveat(AT_EMPTY_PATH) of an O_CLOEXEC fd works for ELF
+		 * binaries; the fd itself is gone after the exec. */
+		syscall(SYS_execveat, mfd, "", argv, environ, AT_EMPTY_PATH);
+		cap_fail(err, errno, "re-exec the runtime from a sealed copy");
+	}
+	free(argv[0]);
+	free(argv);
+	return -1;
 }

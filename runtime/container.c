@@ -30,6 +30,7 @@
 #include "../overlay/overlay.h"
 #include "../seccomp/seccomp.h"
 #include "cleanup.h"
+#include "cloned_binary.h"
 #include "create_internal.h"
 #include "fsutil.h"
 #include "hooks.h"
@@ -144,7 +145,12 @@ static int prepare_image_rootfs(struct create_ctx *x, struct cap_error **err)
 static int prepare(struct create_ctx *x, struct cap_error **err)
 {
 	if (state_validate_id(x->o->id, err) < 0 || load_config(x, err) < 0 ||
-	    check_terminal(x, err) < 0 || open_namespace_paths(x, err) < 0)
+	    check_terminal(x, err) < 0)
+		return -1;
+	/* CVE-2019-5736: re-run from a sealed copy when the container could
+	 * reach our binary (no-op, and free, in every other case). */
+	if (cloned_binary_ensure(cloned_binary_needed(x->spec, &x->spec->process), err) < 0 ||
+	    open_namespace_paths(x, err) < 0)
 		return -1;
 	if (x->spec->linux_.seccomp &&
 	    seccomp_program_build(x->spec->linux_.seccomp, &x->seccomp, x->o->debug, err) < 0)

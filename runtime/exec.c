@@ -17,6 +17,7 @@
 #include "../cgroups/cgroups.h"
 #include "../seccomp/seccomp.h"
 #include "cleanup.h"
+#include "cloned_binary.h"
 #include "create_internal.h"
 #include "fsutil.h"
 #include "init.h"
@@ -210,7 +211,8 @@ static int prepare_exec(struct create_ctx *x, const struct exec_opts *o, struct 
 	x->config_raw = read_file_at(x->sd.fd, "config.json", &x->config_len, err);
 	if (!x->config_raw || !(x->spec = spec_parse(x->config_raw, x->config_len, err)))
 		return -1;
-	if (load_process(x->spec, o, err) < 0)
+	if (load_process(x->spec, o, err) < 0 ||
+	    cloned_binary_ensure(cloned_binary_needed(x->spec, &x->spec->process), err) < 0)
 		return -1;
 	if (x->spec->process.terminal && !o->console_socket && o->detach)
 		return cap_fail(err, 0, "cannot allocate tty if capsule will detach without setting "

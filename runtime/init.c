@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -245,6 +246,12 @@ static int setup_process(struct init_ctx *c, char **exe, struct cap_error **err)
 		return -1;
 	if (p->cwd && chdir(p->cwd) < 0)
 		return cap_fail(err, errno, "chdir to cwd (\"%s\") set in config.json", p->cwd);
+	/* A cwd reached through a leaked fd (/proc/self/fd/N) lies outside our
+	 * root: getcwd() then reports "(unreachable)" (CVE-2024-21626). */
+	char cwd[PATH_MAX];
+	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
+		return cap_fail(err, errno ? errno : ENOENT, "cwd (\"%s\") is outside the container",
+				p->cwd ? p->cwd : "/");
 	/* A missing executable fails at exec time, not at create (crun and the
 	 * runtime-spec lifecycle: create/start succeed, the process fails). */
 	*exe = process_find_executable(p, &c->exec_error);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define SYNC_MAX_PAYLOAD (256 * 1024)
@@ -30,8 +31,10 @@ int sync_send(int sock, enum sync_type type, const void *payload, size_t len, in
 		memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	}
 	ssize_t n;
+	/* Without an fd, plain writev: the child talks after loading a seccomp
+	 * profile, which may send sendmsg to a NOTIFY agent (runc uses write). */
 	do
-		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+		n = fd >= 0 ? sendmsg(sock, &mh, MSG_NOSIGNAL) : writev(sock, iov, (int)mh.msg_iovlen);
 	while (n < 0 && errno == EINTR);
 	return n < 0 ? -1 : 0;
 }
@@ -42,8 +45,7 @@ int sync_send_error(int sock, const struct cap_error *e)
 	size_t len = strlen(msg) + 1;
 	struct sync_hdr h = {.type = SYNC_ERROR, .errnum = e ? e->errnum : 0, .len = (uint32_t)len};
 	struct iovec iov[2] = {{&h, sizeof(h)}, {(void *)msg, len}};
-	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
-	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -1 : 0;
+	return writev(sock, iov, 2) < 0 ? -1 : 0;
 }
 
 static int take_fd(struct msghdr *mh)
@@ -96,9 +98,42 @@ int sync_recv(int sock, struct sync_msg *m, struct cap_error **err)
 	return 0;
 }
 
+/* Child side: one read(2) of a whole datagram (seqpacket keeps boundaries);
+ * no recvmsg, for the same reason as writev above.  The child never
+ * receives fds. */
+static int sync_read(int sock, struct sync_msg *m, struct cap_error **err)
+{
+	memset(m, 0, sizeof(*m));
+	m->fd = -1;
+	size_t cap = sizeof(struct sync_hdr) + SYNC_MAX_PAYLOAD;
+	char *buf = malloc(cap + 1);
+	if (!buf)
+		return cap_fail(err, ENOMEM, "sync message");
+	ssize_t n;
+	do
+		n = read(sock, buf, cap);
+	while (n < 0 && errno == EINTR);
+	struct sync_hdr h;
+	if (n < (ssize_t)sizeof(h)) {
+		free(buf);
+		if (n == 0)
+			return cap_fail(err, 0, "the runtime went away");
+		return cap_fail(err, n < 0 ? errno : EPROTO, "read from the runtime");
+	}
+	memcpy(&h, buf, sizeof(h));
+	size_t len = (size_t)n - sizeof(h);
+	memmove(buf, buf + sizeof(h), len);
+	buf[len] = 0;
+	m->type = h.type;
+	m->errnum = h.errnum;
+	m->len = (uint32_t)len;
+	m->buf = buf;
+	return 0;
+}
+
 int sync_expect(int sock, enum sync_type type, struct sync_msg *m, struct cap_error **err)
 {
-	if (sync_recv(sock, m, err) < 0)
+	if (sync_read(sock, m, err) < 0)
 		return -1;
 	if (m->type == type)
 		return 0;

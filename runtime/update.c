@@ -311,12 +311,14 @@ static struct spec_resources applied_resources(const struct spec_resources *r,
 					       const struct spec *saved)
 {
 	struct spec_resources a = *r; /* shallow: borrowed pointers, never freed */
-	const struct spec_resources *s = saved ? &saved->linux_.resources : NULL;
-	if (!s)
-		return a;
+	static const struct spec_resources none;
+	const struct spec_resources *s = saved ? &saved->linux_.resources : &none;
 	if (a.memory.swap.set && !a.memory.limit.set && s->memory.limit.set)
 		a.memory.limit = s->memory.limit;
-	if (a.memory.limit.set && !a.memory.swap.set && s->memory.swap.set && s->memory.swap.v)
+	/* runc update: unlimited memory without a swap value means unlimited swap */
+	if (a.memory.limit.set && a.memory.limit.v == -1 && !a.memory.swap.set)
+		a.memory.swap = (struct spec_opt_i64){true, -1};
+	else if (a.memory.limit.set && !a.memory.swap.set && s->memory.swap.set && s->memory.swap.v)
 		a.memory.swap = s->memory.swap;
 	return a;
 }
