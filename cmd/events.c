@@ -84,9 +84,9 @@ static void gen_cpu(yajl_gen j, const struct cgroup_stats *s)
 static void gen_cpuset(yajl_gen j)
 {
 	static const char *const keys[] = {
-	    "cpu_exclusive",	  "mem_hardwall",	"mem_exclusive",
-	    "memory_migrate",	  "memory_spread_page", "memory_spread_slab",
-	    "memory_pressure",	  "sched_load_balance", "sched_relax_domain_level",
+	    "cpu_exclusive",   "mem_hardwall",	     "mem_exclusive",
+	    "memory_migrate",  "memory_spread_page", "memory_spread_slab",
+	    "memory_pressure", "sched_load_balance", "sched_relax_domain_level",
 	};
 	json_gen_key(j, "cpuset");
 	yajl_gen_map_open(j);
@@ -154,8 +154,8 @@ static void blkio_list(yajl_gen j, const char *key, const struct cgroup_stats *s
 			num(j, "major", d->major, true);
 			num(j, "minor", d->minor, true);
 			json_gen_kv_str(j, "op", w ? "Write" : "Read");
-			num(j, "value", bytes ? (w ? d->wbytes : d->rbytes) : (w ? d->wios : d->rios),
-			    true);
+			num(j, "value",
+			    bytes ? (w ? d->wbytes : d->rbytes) : (w ? d->wios : d->rios), true);
 			yajl_gen_map_close(j);
 		}
 	}
@@ -240,7 +240,7 @@ static int parse_duration(const char *s, unsigned *ms)
 	static const struct {
 		const char *unit;
 		double ms;
-	} units[] = {{"ns", 1e-6}, {"us", 1e-3}, {"µs", 1e-3}, {"ms", 1},
+	} units[] = {{"ns", 1e-6}, {"us", 1e-3}, {"µs", 1e-3},	{"ms", 1},
 		     {"s", 1000},  {"m", 60000}, {"h", 3600000}};
 	double total = 0;
 	if (strcmp(s, "0") == 0 || !*s)
@@ -271,9 +271,9 @@ static int parse_duration(const char *s, unsigned *ms)
 CMD(events)
 {
 	static const struct option opts[] = {
-		{"stats", no_argument, 0, 's'},
-		{"interval", required_argument, 0, 'i'},
-		{0, 0, 0, 0},
+	    {"stats", no_argument, 0, 's'},
+	    {"interval", required_argument, 0, 'i'},
+	    {0, 0, 0, 0},
 	};
 	bool once = false;
 	unsigned interval = 5000;
@@ -284,8 +284,10 @@ CMD(events)
 		else if (c == 'i' && parse_duration(optarg, &interval) == 0)
 			continue;
 		else if (c == 'i')
-			return cmd_errorf(g, "invalid --interval \"%s\": want a duration "
-					     "greater than 0 like 5s or 500ms", optarg);
+			return cmd_errorf(g,
+					  "invalid --interval \"%s\": want a duration "
+					  "greater than 0 like 5s or 500ms",
+					  optarg);
 		else
 			return 1;
 	}

@@ -8,6 +8,7 @@
 
 #include "../runtime/hooks.h"
 #include "../runtime/jsonutil.h"
+#include "../runtime/mounts.h"
 #include "../runtime/tables.h"
 #include "../seccomp/seccomp.h"
 #include "cmd.h"
@@ -93,7 +94,7 @@ static void gen_linux(yajl_gen j)
 	gen_bool_obj(j, "intelRdt", false);
 	json_gen_key(j, "mountExtensions");
 	yajl_gen_map_open(j);
-	gen_bool_obj(j, "idmap", true);
+	gen_bool_obj(j, "idmap", mounts_idmap_supported());
 	yajl_gen_map_close(j);
 	yajl_gen_map_close(j);
 }

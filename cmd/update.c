@@ -43,24 +43,24 @@ enum {
 };
 
 static const struct option opts[] = {
-	{"resources", required_argument, 0, O_RESOURCES},
-	{"memory", required_argument, 0, O_MEMORY},
-	{"memory-swap", required_argument, 0, O_MEMORY_SWAP},
-	{"memory-reservation", required_argument, 0, O_MEMORY_RESERVATION},
-	{"kernel-memory", required_argument, 0, O_KERNEL_MEMORY},
-	{"kernel-memory-tcp", required_argument, 0, O_KERNEL_MEMORY_TCP},
-	{"cpu-quota", required_argument, 0, O_CPU_QUOTA},
-	{"cpu-period", required_argument, 0, O_CPU_PERIOD},
-	{"cpu-share", required_argument, 0, O_CPU_SHARE},
-	{"cpu-rt-period", required_argument, 0, O_CPU_RT_PERIOD},
-	{"cpu-rt-runtime", required_argument, 0, O_CPU_RT_RUNTIME},
-	{"cpuset-cpus", required_argument, 0, O_CPUSET_CPUS},
-	{"cpuset-mems", required_argument, 0, O_CPUSET_MEMS},
-	{"pids-limit", required_argument, 0, O_PIDS_LIMIT},
-	{"blkio-weight", required_argument, 0, O_BLKIO_WEIGHT},
-	{"l3-cache-schema", required_argument, 0, O_IGNORED_STR},
-	{"mem-bw-schema", required_argument, 0, O_IGNORED_STR},
-	{0, 0, 0, 0},
+    {"resources", required_argument, 0, O_RESOURCES},
+    {"memory", required_argument, 0, O_MEMORY},
+    {"memory-swap", required_argument, 0, O_MEMORY_SWAP},
+    {"memory-reservation", required_argument, 0, O_MEMORY_RESERVATION},
+    {"kernel-memory", required_argument, 0, O_KERNEL_MEMORY},
+    {"kernel-memory-tcp", required_argument, 0, O_KERNEL_MEMORY_TCP},
+    {"cpu-quota", required_argument, 0, O_CPU_QUOTA},
+    {"cpu-period", required_argument, 0, O_CPU_PERIOD},
+    {"cpu-share", required_argument, 0, O_CPU_SHARE},
+    {"cpu-rt-period", required_argument, 0, O_CPU_RT_PERIOD},
+    {"cpu-rt-runtime", required_argument, 0, O_CPU_RT_RUNTIME},
+    {"cpuset-cpus", required_argument, 0, O_CPUSET_CPUS},
+    {"cpuset-mems", required_argument, 0, O_CPUSET_MEMS},
+    {"pids-limit", required_argument, 0, O_PIDS_LIMIT},
+    {"blkio-weight", required_argument, 0, O_BLKIO_WEIGHT},
+    {"l3-cache-schema", required_argument, 0, O_IGNORED_STR},
+    {"mem-bw-schema", required_argument, 0, O_IGNORED_STR},
+    {0, 0, 0, 0},
 };
 
 /* docker/go-units RAMInBytes: "<number>[ ][kmgtp][i][b]", case-insensitive,
@@ -126,8 +126,8 @@ static int parse_u64(const char *s, uint64_t *out)
 
 static struct spec_resources *read_resources(struct global_opts *g, const char *path)
 {
-	cleanup_file FILE *f = strcmp(path, "-") == 0 ? fdopen(dup(STDIN_FILENO), "r")
-						      : fopen(path, "re");
+	cleanup_file FILE *f =
+	    strcmp(path, "-") == 0 ? fdopen(dup(STDIN_FILENO), "r") : fopen(path, "re");
 	if (!f) {
 		cmd_errorf(g, "open %s: %s", path, strerror(errno));
 		return NULL;
@@ -168,11 +168,13 @@ static int apply_flag(struct global_opts *g, struct spec_resources *r, int opt, 
 		if ((bad = ram_in_bytes(val, &i)) < 0)
 			break;
 		if (opt == O_KERNEL_MEMORY || opt == O_KERNEL_MEMORY_TCP) {
-			cmd_warnf(g, "--%s is ignored: kernel memory limits are not supported "
-				     "(deprecated by the kernel, absent in cgroup v2)", name);
+			cmd_warnf(g,
+				  "--%s is ignored: kernel memory limits are not supported "
+				  "(deprecated by the kernel, absent in cgroup v2)",
+				  name);
 			break;
 		}
-		struct spec_opt_i64 *d = opt == O_MEMORY	  ? &r->memory.limit
+		struct spec_opt_i64 *d = opt == O_MEMORY	? &r->memory.limit
 					 : opt == O_MEMORY_SWAP ? &r->memory.swap
 								: &r->memory.reservation;
 		*d = (struct spec_opt_i64){true, i};
@@ -244,8 +246,8 @@ CMD(update)
 	}
 	if (cmd_require_args(g, argv[0], argc - optind, 1) < 0)
 		return 1;
-	struct spec_resources *r = resources ? read_resources(g, resources)
-					     : calloc(1, sizeof(struct spec_resources));
+	struct spec_resources *r =
+	    resources ? read_resources(g, resources) : calloc(1, sizeof(struct spec_resources));
 	if (!r)
 		return resources ? 1 : cmd_errorf(g, "out of memory");
 	for (size_t i = 0; i < nflags; i++) {

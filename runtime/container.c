@@ -35,6 +35,7 @@
 #include "fsutil.h"
 #include "hooks.h"
 #include "init.h"
+#include "mounts.h"
 #include "state.h"
 #include "sync.h"
 #include "tables.h"
@@ -152,6 +153,8 @@ static int prepare(struct create_ctx *x, struct cap_error **err)
 	if (cloned_binary_ensure(cloned_binary_needed(x->spec, &x->spec->process), err) < 0 ||
 	    open_namespace_paths(x, err) < 0)
 		return -1;
+	if (mounts_idmap_prepare(x->spec, x->bundle, &x->idmap_trees, &x->n_idmap_trees, err) < 0)
+		return -1;
 	if (x->spec->linux_.seccomp &&
 	    seccomp_program_build(x->spec->linux_.seccomp, &x->seccomp, x->o->debug, err) < 0)
 		return -1;
@@ -223,6 +226,7 @@ void ctx_free(struct create_ctx *x)
 		cgroup_free(x->cg);
 	seccomp_program_free(x->seccomp);
 	overlay_plan_free(x->overlay);
+	mounts_idmap_free(x->idmap_trees, x->n_idmap_trees);
 	state_dir_close(&x->sd);
 	state_free(&x->st);
 	spec_free(x->spec);

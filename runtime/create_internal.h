@@ -29,6 +29,8 @@ struct create_ctx {
 	struct seccomp_program *seccomp;
 	struct overlay_plan *overlay; /* rootfs from image layers (org.capsule.image) */
 	const char *image_ref;
+	int *idmap_trees; /* idmapped mount trees per spec.mounts index (mounts.h) */
+	size_t n_idmap_trees;
 	int sync[2];	 /* [0] parent, [1] child */
 	int console_fd;	 /* connected --console-socket */
 	int fifo_dirfd;	 /* create: O_PATH of the state dir for the child, without the lock */

@@ -139,6 +139,8 @@ static int build_rootfs(struct init_ctx *c, struct cap_error **err)
 		.in_userns = c->new_userns || c->ns_fds[0] >= 0,
 		.new_cgroupns = spec_find_namespace(s, CLONE_NEWCGROUP) != NULL,
 		.cgroup_path = c->cgroup_path,
+		.idmap_trees = c->idmap_trees,
+		.n_idmap_trees = c->n_idmap_trees,
 	};
 	if (c->overlay && mount_image_layers(c, err) < 0)
 		return -1;

@@ -18,6 +18,8 @@ struct init_ctx {
 	const char *cgroup_path;
 	const struct seccomp_program *seccomp;
 	const struct overlay_plan *overlay; /* mount the image layers onto rootfs first */
+	const int *idmap_trees;		    /* idmapped mount trees, see mounts.h */
+	size_t n_idmap_trees;
 	int sync_fd;
 	int console_fd;		/* connected --console-socket, or -1 */
 	int fifo_dirfd;		/* create: state dir (exec.fifo); -1: wait for SYNC_START */

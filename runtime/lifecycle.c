@@ -222,7 +222,7 @@ int container_delete(const char *root, const char *id, bool force, cap_notify_fn
 	struct cap_error *open_err = NULL;
 	if (handle_open(root, id, &h, &open_err) < 0) {
 		/* A dir without state.json is an aborted create: clean it up. */
-		if (state_validate_id(id, NULL) == 0 && remove_leftover(root, id) == 0 && force) {
+		if (force && state_validate_id(id, NULL) == 0 && remove_leftover(root, id) == 0) {
 			cap_error_free(open_err);
 			return 0;
 		}
@@ -268,7 +268,7 @@ int container_pause(const char *root, const char *id, bool pause, struct cap_err
 		return -1;
 	struct cgroup *cg = NULL;
 	int rc = -1;
-	if (pause && h.status != STATUS_RUNNING)
+	if (pause && h.status != STATUS_RUNNING && h.status != STATUS_CREATED)
 		cap_fail(err, 0, "container not running");
 	else if (!pause && h.status != STATUS_PAUSED)
 		cap_fail(err, 0, "container not paused");

@@ -6,18 +6,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -29,6 +25,7 @@
 struct mnt_op {
 	const struct mounts_context *ctx;
 	const struct spec_mount *m;
+	size_t index; /* in spec.mounts */
 	int rootfd;
 	struct mount_opts o;
 };
@@ -246,107 +243,16 @@ static int mount_cgroup(struct mnt_op *op, struct cap_error **err)
 	return 0;
 }
 
-/* A user namespace holding the mappings, for MOUNT_ATTR_IDMAP: a child is
- * cloned into a new user namespace, we write its maps and keep a handle on
- * the namespace, and the child goes away. */
-static int write_idmap(pid_t pid, const char *file, const struct spec_id_mapping *m, size_t n,
-		       struct cap_error **err)
-{
-	char buf[4096], path[64];
-	size_t len = 0;
-	for (size_t i = 0; i < n; i++) {
-		int w = snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", m[i].container_id,
-				 m[i].host_id, m[i].size);
-		if (w < 0 || (size_t)w >= sizeof(buf) - len)
-			return cap_fail(err, E2BIG, "idmap: %s too long", file);
-		len += (size_t)w;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, buf, len) != (ssize_t)len)
-		return cap_fail(err, errno, "idmap: write %s", path);
-	return 0;
-}
-
-/* The pid of our child as the mounted /proc names it: before pivot_root that
- * is the host's /proc, which differs from getpid()'s view inside a new pid
- * namespace.  A pidfd's fdinfo gives the pid in the proc mount's namespace. */
-static pid_t proc_pid(pid_t pid, struct cap_error **err)
-{
-	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0)
-		return cap_fail(err, errno, "idmap: pidfd_open");
-	char path[64], buf[1024];
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (n < 0)
-		return cap_fail(err, errno, "idmap: read %s", path);
-	buf[n] = '\0';
-	const char *p = strstr(buf, "\nPid:");
-	long v = p ? strtol(p + 6, NULL, 10) : 0;
-	if (v <= 0)
-		return cap_fail(err, ESRCH, "idmap: child not visible in /proc");
-	return (pid_t)v;
-}
-
-static int idmap_userns(const struct spec_mount *m, const struct spec *s, struct cap_error **err)
-{
-	const struct spec_id_mapping *u = m->uid_mappings, *g = m->gid_mappings;
-	size_t nu = m->n_uid_mappings, ng = m->n_gid_mappings;
-	if (!nu && !ng) { /* "idmap" alone: the container's own mappings */
-		u = s->linux_.uid_mappings, nu = s->linux_.n_uid_mappings;
-		g = s->linux_.gid_mappings, ng = s->linux_.n_gid_mappings;
-	}
-	if (!nu || !ng)
-		return cap_fail(err, EINVAL, "idmapped mount needs uidMappings and gidMappings");
-	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
-	if (pid < 0)
-		return cap_fail(err, errno, "idmap: clone user namespace");
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		for (;;)
-			pause();
-	}
-	int nsfd = -1;
-	pid_t ppid = proc_pid(pid, err);
-	if (ppid > 0 && write_idmap(ppid, "uid_map", u, nu, err) == 0 &&
-	    write_idmap(ppid, "gid_map", g, ng, err) == 0) {
-		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)ppid);
-		nsfd = open(path, O_RDONLY | O_CLOEXEC);
-		if (nsfd < 0)
-			cap_fail(err, errno, "idmap: open %s", path);
-	}
-	kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	return nsfd;
-}
-
+/* Attach the idmapped tree the parent prepared (mounts_idmap.c): here, in
+ * the container's user namespace, host ids cannot be mapped any more. */
 static int mount_idmapped(struct mnt_op *op, struct cap_error **err)
 {
 	const char *source = op->m->source, *dest = op->m->destination;
-	if (!(op->o.flags & MS_BIND))
-		return cap_fail(err, EINVAL, "idmapped mounts are only supported for bind mounts");
-	if (!source)
-		return cap_fail(err, EINVAL, "bind mount without a source");
-	unsigned tflags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
-	if (op->o.flags & MS_REC)
-		tflags |= AT_RECURSIVE;
-	cleanup_close int tree = open_tree(AT_FDCWD, source, tflags);
+	const struct mounts_context *ctx = op->ctx;
+	/* Ours to close: the child's copy of the parent's fd. */
+	cleanup_close int tree = op->index < ctx->n_idmap_trees ? ctx->idmap_trees[op->index] : -1;
 	if (tree < 0)
-		return cap_fail(err, errno, "open_tree source %s", source);
-	cleanup_close int ns = idmap_userns(op->m, op->ctx->spec, err);
-	if (ns < 0)
-		return -1;
-	struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)ns};
-	if (mount_setattr(tree, "", AT_EMPTY_PATH | (op->o.ridmap ? AT_RECURSIVE : 0), &a,
-			  sizeof(a)) < 0)
-		return cap_fail(err, errno,
-				"idmapped mount of %s: the kernel or the filesystem refused "
-				"MOUNT_ATTR_IDMAP",
-				source);
+		return cap_fail(err, EINVAL, "idmapped mount of %s was not prepared", source);
 	struct stat st;
 	if (fstat(tree, &st) < 0)
 		return cap_fail(err, errno, "stat source %s", source);
@@ -373,7 +279,7 @@ static int mount_one(struct mnt_op *op, struct cap_error **err)
 		return cap_fail(err, EINVAL, "mount without a destination");
 	if (mount_options_parse(m->type, m->options, m->n_options, &op->o, err) < 0)
 		return -1;
-	if (op->o.idmap || op->o.ridmap || m->n_uid_mappings || m->n_gid_mappings)
+	if (mounts_wants_idmap(m, &op->o))
 		return mount_idmapped(op, err);
 	if (op->o.flags & MS_BIND)
 		return mount_bind(op, m->source, op->o.flags, err);
@@ -447,6 +353,7 @@ int mounts_prepare_rootfs(const struct mounts_context *ctx, struct cap_error **e
 	struct mnt_op op = {.ctx = ctx, .rootfd = rootfd};
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		op.m = &s->mounts[i];
+		op.index = i;
 		if (mount_one(&op, err) < 0)
 			return cap_wrap(err, "mounts[%zu] (%s)", i,
 					op.m->destination ? op.m->destination : "");

@@ -12,18 +12,31 @@
 #define CAPSULE_MOUNTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "error.h"
 #include "spec.h"
 
 struct mounts_context {
 	const struct spec *spec;
-	const char *rootfs;   /* absolute host path of the rootfs (already realpath'd) */
-	bool in_userns;	      /* new user namespace: bind devices instead of mknod */
-	bool new_cgroupns;    /* cgroup mounts show the namespace's view */
+	const char *rootfs;	 /* absolute host path of the rootfs (already realpath'd) */
+	bool in_userns;		 /* new user namespace: bind devices instead of mknod */
+	bool new_cgroupns;	 /* cgroup mounts show the namespace's view */
 	const char *cgroup_path; /* container cgroup (abs fs path) or NULL, for cgroup2 mounts
 				    without a cgroup namespace */
+	const int *idmap_trees;	 /* per spec.mounts index: idmapped tree from the parent, or -1 */
+	size_t n_idmap_trees;	 /* 0 when no mount is idmapped */
 };
+
+/* Parent side, before clone3: for each spec mount that is idmapped, a
+ * detached idmapped copy of its source (open_tree + mount_setattr), CLOEXEC.
+ * *trees (NULL when none) is indexed like spec.mounts, -1 where unused; it is
+ * set even on failure, for mounts_idmap_free. */
+int mounts_idmap_prepare(const struct spec *s, const char *bundle, int **trees, size_t *n,
+			 struct cap_error **err);
+void mounts_idmap_free(int *trees, size_t n);
+/* The kernel has mount_setattr(MOUNT_ATTR_IDMAP) (for `features`). */
+bool mounts_idmap_supported(void);
 
 /* Make the mount tree private/slave, bind the rootfs onto itself, perform
  * spec.mounts in order, populate /dev (default devices, symlinks, linux.devices). */

@@ -5,8 +5,11 @@
 #include <stdbool.h>
 
 #include "error.h"
+#include "mount_options.h"
 #include "mounts.h"
 
+/* "idmap"/"ridmap" or per-mount uidMappings/gidMappings (mounts_idmap.c). */
+bool mounts_wants_idmap(const struct spec_mount *m, const struct mount_opts *o);
 /* A mount destination that names /dev ("/dev", "//dev/", "dev"). */
 bool mounts_is_dev(const char *dest);
 /* runc's needsSetupDev: default devices are created unless /dev is a bind mount. */

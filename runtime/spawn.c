@@ -166,6 +166,8 @@ static _Noreturn void child(struct create_ctx *x, const struct ns_plan *p, bool 
 		.cgroup_path = x->cg ? cgroup_path(x->cg) : NULL,
 		.seccomp = x->seccomp,
 		.overlay = x->overlay,
+		.idmap_trees = x->idmap_trees,
+		.n_idmap_trees = x->n_idmap_trees,
 		.sync_fd = x->sync[1],
 		.console_fd = x->console_fd,
 		.fifo_dirfd = x->fifo_dirfd,

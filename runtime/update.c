@@ -9,9 +9,10 @@
  * config is kept as it was (numbers keep their original text), so readers
  * of config.json need no knowledge of updates.
  *
- * Memory: OCI swap is memory+swap, so memory.swap.max depends on both values.
- * Like runc (which applies its merged config), an update of one of them is
- * applied together with the saved value of the other. */
+ * Paired values: OCI swap is memory+swap, so memory.swap.max depends on both
+ * values, and cpu.max holds quota and period.  Like runc (which applies its
+ * merged config), an update of one of them is applied together with the
+ * saved value of the other. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,7 +31,7 @@
 /* ---- the patch: the fields an update sets, as OCI JSON ---- */
 
 static void gen_num(yajl_gen g, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void gen_num(yajl_gen g, const char *key, const char *fmt, ...)
 {
 	char buf[32];
@@ -175,7 +176,8 @@ static void gen_hugetlb_unified(yajl_gen g, const struct spec_resources *r)
 		for (size_t i = 0; i < r->n_hugepage_limits; i++) {
 			yajl_gen_map_open(g);
 			json_gen_kv_str(g, "pageSize", r->hugepage_limits[i].page_size);
-			gen_num(g, "limit", "%llu", (unsigned long long)r->hugepage_limits[i].limit);
+			gen_num(g, "limit", "%llu",
+				(unsigned long long)r->hugepage_limits[i].limit);
 			yajl_gen_map_close(g);
 		}
 		yajl_gen_array_close(g);
@@ -320,6 +322,9 @@ static struct spec_resources applied_resources(const struct spec_resources *r,
 		a.memory.swap = (struct spec_opt_i64){true, -1};
 	else if (a.memory.limit.set && !a.memory.swap.set && s->memory.swap.set && s->memory.swap.v)
 		a.memory.swap = s->memory.swap;
+	/* cpu.max holds both: a period alone would reset the quota to "max" */
+	if (a.cpu.period.set && a.cpu.period.v && !a.cpu.quota.set && s->cpu.quota.set)
+		a.cpu.quota = s->cpu.quota;
 	return a;
 }
 

@@ -1,0 +1,182 @@
+/* Idmapped bind mounts ("idmap"/"ridmap", per-mount uidMappings/gidMappings),
+ * built in the parent before clone3, as crun does.
+ *
+ * Why the parent: writing a user namespace's maps with host ids, and
+ * mount_setattr(MOUNT_ATTR_IDMAP), both need privilege over the initial user
+ * namespace, which the container init no longer has once it is in its own
+ * user namespace.  So the parent clones each source into a detached tree
+ * (open_tree OPEN_TREE_CLONE), idmaps it, and keeps the tree fd; the child
+ * inherits the fd (clone3 copies the fd table) and only move_mount()s it onto
+ * the target resolved inside the rootfs (mounts.c). */
+#include "mounts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "mount_options.h"
+#include "mounts_internal.h"
+
+bool mounts_wants_idmap(const struct spec_mount *m, const struct mount_opts *o)
+{
+	return o->idmap || o->ridmap || m->n_uid_mappings || m->n_gid_mappings;
+}
+
+bool mounts_idmap_supported(void)
+{
+	/* A kernel that knows MOUNT_ATTR_IDMAP looks the userns fd up and
+	 * fails with EBADF; without mount_setattr: ENOSYS; an unknown
+	 * attribute: EINVAL; a seccomp filter: EPERM or ENOSYS. */
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = INT_MAX};
+	return mount_setattr(-1, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0 && errno == EBADF;
+}
+
+static int write_idmap(pid_t pid, const char *file, const struct spec_id_mapping *m, size_t n,
+		       struct cap_error **err)
+{
+	char buf[4096], path[64];
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++) {
+		int w = snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", m[i].container_id,
+				 m[i].host_id, m[i].size);
+		if (w < 0 || (size_t)w >= sizeof(buf) - len)
+			return cap_fail(err, E2BIG, "idmap: %s too long", file);
+		len += (size_t)w;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, buf, len) != (ssize_t)len)
+		return cap_fail(err, errno, "idmap: write %s", path);
+	return 0;
+}
+
+/* A user namespace holding the mappings: a child is cloned into a new user
+ * namespace, we write its maps and keep a handle on the namespace, and the
+ * child goes away. */
+static int make_userns(const struct spec_id_mapping *u, size_t nu, const struct spec_id_mapping *g,
+		       size_t ng, struct cap_error **err)
+{
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid < 0)
+		return cap_fail(err, errno, "idmap: clone user namespace");
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;)
+			pause();
+	}
+	int nsfd = -1;
+	if (write_idmap(pid, "uid_map", u, nu, err) == 0 &&
+	    write_idmap(pid, "gid_map", g, ng, err) == 0) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+		nsfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (nsfd < 0)
+			cap_fail(err, errno, "idmap: open %s", path);
+	}
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return nsfd;
+}
+
+/* The mount's own mappings, or the container's for a plain "idmap". */
+static int mount_userns(const struct spec_mount *m, const struct spec *s, struct cap_error **err)
+{
+	const struct spec_id_mapping *u = m->uid_mappings, *g = m->gid_mappings;
+	size_t nu = m->n_uid_mappings, ng = m->n_gid_mappings;
+	if (!nu && !ng) {
+		u = s->linux_.uid_mappings, nu = s->linux_.n_uid_mappings;
+		g = s->linux_.gid_mappings, ng = s->linux_.n_gid_mappings;
+	}
+	if (!nu || !ng)
+		return cap_fail(err, EINVAL, "idmapped mount needs uidMappings and gidMappings");
+	return make_userns(u, nu, g, ng, err);
+}
+
+/* The detached, idmapped copy of one mount's source. */
+static int idmapped_tree(int bundlefd, const struct spec_mount *m, const struct mount_opts *o,
+			 const struct spec *s, struct cap_error **err)
+{
+	if (!(o->flags & MS_BIND))
+		return cap_fail(err, EINVAL, "idmapped mounts are only supported for bind mounts");
+	if (!m->source)
+		return cap_fail(err, EINVAL, "bind mount without a source");
+	unsigned tflags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
+	if (o->flags & MS_REC)
+		tflags |= AT_RECURSIVE;
+	/* A relative source is relative to the bundle (the child chdirs there). */
+	cleanup_close int tree = open_tree(bundlefd, m->source, tflags);
+	if (tree < 0)
+		return cap_fail(err, errno, "open_tree source %s", m->source);
+	cleanup_close int ns = mount_userns(m, s, err);
+	if (ns < 0)
+		return -1;
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)ns};
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | (o->ridmap ? AT_RECURSIVE : 0), &a, sizeof(a)) <
+	    0)
+		return cap_fail(err, errno,
+				"idmapped mount of %s: the kernel or the filesystem refused "
+				"MOUNT_ATTR_IDMAP",
+				m->source);
+	return steal_fd(&tree);
+}
+
+void mounts_idmap_free(int *trees, size_t n)
+{
+	for (size_t i = 0; trees && i < n; i++)
+		if (trees[i] >= 0)
+			close(trees[i]);
+	free(trees);
+}
+
+int mounts_idmap_prepare(const struct spec *s, const char *bundle, int **trees, size_t *n,
+			 struct cap_error **err)
+{
+	*trees = NULL;
+	*n = 0;
+	cleanup_free struct mount_opts *o = malloc(sizeof(*o));
+	if (!o)
+		return cap_fail(err, ENOMEM, "idmap");
+	cleanup_close int bundlefd = -1;
+	int *t = NULL;
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct spec_mount *m = &s->mounts[i];
+		/* Bad options are reported by the child, in context. */
+		struct cap_error *ignored = NULL;
+		if (mount_options_parse(m->type, m->options, m->n_options, o, &ignored) < 0) {
+			cap_error_free(ignored);
+			continue;
+		}
+		if (!mounts_wants_idmap(m, o))
+			continue;
+		if (!t) {
+			t = malloc(s->n_mounts * sizeof(*t));
+			if (!t)
+				return cap_fail(err, ENOMEM, "idmap");
+			for (size_t k = 0; k < s->n_mounts; k++)
+				t[k] = -1;
+			*trees = t;
+			*n = s->n_mounts;
+			bundlefd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (bundlefd < 0)
+				return cap_fail(err, errno, "open bundle %s", bundle);
+		}
+		t[i] = idmapped_tree(bundlefd, m, o, s, err);
+		if (t[i] < 0)
+			return cap_wrap(err, "mounts[%zu] (%s)", i,
+					m->destination ? m->destination : "");
+	}
+	return 0;
+}
