@@ -257,22 +257,24 @@ static int setup_process(struct init_ctx *c, char **exe, struct cap_error **err)
 	/* A missing executable fails at exec time, not at create (crun and the
 	 * runtime-spec lifecycle: create/start succeed, the process fails). */
 	*exe = process_find_executable(p, &c->exec_error);
+	c->home_env = process_home_env(p); /* read while the container's /etc is ours */
 	/* Nothing of the runtime's may reach the container (CVE-2024-21626). */
 	return process_cloexec_from(3 + c->preserve_fds, err);
 }
 
-static char **build_env(const struct spec_process *p, char *const *extra)
+static char **build_env(const struct spec_process *p, char *const *extra, char *home)
 {
 	size_t n = 0;
 	while (extra && extra[n])
 		n++;
-	if (!n)
+	if (!n && !home)
 		return p->env;
-	char **env = calloc(p->n_env + n + 1, sizeof(char *));
+	char **env = calloc(p->n_env + n + 2, sizeof(char *));
 	if (!env)
 		return p->env;
 	memcpy(env, p->env, p->n_env * sizeof(char *));
 	memcpy(env + p->n_env, extra, n * sizeof(char *));
+	env[p->n_env + n] = home;
 	return env;
 }
 
@@ -302,7 +304,7 @@ static int finalize_and_exec(struct init_ctx *c, const char *exe, struct cap_err
 		return -1;
 	if (process_set_cpu_affinity(p->exec_cpu_affinity.final, err) < 0)
 		return -1;
-	execve(exe, p->args, build_env(p, c->extra_env));
+	execve(exe, p->args, build_env(p, c->extra_env, c->home_env));
 	return cap_fail(err, errno, "exec %s", exe);
 }
 

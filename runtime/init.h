@@ -36,6 +36,7 @@ struct init_ctx {
 	bool is_exec;		/* `capsule exec`: join only, no container setup */
 	char *state_json;	/* from the hooks handshake, for startContainer hooks */
 	struct cap_error *exec_error; /* args[0] not found: reported at exec time */
+	char *home_env;		/* "HOME=..." when the config sets none (runc) */
 };
 
 _Noreturn void init_main(struct init_ctx *c);

@@ -165,6 +165,34 @@ char *process_find_executable(const struct spec_process *p, struct cap_error **e
 	return NULL;
 }
 
+static char *home_from_passwd(uid_t uid)
+{
+	cleanup_file FILE *f = fopen("/etc/passwd", "re");
+	char line[1024];
+	while (f && fgets(line, sizeof(line), f)) {
+		/* name:pw:uid:gid:gecos:home:shell */
+		char *field[7] = {0};
+		char *save = NULL, *p = line;
+		for (int i = 0; i < 7; i++, p = NULL)
+			field[i] = strtok_r(p, ":\n", &save);
+		if (field[2] && field[5] && strtoul(field[2], NULL, 10) == uid)
+			return strdup(field[5]);
+	}
+	return NULL;
+}
+
+char *process_home_env(const struct spec_process *p)
+{
+	for (size_t i = 0; i < p->n_env; i++)
+		if (strncmp(p->env[i], "HOME=", 5) == 0)
+			return NULL;
+	cleanup_free char *home = home_from_passwd(p->user.uid);
+	char *kv = NULL;
+	if (asprintf(&kv, "HOME=%s", home ? home : "/") < 0)
+		return NULL;
+	return kv;
+}
+
 int process_drop_bounding(const struct spec_process *p, struct cap_error **err)
 {
 	uint64_t keep = p->has_capabilities && p->caps.has_bounding ? p->caps.bounding : 0;

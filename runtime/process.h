@@ -20,6 +20,10 @@ int process_set_cpu_affinity(const char *cpus, struct cap_error **err);
  * `create`, like runc. */
 char *process_find_executable(const struct spec_process *p, struct cap_error **err);
 
+/* "HOME=<dir>" when the process env has no HOME: the user's home from the
+ * container's /etc/passwd, else "/" (runc).  NULL when HOME is set. */
+char *process_home_env(const struct spec_process *p);
+
 /* Drop the bounding set, switch to the configured user and groups keeping the
  * configured capabilities, then umask.  no_new_privs is separate because its
  * place relative to seccomp matters. */

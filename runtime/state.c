@@ -68,7 +68,7 @@ int state_dir_create(const char *root, const char *id, struct state_dir *sd, str
 		free(sd->path);
 		sd->path = NULL;
 		if (e == EEXIST)
-			return cap_fail(err, 0, "container with id exists: %s", id);
+			return cap_fail(err, 0, "container \"%s\" already exists", id);
 		return cap_fail(err, e, "mkdir %s/%s", root, id);
 	}
 	if (lock_dir(sd, err) < 0 || fchmod(sd->fd, 0711) < 0) {

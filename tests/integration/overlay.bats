@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # overlay/: layer store (`capsule image ...`) and overlay root filesystems.
 #
-# Binary: $CAPSULE, else /work/main/capsule, else ./capsule.  Every test uses its own store
+# Binary: $CAPSULE, else $RUNTIME, else the repository's ./capsule.  Every test uses its own store
 # (--store and $CAPSULE_STORE, which create/run/delete read too).  Tests marked "runtime"
 # need `capsule run`; the others use `capsule image try` (prepare + overlay_mount + chroot,
 # no runtime), so the store and mount logic is checked on its own.
@@ -19,7 +19,7 @@ setup_file() {
 
 setup() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
-	CAPSULE=${CAPSULE:-$(ls /work/main/capsule ./capsule 2>/dev/null | head -1)}
+	CAPSULE=${CAPSULE:-${RUNTIME:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/capsule}}
 	[ -x "$CAPSULE" ] || skip "no capsule binary (set \$CAPSULE)"
 	export STORE="$BATS_TEST_TMPDIR/store"
 	export CAPSULE_STORE="$STORE"
@@ -143,7 +143,7 @@ PY
 		"$FIXTURES/make-oci-image" --layer "$t.tar" "L-$t" >/dev/null
 		run img import "L-$t"
 		[ "$status" -ne 0 ]
-		[[ "$output" == *"escapes"* || "$output" == *"symlink"* ]]
+		[[ "$output" == *"escapes"* || "$output" == *"symlink"* ]] || { echo "$t: $output"; false; }
 	done
 	[ ! -e /tmp/capsule-abs-escape ] && [ ! -e /tmp/capsule-sym-escape ]
 	[ ! -e "$BATS_TEST_TMPDIR/escape" ] && [ ! -e "$BATS_TEST_TMPDIR/rel-escape" ]
@@ -194,6 +194,8 @@ PY
 
 @test "user namespace: userxattr, idmapped layers, writes owned by the container's root" {
 	# the container's root must be able to search every directory above the store
+	mkdir -m 700 "$BATS_TEST_TMPDIR/private"
+	export STORE="$BATS_TEST_TMPDIR/private/store" CAPSULE_STORE="$BATS_TEST_TMPDIR/private/store"
 	img import "$IMGDIR/test"
 	run img try --userns 200000 test:latest u0 true
 	[ "$status" -ne 0 ]

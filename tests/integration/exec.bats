@@ -1,0 +1,166 @@
+#!/usr/bin/env bats
+# exec: a new process in a running container.
+
+load helpers
+
+# A running container ($ID) whose init sleeps.
+start_sleeper() {
+	set_args sleep 1000
+	ID=$(ctr_id)
+	run_detached_ok "$ID"
+}
+
+@test "exec: args and exit code 0" {
+	start_sleeper
+	run runtime exec "$ID" echo hello "a  b"
+	[ "$status" -eq 0 ]
+	[ "$output" = "hello a  b" ]
+}
+
+@test "exec: exit code propagation" {
+	start_sleeper
+	run runtime exec "$ID" sh -c 'exit 7'
+	[ "$status" -eq 7 ]
+	run runtime exec "$ID" false
+	[ "$status" -eq 1 ]
+}
+
+@test "exec: a process killed by a signal gives 128+N" {
+	start_sleeper
+	run runtime exec "$ID" sh -c 'kill -KILL $$'
+	[ "$status" -eq 137 ]
+}
+
+@test "exec: a missing program fails" {
+	start_sleeper
+	run runtime exec "$ID" /nonexistent
+	[ "$status" -ne 0 ]
+	[ "$(ctr_status "$ID")" = running ]
+}
+
+@test "exec --process FILE" {
+	start_sleeper
+	cat >"$BATS_TEST_TMPDIR/process.json" <<-'EOF'
+		{
+		  "terminal": false,
+		  "user": { "uid": 1000, "gid": 1000, "additionalGids": [20] },
+		  "args": [ "sh", "-c", "echo $FOO; pwd; id -u; id -G" ],
+		  "env": [ "PATH=/bin", "FOO=from-process-json" ],
+		  "cwd": "/tmp"
+		}
+	EOF
+	run runtime exec --process "$BATS_TEST_TMPDIR/process.json" "$ID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = from-process-json ]
+	[ "${lines[1]}" = /tmp ]
+	[ "${lines[2]}" = 1000 ]
+	[ "$(tr ' ' '\n' <<<"${lines[3]}" | sort -n | tr '\n' ' ')" = "20 1000 " ]
+}
+
+@test "exec --env adds to the container's environment" {
+	start_sleeper
+	run runtime exec --env FOO=bar --env "BAZ=x y" "$ID" env
+	[ "$status" -eq 0 ]
+	grep -qx 'FOO=bar' <<<"$output"
+	grep -qx 'BAZ=x y' <<<"$output"
+	grep -q '^PATH=' <<<"$output"
+}
+
+@test "exec --cwd" {
+	start_sleeper
+	run runtime exec --cwd /etc "$ID" pwd
+	[ "$status" -eq 0 ]
+	[ "$output" = /etc ]
+}
+
+@test "exec --user uid:gid" {
+	start_sleeper
+	run runtime exec --user 1000:1000 "$ID" sh -c 'id -u; id -g'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 1000 ]
+	[ "${lines[1]}" = 1000 ]
+	run runtime exec --user 65534 "$ID" id -u
+	[ "$status" -eq 0 ]
+	[ "$output" = 65534 ]
+}
+
+@test "exec --cap adds a capability" {
+	start_sleeper
+	run runtime exec "$ID" grep ^CapEff /proc/self/status
+	[ "$status" -eq 0 ]
+	before=$((16#${output##*:	}))
+	[ $((before & (1 << 21))) -eq 0 ] # no CAP_SYS_ADMIN by default
+	run runtime exec --cap CAP_SYS_ADMIN "$ID" grep ^CapEff /proc/self/status
+	[ "$status" -eq 0 ]
+	after=$((16#${output##*:	}))
+	[ $((after & (1 << 21))) -ne 0 ]
+}
+
+@test "exec --no-new-privs and the config's noNewPrivileges" {
+	update_config '.process.noNewPrivileges = false'
+	start_sleeper
+	run runtime exec "$ID" grep NoNewPrivs /proc/self/status
+	[[ "$output" =~ NoNewPrivs:[[:space:]]+0 ]]
+	run runtime exec --no-new-privs "$ID" grep NoNewPrivs /proc/self/status
+	[[ "$output" =~ NoNewPrivs:[[:space:]]+1 ]]
+}
+
+@test "exec --tty with --console-socket" {
+	start_sleeper
+	sock=$BATS_TEST_TMPDIR/console.sock
+	start_recvtty "$sock" "$BATS_TEST_TMPDIR/tty.out"
+	run_bg runtime exec -d --tty --console-socket "$sock" "$ID" sh -c 'tty; echo done'
+	[ "$status" -eq 0 ]
+	wait_recvtty
+	run cat "$BATS_TEST_TMPDIR/tty.out"
+	[[ "$output" == *done* ]]
+	[[ "$(tr -d '\r' <<<"${lines[0]}")" =~ ^/dev/pts/[0-9]+$ ]]
+}
+
+@test "exec --detach --pid-file" {
+	start_sleeper
+	run_bg runtime exec --detach --pid-file "$BATS_TEST_TMPDIR/exec.pid" "$ID" sleep 999
+	[ "$status" -eq 0 ]
+	pid=$(cat "$BATS_TEST_TMPDIR/exec.pid")
+	[ "$pid" -gt 1 ]
+	[ "$(tr '\0' ' ' <"/proc/$pid/cmdline")" = "sleep 999 " ]
+	[ "$(ctr_pid "$ID")" != "$pid" ]
+	# It goes with the container.
+	runtime delete --force "$ID"
+	wait_gone "$pid"
+}
+
+@test "exec: the process joins the container's namespaces" {
+	start_sleeper
+	init=$(ctr_pid "$ID")
+	run_bg runtime exec --detach --pid-file "$BATS_TEST_TMPDIR/exec.pid" "$ID" sleep 999
+	[ "$status" -eq 0 ]
+	pid=$(cat "$BATS_TEST_TMPDIR/exec.pid")
+	for ns in pid net ipc uts mnt; do
+		[ "$(ns_inode "$pid" "$ns")" = "$(ns_inode "$init" "$ns")" ]
+		[ "$(ns_inode "$pid" "$ns")" != "$(ns_inode $$ "$ns")" ]
+	done
+	# ... and sees the container's root.
+	[ "$(stat -Lc %d:%i "/proc/$pid/root")" = "$(stat -Lc %d:%i "/proc/$init/root")" ]
+}
+
+@test "exec: sees the container's processes (pid namespace)" {
+	start_sleeper
+	run runtime exec "$ID" ps -o pid,args
+	[ "$status" -eq 0 ]
+	grep -Eq '^ +1 +sleep 1000' <<<"$output"
+}
+
+@test "exec: in a stopped container fails" {
+	set_args true
+	id=$(ctr_id)
+	run_detached_ok "$id"
+	wait_status "$id" stopped
+	run runtime exec "$id" true
+	[ "$status" -ne 0 ]
+}
+
+@test "exec: in an unknown container fails" {
+	run runtime exec nosuchcontainer true
+	[ "$status" -ne 0 ]
+}
