@@ -5,20 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "unit.h"
 #include "../../cgroups/internal.h"
 
-static int passed, failed;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (cond)                                                                          \
-			passed++;                                                                  \
-		else {                                                                             \
-			failed++;                                                                  \
-			fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);            \
-		}                                                                                  \
-	} while (0)
-#define CHECK_STR(a, b) CHECK(strcmp((a), (b)) == 0)
 
 static void test_weights(void)
 {
@@ -259,6 +248,5 @@ int main(void)
 	test_cpu_pids_io();
 	test_unified_and_pages();
 	test_devices();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return UNIT_DONE();
 }

@@ -5,19 +5,9 @@
 #include <string.h>
 #include <sys/mount.h>
 
+#include "unit.h"
 #include "../../runtime/mount_options.h"
 
-static int passed, failed;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (cond) {                                                                        \
-			passed++;                                                                  \
-		} else {                                                                           \
-			failed++;                                                                  \
-			fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);            \
-		}                                                                                  \
-	} while (0)
 
 #define OPTS(...)                                                                                  \
 	((char *[]){__VA_ARGS__, NULL}), (sizeof((char *[]){__VA_ARGS__}) / sizeof(char *))
@@ -120,6 +110,5 @@ int main(void)
 	test_recursive();
 	test_extras();
 	test_data_limit();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return UNIT_DONE();
 }

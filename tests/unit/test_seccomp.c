@@ -19,20 +19,10 @@
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
 
+#include "unit.h"
 #include "../../runtime/cleanup.h"
 #include "../../seccomp/seccomp.h"
 
-static int passed, failed;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (cond) {                                                                        \
-			passed++;                                                                  \
-		} else {                                                                           \
-			failed++;                                                                  \
-			fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);            \
-		}                                                                                  \
-	} while (0)
 
 /* ---- profile construction ---------------------------------------------- */
 
@@ -755,6 +745,5 @@ int main(void)
 	test_pass_fd();
 	test_send_listener_errors();
 	test_default_profile();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return UNIT_DONE();
 }
