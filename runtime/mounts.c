@@ -220,12 +220,29 @@ static int mount_fs_or_bind(struct mnt_op *op, const char *type, const char *hos
 	return 0;
 }
 
-/* cgroup2 (also for type "cgroup").  Without our own cgroup namespace the
- * kernel may refuse (EPERM in a user namespace, EBUSY); then bind the
- * container's cgroup (or the whole hierarchy), with the mount's flags, as
- * runc does. */
+/* Recursive bind of a host cgroup directory, with the mount's flags.
+ * MS_REC: a non-recursive bind of a tree with locked submounts is refused
+ * (EINVAL) in a user namespace. */
+static int bind_cgroup(struct mnt_op *op, const char *src, struct cap_error **err)
+{
+	op->o.flags |= MS_BIND | MS_REC;
+	return mount_bind(op, src, op->o.flags, err);
+}
+
+/* cgroup2 (also for type "cgroup").
+ *
+ * Without a cgroup namespace of its own the container would mount cgroup2 in
+ * the host's cgroup namespace, where the kernel applies the new mount's
+ * options to the whole hierarchy: a plain mount clears the host's nsdelegate
+ * and memory_recursiveprot, and waits for an RCU grace period (5-15 ms).  So
+ * bind the container's own cgroup instead, the view a cgroup namespace gives.
+ * In a cgroup namespace, mount; if the kernel refuses (EPERM in a user
+ * namespace, EBUSY), bind as runc does. */
 static int mount_cgroup(struct mnt_op *op, struct cap_error **err)
 {
+	const char *src = op->ctx->cgroup_path ? op->ctx->cgroup_path : "/sys/fs/cgroup";
+	if (!op->ctx->new_cgroupns && op->ctx->cgroup_path)
+		return bind_cgroup(op, src, err);
 	int e = 0;
 	if (mount_fs(op, "cgroup2", &e, err) == 0)
 		return 0;
@@ -233,11 +250,7 @@ static int mount_cgroup(struct mnt_op *op, struct cap_error **err)
 		return -1;
 	if (e != EPERM && e != EBUSY)
 		return cap_fail(err, e, "mount cgroup2 to %s", op->m->destination);
-	const char *src = op->ctx->cgroup_path ? op->ctx->cgroup_path : "/sys/fs/cgroup";
-	/* MS_REC: a non-recursive bind of a tree with locked submounts is
-	 * refused (EINVAL) in a user namespace. */
-	op->o.flags |= MS_BIND | MS_REC;
-	if (mount_bind(op, src, op->o.flags, err) < 0)
+	if (bind_cgroup(op, src, err) < 0)
 		return cap_wrap(err, "mount cgroup2 to %s failed (%s), bind %s instead",
 				op->m->destination, strerror(e), src);
 	return 0;

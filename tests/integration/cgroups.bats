@@ -302,6 +302,26 @@ keyed() { awk -v k="$2" '$1 == k { print $2 }' "$1"; } # keyed FILE KEY
 	[ ! -d "$CG" ]
 }
 
+@test "without a cgroup namespace: the container's own cgroup at /sys/fs/cgroup, host cgroup2 options kept" {
+	need_v2
+	# The VM mounts cgroup2 with nsdelegate,memory_recursiveprot.  A fresh cgroup2
+	# mount in the host's cgroup namespace would apply its own (empty) options to
+	# the whole hierarchy and clear them.
+	super() { awk '$5 == "/sys/fs/cgroup" { print $NF }' /proc/self/mountinfo; }
+	before=$(super)
+	cfg '.linux.namespaces -= [{"type": "cgroup"}]'
+	start_ctr sh -c 'cat /sys/fs/cgroup/cgroup.procs; sleep 100'
+	sleep 0.5
+	[ "$(super)" = "$before" ]
+	# The container sees its own cgroup as the root of /sys/fs/cgroup: its pid 1 is there.
+	run rt exec "$ID" cat /sys/fs/cgroup/cgroup.procs
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | sort -n | head -1)" = 1 ]
+	[ "$(wc -l <"$CG/cgroup.procs")" -ge 1 ]
+	run rt exec "$ID" test -d /sys/fs/cgroup/$CG_PARENT
+	[ "$status" -ne 0 ]
+}
+
 @test "events --stats prints runc's stats JSON" {
 	need_v2
 	need_events
