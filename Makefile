@@ -16,8 +16,8 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 # Start-up time is on every container's hot path: the big libraries (and what
 # libarchive drags in: libxml2, ICU, libstdc++) would cost ~1M cycles of
 # relocations per call.  Link them statically, keep only small ones dynamic.
-STATIC_LIBS := -larchive -lcrypto -lseccomp -lyajl_s
-DYNAMIC_LIBS := -lcap -lz -lzstd -lbz2 -llz4 -llzma
+STATIC_LIBS := -larchive -lcrypto -lseccomp -lyajl_s -lcap -lz -lzstd -lbz2 -llz4 -llzma
+DYNAMIC_LIBS :=
 PKG_LIBS = -Wl,--as-needed -Wl,--gc-sections -Wl,-Bstatic $(STATIC_LIBS) -Wl,-Bdynamic $(DYNAMIC_LIBS)
 
 CFLAGS ?= -O2 -g
