@@ -178,7 +178,7 @@ static struct cgroup *cg_new(void)
 {
 	struct cgroup *cg = calloc(1, sizeof(*cg));
 	if (cg)
-		cg->dirfd = -1;
+		cg->dirfd = cg->dev_prog = -1;
 	return cg;
 }
 
@@ -210,7 +210,8 @@ static int create_apply(struct cgroup *cg, const struct cgroup_options *opt, con
 			     cg->path, "");
 		return 0;
 	}
-	return cg_apply_devices(cg, opt->resources, opt->devices, opt->n_devices, err);
+	return cg_build_devices(opt->resources, opt->devices, opt->n_devices, &cg->dev_insns,
+				&cg->n_dev_insns, err);
 }
 
 /* On a hybrid host, settings that only restate the default (no pids limit,
@@ -345,12 +346,39 @@ int cgroup_update(struct cgroup *cg, const struct spec_resources *res, struct ca
 	return 0;
 }
 
+int cgroup_load_device_filter(struct cgroup *cg, struct cap_error **err)
+{
+	if (!cg || !cg->dev_insns)
+		return 0;
+	cg->dev_prog = cg_bpf_load_device_filter(cg->dev_insns, cg->n_dev_insns, cg->path, err);
+	free(cg->dev_insns);
+	cg->dev_insns = NULL;
+	return cg->dev_prog < 0 ? -1 : 0;
+}
+
+int cgroup_attach_device_filter(struct cgroup *cg, struct cap_error **err)
+{
+	if (!cg)
+		return 0;
+	if (cgroup_load_device_filter(cg, err) < 0)
+		return -1;
+	if (cg->dev_prog < 0)
+		return 0;
+	int rc = cg_bpf_attach_device_filter(cg->dirfd, cg->path, cg->dev_prog, err);
+	close(cg->dev_prog);
+	cg->dev_prog = -1;
+	return rc;
+}
+
 void cgroup_free(struct cgroup *cg)
 {
 	if (!cg)
 		return;
 	if (cg->dirfd >= 0)
 		close(cg->dirfd);
+	if (cg->dev_prog >= 0)
+		close(cg->dev_prog);
+	free(cg->dev_insns);
 	free(cg->mount);
 	free(cg->path);
 	free(cg);

@@ -35,6 +35,15 @@ struct cgroup_options {
  * container process exists.  *out is NULL (and 0 returned) when running
  * without a cgroup is allowed (rootless, nothing delegated, no limits). */
 int cgroup_create(const struct cgroup_options *opt, struct cgroup **out, struct cap_error **err);
+/* The device filter of a new container (linux.resources.devices, runc's
+ * default allow list, linux.devices) is compiled by cgroup_create, loaded
+ * once the container process is cloned, while it sets up its mounts (the
+ * BPF verifier costs about 1 ms), and attached when it reports ready,
+ * before it may exec: the point where runc sets it too.  No-ops without a
+ * pending filter (rootless, or already attached); attach loads first if
+ * load was not called. */
+int cgroup_load_device_filter(struct cgroup *cg, struct cap_error **err);
+int cgroup_attach_device_filter(struct cgroup *cg, struct cap_error **err);
 /* Reopen the cgroup of an existing container from the path saved in its state. */
 int cgroup_open(const char *path, struct cgroup **out, struct cap_error **err);
 

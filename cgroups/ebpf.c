@@ -16,8 +16,8 @@ static long sys_bpf(int cmd, union bpf_attr *attr)
 	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
 }
 
-static int prog_load(const struct bpf_insn *insns, size_t n, const char *path,
-		     struct cap_error **err)
+int cg_bpf_load_device_filter(const struct bpf_insn *insns, size_t n, const char *path,
+			      struct cap_error **err)
 {
 	union bpf_attr a;
 	memset(&a, 0, sizeof(a));
@@ -84,15 +84,11 @@ static int detach(int cgfd, uint32_t id, const char *path, struct cap_error **er
 	return 0;
 }
 
-int cg_bpf_replace_device_filter(int cgfd, const char *path, const struct bpf_insn *insns, size_t n,
-				 struct cap_error **err)
+int cg_bpf_attach_device_filter(int cgfd, const char *path, int pfd, struct cap_error **err)
 {
 	uint32_t old[64];
 	uint32_t n_old = 64;
 	if (query(cgfd, old, &n_old, path, err) < 0)
-		return -1;
-	cleanup_close int pfd = prog_load(insns, n, path, err);
-	if (pfd < 0)
 		return -1;
 	union bpf_attr a;
 	memset(&a, 0, sizeof(a));
@@ -106,4 +102,13 @@ int cg_bpf_replace_device_filter(int cgfd, const char *path, const struct bpf_in
 		if (detach(cgfd, old[i], path, err) < 0)
 			return -1;
 	return 0;
+}
+
+int cg_bpf_replace_device_filter(int cgfd, const char *path, const struct bpf_insn *insns, size_t n,
+				 struct cap_error **err)
+{
+	cleanup_close int pfd = cg_bpf_load_device_filter(insns, n, path, err);
+	if (pfd < 0)
+		return -1;
+	return cg_bpf_attach_device_filter(cgfd, path, pfd, err);
 }

@@ -17,6 +17,11 @@ struct cgroup {
 	int dirfd;     /* O_DIRECTORY fd of path */
 	bool hybrid;   /* cgroup2 mounted beside v1 hierarchies: tracking only */
 	bool rootless; /* device filter and other privileged steps skipped */
+	/* Device filter of a new container: compiled at create, loaded while the
+	 * container process sets up, attached before it may exec. */
+	struct bpf_insn *dev_insns;
+	size_t n_dev_insns;
+	int dev_prog; /* loaded, not yet attached; -1 when none */
 };
 
 /* Hand a locally caught error to the caller's err (which may be NULL). */
@@ -77,6 +82,13 @@ extern const struct cg_dev_rule cg_default_dev_rules[];
 extern const size_t cg_n_default_dev_rules;
 
 /* ---- ebpf.c: load and attach, replacing earlier programs ---- */
+/* BPF_PROG_LOAD (the verifier: the expensive part); returns the program fd. */
+int cg_bpf_load_device_filter(const struct bpf_insn *insns, size_t n, const char *path,
+			      struct cap_error **err);
+/* Attach pfd, then detach the programs attached before. */
+int cg_bpf_attach_device_filter(int cgroup_fd, const char *cgroup_path, int pfd,
+				struct cap_error **err);
+/* Load + attach. */
 int cg_bpf_replace_device_filter(int cgroup_fd, const char *cgroup_path,
 				 const struct bpf_insn *insns, size_t n, struct cap_error **err);
 
@@ -99,6 +111,10 @@ bool cg_has_limits(const struct spec_resources *r);
 int cg_check_controllers(const struct cgroup *cg, const char *needed, struct cap_error **err);
 int cg_apply(struct cgroup *cg, const struct spec_resources *r, bool update,
 	     struct cap_error **err);
+/* Compile the device filter from rules + extra allowed devices. */
+int cg_build_devices(const struct spec_resources *r, const struct spec_device *extra,
+		     size_t n_extra, struct bpf_insn **insns, size_t *n_insns,
+		     struct cap_error **err);
 /* Build + attach the device filter from rules + extra allowed devices. */
 int cg_apply_devices(struct cgroup *cg, const struct spec_resources *r,
 		     const struct spec_device *extra, size_t n_extra, struct cap_error **err);

@@ -306,8 +306,9 @@ static int to_rule(const struct spec_device_cgroup *d, struct cg_dev_rule *out,
 	return cg_dev_access(d->access, &out->access, err);
 }
 
-int cg_apply_devices(struct cgroup *cg, const struct spec_resources *r,
-		     const struct spec_device *extra, size_t n_extra, struct cap_error **err)
+int cg_build_devices(const struct spec_resources *r, const struct spec_device *extra,
+		     size_t n_extra, struct bpf_insn **insns, size_t *n_insns,
+		     struct cap_error **err)
 {
 	size_t n_res = r ? r->n_devices : 0;
 	size_t cap = n_res + cg_n_default_dev_rules + n_extra;
@@ -328,9 +329,15 @@ int cg_apply_devices(struct cgroup *cg, const struct spec_resources *r,
 		rules[n++] = (struct cg_dev_rule){true, extra[i].type == 'b' ? 'b' : 'c',
 						  extra[i].major, extra[i].minor, 7};
 	}
+	return cg_dev_compile(rules, n, insns, n_insns, err);
+}
+
+int cg_apply_devices(struct cgroup *cg, const struct spec_resources *r,
+		     const struct spec_device *extra, size_t n_extra, struct cap_error **err)
+{
 	cleanup_free struct bpf_insn *insns = NULL;
 	size_t n_insns = 0;
-	if (cg_dev_compile(rules, n, &insns, &n_insns, err) < 0)
+	if (cg_build_devices(r, extra, n_extra, &insns, &n_insns, err) < 0)
 		return -1;
 	return cg_bpf_replace_device_filter(cg->dirfd, cg->path, insns, n_insns, err);
 }

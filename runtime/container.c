@@ -299,8 +299,11 @@ static int finish(struct create_ctx *x, struct cap_error **err)
 
 static int create_common(struct create_ctx *x, struct cap_error **err)
 {
-	if (prepare(x, err) < 0 || spawn(x, err) < 0 || handshake(x, err) < 0 ||
-	    finish(x, err) < 0) {
+	/* The device filter is loaded while the child sets up its mounts and
+	 * attached once it is ready, before it can exec (cgroups.h). */
+	if (prepare(x, err) < 0 || spawn(x, err) < 0 ||
+	    cgroup_load_device_filter(x->cg, err) < 0 || handshake(x, err) < 0 ||
+	    cgroup_attach_device_filter(x->cg, err) < 0 || finish(x, err) < 0) {
 		abort_create(x);
 		return -1;
 	}
