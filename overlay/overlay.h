@@ -34,7 +34,8 @@
 
 struct overlay_flags {
 	bool userns;	 /* container has a user namespace: mount with `userxattr` */
-	bool ephemeral;	 /* mount with `volatile` (no fsync of the upper dir) */
+	bool ephemeral;	 /* mount with `volatile` (no fsync of the upper dir), even when the
+			    upper dir is kept; a discarded upper dir is always volatile */
 	bool keep_upper; /* overlay_cleanup keeps upper/ (and the record) for inspection */
 	uid_t owner_uid; /* host uid/gid of the container's root (userns): upper/ and work/ */
 	gid_t owner_gid; /* are chowned to it; 0 without a user namespace */

@@ -69,7 +69,9 @@ int ovl_plan_build(const char *store, const char *id, const struct ovl_image *im
 	if (!p)
 		return cap_fail(err, ENOMEM, "overlay plan");
 	p->userxattr = f->userns;
-	p->volatile_ = f->ephemeral;
+	/* An upper dir that delete throws away needs no syncing: without
+	 * `volatile` every unmount syncs the whole upper filesystem. */
+	p->volatile_ = f->ephemeral || !f->keep_upper;
 	p->rootfs = ovl_strdupf("%s/containers/%s/rootfs", store, id);
 	p->upper = ovl_strdupf("%s/containers/%s/upper", store, id);
 	p->work = ovl_strdupf("%s/containers/%s/work", store, id);

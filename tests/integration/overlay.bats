@@ -185,9 +185,18 @@ PY
 	[ ! -e "$STORE/containers/d2/work" ]
 }
 
-@test "ephemeral containers mount with volatile" {
+@test "volatile: when the upper dir is thrown away or the container is ephemeral" {
 	img import "$IMGDIR/test"
-	run img try --ephemeral test:latest e1 sh -c 'mount -t proc proc /proc && grep " / " /proc/self/mountinfo'
+	root_line='mount -t proc proc /proc && grep " / " /proc/self/mountinfo'
+	run img try test:latest e0 sh -c "$root_line"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *volatile* ]]
+	# a kept upper dir is synced at unmount, unless the container is marked ephemeral
+	run img try --keep-upper test:latest e1 sh -c "$root_line"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *overlay* ]]
+	[[ "$output" != *volatile* ]]
+	run img try --keep-upper --ephemeral test:latest e2 sh -c "$root_line"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *volatile* ]]
 }
