@@ -60,8 +60,7 @@ static int load_config(struct create_ctx *x, struct cap_error **err)
 	/* runtime-spec: create without a process is valid; start then fails. */
 	if (!x->spec->has_process && x->run_mode)
 		return cap_fail(err, 0, "process: required to run a container");
-	struct overlay_flags of;
-	if (overlay_spec_image(x->spec, &x->image_ref, &of) == 1)
+	if (overlay_spec_image(x->spec, &x->image_ref, &x->image_flags) == 1)
 		return 0; /* the rootfs is assembled from layers in prepare() */
 	const char *root = x->spec->root_path;
 	if (root[0] == '/')
@@ -135,9 +134,8 @@ const char *container_store(void)
  * child mounts the overlay in its own mount namespace). */
 static int prepare_image_rootfs(struct create_ctx *x, struct cap_error **err)
 {
-	struct overlay_flags of;
-	overlay_spec_image(x->spec, &x->image_ref, &of);
-	if (overlay_prepare(container_store(), x->image_ref, x->o->id, &of, &x->overlay, err) < 0)
+	if (overlay_prepare(container_store(), x->image_ref, x->o->id, &x->image_flags,
+			    &x->overlay, err) < 0)
 		return -1;
 	x->rootfs = strdup(overlay_rootfs(x->overlay));
 	return x->rootfs ? 0 : cap_fail(err, ENOMEM, "rootfs");
@@ -401,12 +399,18 @@ static int start_and_poststart(struct create_ctx *x, struct cap_error **err)
 	return 0;
 }
 
+char *container_image_bundle_dir(const char *root, const char *id)
+{
+	char *dir = NULL;
+	return asprintf(&dir, "%s/.image-bundles/%s", root, id) < 0 ? NULL : dir;
+}
+
 /* run --image: a bundle under <root>/.image-bundles/<id>, removed with the
  * container. */
 static char *bundle_from_image(const struct create_opts *o, struct cap_error **err)
 {
-	char *dir = NULL;
-	if (asprintf(&dir, "%s/.image-bundles/%s", o->root, o->id) < 0)
+	char *dir = container_image_bundle_dir(o->root, o->id);
+	if (!dir)
 		return cap_fail(err, ENOMEM, "bundle path"), NULL;
 	if (state_validate_id(o->id, err) < 0 || mkdir_p(dir, 0700, err) < 0 ||
 	    overlay_bundle_from_image(container_store(), o->image, dir, o->image_args, isatty(0),

@@ -27,6 +27,8 @@ typedef void (*cap_notify_fn)(const char *msg);
 
 /* Layer store for image-backed containers: $CAPSULE_STORE or /var/lib/capsule. */
 const char *container_store(void);
+/* Where `run --image` writes the bundle of container id (malloc'ed; NULL: ENOMEM). */
+char *container_image_bundle_dir(const char *root, const char *id);
 
 int container_create(const struct create_opts *o, struct cap_error **err);
 /* create + start in one process.  Foreground (detach false): forwards signals,

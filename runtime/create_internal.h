@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "../overlay/overlay.h"
 #include "container.h"
 #include "spec.h"
 #include "state.h"
@@ -29,6 +30,7 @@ struct create_ctx {
 	struct seccomp_program *seccomp;
 	struct overlay_plan *overlay; /* rootfs from image layers (org.capsule.image) */
 	const char *image_ref;
+	struct overlay_flags image_flags; /* with image_ref: the org.capsule.* annotations */
 	int *idmap_trees; /* idmapped mount trees per spec.mounts index (mounts.h) */
 	size_t n_idmap_trees;
 	int sync[2];	 /* [0] parent, [1] child */

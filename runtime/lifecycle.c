@@ -176,7 +176,7 @@ static void kill_and_wait(const struct container_state *st)
 	poll(&pfd, 1, 10000);
 }
 
-static int destroy(struct handle *h, cap_notify_fn warn, struct cap_error **err)
+static int destroy(struct handle *h, const char *root, cap_notify_fn warn, struct cap_error **err)
 {
 	struct cap_error *hook_err = NULL;
 	/* poststop failures are warnings: the container is removed regardless */
@@ -188,17 +188,12 @@ static int destroy(struct handle *h, cap_notify_fn warn, struct cap_error **err)
 			cgroup_free(cg);
 		}
 	}
-	/* image-backed rootfs: upper/work dirs (kept with org.capsule.keep-upper) */
-	char rec[4096];
-	snprintf(rec, sizeof(rec), "%s/containers/%s", container_store(), h->st.id);
-	if (access(rec, F_OK) == 0)
-		overlay_cleanup(container_store(), h->st.id, NULL);
+	/* image-backed rootfs: upper/work dirs (kept with org.capsule.keep-upper);
+	 * a no-op for a container without one */
+	overlay_cleanup(container_store(), h->st.id, NULL);
 	/* a bundle that `run --image` made lives next to the state */
-	char bundle[4096];
-	char *slash = strrchr(h->sd.path, '/');
-	if (slash && snprintf(bundle, sizeof(bundle), "%.*s/.image-bundles/%s",
-			      (int)(slash - h->sd.path), h->sd.path, h->st.id) > 0 &&
-	    strcmp(h->st.bundle, bundle) == 0)
+	cleanup_free char *bundle = container_image_bundle_dir(root, h->st.id);
+	if (bundle && strcmp(h->st.bundle, bundle) == 0)
 		rm_rf(bundle, NULL);
 	state_free(&h->st);
 	int rc = state_dir_remove(&h->sd, err);
@@ -239,7 +234,7 @@ int container_delete(const char *root, const char *id, bool force, cap_notify_fn
 	}
 	if (h.status != STATUS_STOPPED)
 		kill_and_wait(&h.st);
-	return destroy(&h, warn, err);
+	return destroy(&h, root, warn, err);
 }
 
 char *container_state_json(const char *root, const char *id, struct cap_error **err)

@@ -267,6 +267,22 @@ PY
 	[ -z "$(find "$STORE/layers" -path '*/root/f')" ]
 }
 
+@test "runtime: run --image builds the bundle under the state root; delete removes it" {
+	need_runtime
+	img import "$IMGDIR/test"
+	run "$CAPSULE" --root "$ROOT" run --image test:latest ri1 sh -c 'echo from-image'
+	[ "$status" -eq 0 ]
+	[ "$output" = from-image ]
+	[ ! -e "$ROOT/.image-bundles/ri1" ]
+	# detached: the bundle lives until delete, which removes it with the upper dir
+	"$CAPSULE" --root "$ROOT" run -d --image test:latest ri2 sleep 100 </dev/null >/dev/null 2>&1
+	[ "$("$CAPSULE" --root "$ROOT" state ri2 | jq -r .bundle)" = "$ROOT/.image-bundles/ri2" ]
+	[ -f "$ROOT/.image-bundles/ri2/config.json" ]
+	"$CAPSULE" --root "$ROOT" delete -f ri2
+	[ ! -e "$ROOT/.image-bundles/ri2" ]
+	[ ! -e "$STORE/containers/ri2" ]
+}
+
 @test "runtime: delete leaves no mount and no upper dir" {
 	need_runtime
 	img import "$IMGDIR/test"
