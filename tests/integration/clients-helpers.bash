@@ -16,6 +16,8 @@
 RUNTIME=${RUNTIME:-/work/main/capsule}
 CL_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CL_FIXTURES=$(cd "$CL_HERE/../fixtures" && pwd)
+# shellcheck source=common.bash
+source "$CL_HERE/common.bash"
 CL_NS=capsule-test # containerd namespace
 CL_IMAGE=docker.io/library/capsule-busybox:latest
 CL_PODMAN_IMAGE=localhost/capsule-busybox
@@ -33,16 +35,11 @@ cl_have() {
 
 cl_is_hybrid() { [ -d /sys/fs/cgroup/unified ]; }
 
-# cgroup hierarchies mounted on this host (v1 controllers, named v1, cgroup2)
-cl_cg_mounts() {
-	awk '{ for (i = 7; i < NF; i++) if ($i == "-") break }
-	     $(i + 1) == "cgroup" || $(i + 1) == "cgroup2" { print $5 }' /proc/self/mountinfo | sort -u
-}
 
 # cl_cg_rel DIR: DIR's cgroup path inside its hierarchy (/ for a hierarchy root)
 cl_cg_rel() {
 	local m best= rel
-	for m in $(cl_cg_mounts); do
+	for m in $(cgroup_mounts); do
 		case "$1/" in "$m"/*) [ "${#m}" -gt "${#best}" ] && best=$m ;; esac
 	done
 	[ -n "$best" ] || return 1
@@ -52,10 +49,8 @@ cl_cg_rel() {
 
 # The deepest of our own cgroup paths, checked to be nested-compatible with the others.
 cl_cg_own_base() {
-	local best=/ p
-	while IFS=: read -r _ _ p; do
-		[ "${#p}" -gt "${#best}" ] && best=$p
-	done </proc/self/cgroup
+	local best p
+	best=$(own_cgroup_base)
 	while IFS=: read -r _ _ p; do
 		case "$best/" in "${p%/}/"*) ;; *)
 			echo "own cgroups $p and $best are not nested: cannot pick one parent" >&2
@@ -72,7 +67,7 @@ cl_runtime_is_v2_only() {
 
 cl_cg_snapshot() { # FILE: every cgroup dir now
 	local m
-	for m in $(cl_cg_mounts); do find "$m" -type d 2>/dev/null; done | sort -u >"$1"
+	for m in $(cgroup_mounts); do find "$m" -type d 2>/dev/null; done | sort -u >"$1"
 }
 
 # cl_cg_check_pid PID: every cgroup of PID is $CL_CG or below it.  A cgroup
@@ -121,7 +116,7 @@ cl_cg_check_new() {
 cl_cg_cleanup() {
 	local m d rel
 	[ -n "${CL_CG:-}" ] || return 0
-	for m in $(cl_cg_mounts); do
+	for m in $(cgroup_mounts); do
 		[ -d "$m$CL_CG" ] && find "$m$CL_CG" -depth -type d -exec rmdir {} \; 2>/dev/null
 		rel=$CL_CG
 		while rel=${rel%/*}; [ -n "$rel" ]; do

@@ -103,7 +103,7 @@ uniq_name() { echo "$1-$BATS_TEST_NUMBER-$RANDOM"; }
 	! grep -qx "$id" <<<"$output"
 	# The runtime removed the container's cgroup on delete.
 	local m
-	for m in $(cl_cg_mounts); do [ ! -d "$m$CL_CG/$id" ]; done
+	for m in $(cgroup_mounts); do [ ! -d "$m$CL_CG/$id" ]; done
 }
 
 @test "ctr task pause / resume (freezer)" {

@@ -19,6 +19,8 @@
 bats_require_minimum_version 1.5.0
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=common.bash
+source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 FIXTURES=$REPO/tests/fixtures
 RUNTIME=${RUNTIME:-$REPO/capsule}
 # A bare name (runc, crun) is looked up in PATH once.
@@ -51,20 +53,7 @@ requires_runtime() {
 
 # ---- cgroups ------------------------------------------------------------------------
 
-# The deepest of our own cgroup paths (on a hybrid host the others are prefixes of it).
-own_cgroup_base() {
-	local best=/ p
-	while IFS=: read -r _ _ p; do
-		[ "${#p}" -gt "${#best}" ] && best=$p
-	done </proc/self/cgroup
-	echo "${best%/}"
-}
-
-# Every mount point of a cgroup (v1 or v2) hierarchy.
-cgroup_mounts() {
-	awk '{ for (i = 7; i < NF; i++) if ($i == "-") break }
-	     $(i + 1) == "cgroup" || $(i + 1) == "cgroup2" { print $5 }' /proc/self/mountinfo | sort -u
-}
+# own_cgroup_base, cgroup_mounts: common.bash
 
 # ---- setup / teardown -------------------------------------------------------------------
 
@@ -278,10 +267,7 @@ update_config() {
 
 # set_args ARG...: process.args
 set_args() {
-	local x a='[]'
-	# one --arg per element: jq 1.6 has no safe way to take "-c" etc. as positional
-	for x in "$@"; do a=$(jq -c --arg x "$x" '. + [$x]' <<<"$a"); done
-	update_config ".process.args = $a"
+	update_config ".process.args = $(json_array "$@")"
 }
 
 # set_cmd 'shell command': process.args = ["sh", "-c", CMD]

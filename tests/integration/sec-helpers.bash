@@ -17,6 +17,9 @@ SEC_REPO=$(cd "$SEC_HERE/../.." && pwd)
 RUNTIME=${RUNTIME:-$SEC_REPO/capsule}
 SEC_CACHE=${SEC_CACHE:-/tmp/capsule-sec-cache}
 
+# shellcheck source=common.bash
+source "$SEC_HERE/common.bash"
+
 # Reuse the host suite's helpers when they exist (they may define the same
 # names; ours below only fill in what is missing).
 if [ -f "$SEC_HERE/helpers.bash" ] && [ -z "${SEC_NO_HOST_HELPERS:-}" ]; then
@@ -43,14 +46,6 @@ rt() {
 	esac
 }
 
-sec_own_cgroup() {
-	local best=/ p
-	while IFS=: read -r _ _ p; do
-		[ "${#p}" -gt "${#best}" ] && best=$p
-	done </proc/self/cgroup
-	echo "${best%/}"
-}
-
 sec_rootfs_cache() {
 	if [ ! -x "$SEC_CACHE/rootfs/bin/busybox" ]; then
 		local t
@@ -70,7 +65,7 @@ sec_rootfs_cache() {
 # The runc-spec default config (root.readonly false so tests may write).
 sec_default_config() {
 	local caps='["CAP_AUDIT_WRITE","CAP_KILL","CAP_NET_BIND_SERVICE"]'
-	jq -n --argjson caps "$caps" --arg cg "$(sec_own_cgroup)/capsule-sec-$$-${BATS_TEST_NUMBER:-0}" '{
+	jq -n --argjson caps "$caps" --arg cg "$(own_cgroup_base)/capsule-sec-$$-${BATS_TEST_NUMBER:-0}" '{
 	ociVersion: "1.0.2",
 	process: {
 		terminal: false, user: {uid: 0, gid: 0}, args: ["sh", "-c", "true"],
@@ -136,12 +131,6 @@ set_args() {
 	cfg '.process.args = $a' --argjson a "$(json_array "$@")"
 }
 
-# json_array ARG...: a JSON array of strings (jq's --args would eat "-c").
-json_array() {
-	local j='[]' a
-	for a in "$@"; do j=$(jq -c --arg x "$a" '. + [$x]' <<<"$j"); done
-	echo "$j"
-}
 
 # run_sh 'script': set process.args to sh -c SCRIPT and `run` the container.
 run_sh() {
