@@ -94,16 +94,23 @@ static int do_inspect(struct global_opts *g, struct image_opts *o, int argc, cha
 	return 0;
 }
 
-static int do_rm(struct global_opts *g, struct image_opts *o, int argc, char **argv)
+/* Apply fn to each of argv (store, name); every failure is reported, 1 if any. */
+static int each_arg(struct global_opts *g, struct image_opts *o, int argc, char **argv,
+		    const char *what, int (*fn)(const char *, const char *, struct cap_error **))
 {
 	if (argc < 1)
-		return cmd_errorf(g, "image rm: requires at least 1 REF");
+		return cmd_errorf(g, "%s", what);
 	int rc = 0;
 	for (int i = 0; i < argc; i++) {
 		struct cap_error *err = NULL;
-		rc |= finish(g, overlay_image_rm(o->store, argv[i], &err), &err);
+		rc |= finish(g, fn(o->store, argv[i], &err), &err);
 	}
 	return rc;
+}
+
+static int do_rm(struct global_opts *g, struct image_opts *o, int argc, char **argv)
+{
+	return each_arg(g, o, argc, argv, "image rm: requires at least 1 REF", overlay_image_rm);
 }
 
 static int do_gc(struct global_opts *g, struct image_opts *o, int argc, char **argv)
@@ -119,14 +126,8 @@ static int do_gc(struct global_opts *g, struct image_opts *o, int argc, char **a
 
 static int do_rm_container(struct global_opts *g, struct image_opts *o, int argc, char **argv)
 {
-	if (argc < 1)
-		return cmd_errorf(g, "image rm-container: requires at least 1 container ID");
-	int rc = 0;
-	for (int i = 0; i < argc; i++) {
-		struct cap_error *err = NULL;
-		rc |= finish(g, overlay_container_rm(o->store, argv[i], &err), &err);
-	}
-	return rc;
+	return each_arg(g, o, argc, argv, "image rm-container: requires at least 1 container ID",
+			overlay_container_rm);
 }
 
 static int do_bundle(struct global_opts *g, struct image_opts *o, int argc, char **argv)
