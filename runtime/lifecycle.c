@@ -191,10 +191,12 @@ static int destroy(struct handle *h, const char *root, cap_notify_fn warn, struc
 	/* image-backed rootfs: upper/work dirs (kept with org.capsule.keep-upper);
 	 * a no-op for a container without one */
 	overlay_cleanup(container_store(), h->st.id, NULL);
-	/* a bundle that `run --image` made lives next to the state */
+	/* a bundle that `run --image` made lives next to the state; the saved
+	 * bundle path is canonical, --root may be relative */
 	cleanup_free char *bundle = container_image_bundle_dir(root, h->st.id);
-	if (bundle && strcmp(h->st.bundle, bundle) == 0)
-		rm_rf(bundle, NULL);
+	cleanup_free char *canonical = bundle ? realpath(bundle, NULL) : NULL;
+	if (canonical && strcmp(h->st.bundle, canonical) == 0)
+		rm_rf(canonical, NULL);
 	state_free(&h->st);
 	int rc = state_dir_remove(&h->sd, err);
 	if (hook_err && warn)

@@ -281,6 +281,10 @@ PY
 	"$CAPSULE" --root "$ROOT" delete -f ri2
 	[ ! -e "$ROOT/.image-bundles/ri2" ]
 	[ ! -e "$STORE/containers/ri2" ]
+	# the same with a relative --root
+	(cd "$(dirname "$ROOT")" && "$CAPSULE" --root "$(basename "$ROOT")" run -d --image test:latest ri3 sleep 100 \
+		</dev/null >/dev/null 2>&1 && "$CAPSULE" --root "$(basename "$ROOT")" delete -f ri3)
+	[ ! -e "$ROOT/.image-bundles/ri3" ]
 }
 
 @test "runtime: delete leaves no mount and no upper dir" {
