@@ -146,9 +146,9 @@ static int prepare(struct create_ctx *x, struct cap_error **err)
 	if (state_validate_id(x->o->id, err) < 0 || load_config(x, err) < 0 ||
 	    check_terminal(x, err) < 0)
 		return -1;
-	/* CVE-2019-5736: re-run from a sealed copy when the container could
-	 * reach our binary (no-op, and free, in every other case). */
-	if (cloned_binary_ensure(cloned_binary_needed(x->spec, &x->spec->process), err) < 0 ||
+	/* CVE-2019-5736: re-run from a sealed copy (the init and its hooks
+	 * run our binary inside the container). */
+	if (cloned_binary_ensure(cloned_binary_memfd_needed(x->spec, &x->spec->process), err) < 0 ||
 	    open_namespace_paths(x, err) < 0)
 		return -1;
 	if (mounts_idmap_prepare(x->spec, x->bundle, &x->idmap_trees, &x->n_idmap_trees, err) < 0)

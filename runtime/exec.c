@@ -212,7 +212,7 @@ static int prepare_exec(struct create_ctx *x, const struct exec_opts *o, struct 
 	if (!x->config_raw || !(x->spec = spec_parse(x->config_raw, x->config_len, err)))
 		return -1;
 	if (load_process(x->spec, o, err) < 0 ||
-	    cloned_binary_ensure(cloned_binary_needed(x->spec, &x->spec->process), err) < 0)
+	    cloned_binary_ensure(cloned_binary_memfd_needed(x->spec, &x->spec->process), err) < 0)
 		return -1;
 	if (x->spec->process.terminal && !o->console_socket && o->detach)
 		return cap_fail(err, 0, "cannot allocate tty if capsule will detach without setting "
