@@ -293,15 +293,21 @@ int cgroup_create(const struct cgroup_options *opt_in, struct cgroup **out,
 	return 0;
 }
 
+static int open_path(struct cgroup *cg, const char *path, struct cap_error **err)
+{
+	if (!(cg->path = strdup(path)))
+		return cap_fail(err, ENOMEM, "cgroup");
+	return open_dirfd(cg, err);
+}
+
 int cgroup_open(const char *path, struct cgroup **out, struct cap_error **err)
 {
 	*out = NULL;
 	struct cgroup *cg = cg_new();
 	if (!cg)
 		return cap_fail(err, ENOMEM, "cgroup");
-	if (find_mount(cg, err) < 0 || !(cg->path = strdup(path)) || open_dirfd(cg, err) < 0) {
-		if (!*err)
-			cap_fail(err, ENOMEM, "cgroup");
+	/* err may be NULL (callers that treat a missing cgroup as gone) */
+	if (find_mount(cg, err) < 0 || open_path(cg, path, err) < 0) {
 		cgroup_free(cg);
 		return -1;
 	}

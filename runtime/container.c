@@ -109,6 +109,32 @@ static int open_namespace_paths(struct create_ctx *x, struct cap_error **err)
 	return 0;
 }
 
+/* As runc: a cgroup that already holds processes (a shared cgroupsPath) gets
+ * a warning; a frozen one is refused, since the container could never start
+ * in it.  Not ours to remove then: forget it before the caller cleans up. */
+static int check_cgroup_unused(struct create_ctx *x, struct cap_error **err)
+{
+	if (!x->cg)
+		return 0;
+	if (cgroup_is_frozen(x->cg)) {
+		cap_fail(err, 0, "cgroup %s is frozen: refusing to start a container in it",
+			 cgroup_path(x->cg));
+		cgroup_free(x->cg);
+		x->cg = NULL;
+		return -1;
+	}
+	pid_t *pids = NULL;
+	size_t n = 0;
+	if (x->o->warn && cgroup_pids(x->cg, &pids, &n, NULL) == 0 && n > 0) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "cgroup %s is not empty: %zu process(es) found, "
+			 "another container may share it", cgroup_path(x->cg), n);
+		x->o->warn(msg);
+	}
+	free(pids);
+	return 0;
+}
+
 static int make_cgroup(struct create_ctx *x, struct cap_error **err)
 {
 	struct cgroup_options co = {
@@ -121,7 +147,9 @@ static int make_cgroup(struct create_ctx *x, struct cap_error **err)
 		.devices = x->spec->linux_.devices,
 		.n_devices = x->spec->linux_.n_devices,
 	};
-	return cgroup_create(&co, &x->cg, err);
+	if (cgroup_create(&co, &x->cg, err) < 0)
+		return -1;
+	return check_cgroup_unused(x, err);
 }
 
 const char *container_store(void)
@@ -369,7 +397,10 @@ static void teardown_after_run(struct create_ctx *x)
 	if (json)
 		hooks_run_warn(&x->spec->hooks, HOOK_POSTSTOP, json, x->o->warn);
 	if (x->cg) {
-		cgroup_kill_all(x->cg, SIGKILL, NULL);
+		/* with its own pid namespace, all died with the init; the
+		 * cgroup may hold another container's processes */
+		if (!x->new_pidns)
+			cgroup_kill_all(x->cg, SIGKILL, NULL);
 		cgroup_destroy(x->cg, NULL);
 	}
 	if (x->image_ref)
@@ -386,11 +417,14 @@ static int start_and_poststart(struct create_ctx *x, struct cap_error **err)
 	/* A successful execve closes the child's end: EOF means it runs. */
 	struct sync_msg m;
 	struct cap_error *e = NULL;
-	if (sync_recv(x->sync[0], &m, &e) == 0) {
+	if (ctx_recv(x, &m, &e) == 0) {
 		int rc = m.type == SYNC_ERROR ? cap_fail(err, m.errnum, "%s", m.buf) : 0;
 		sync_msg_free(&m);
 		if (rc < 0)
 			return rc;
+	} else if (e && e->errnum != 0) { /* not the EOF of a successful execve */
+		*err = e;
+		return -1;
 	}
 	cap_error_free(e);
 	cleanup_free char *json = state_to_json(&x->st, STATUS_RUNNING, false);

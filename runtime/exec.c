@@ -249,10 +249,13 @@ static int start_exec(struct create_ctx *x, const struct exec_opts *o, struct ca
 	struct sync_msg m;
 	struct cap_error *eof = NULL;
 	int rc = 0;
-	if (sync_recv(x->sync[0], &m, &eof) == 0) {
+	if (ctx_recv(x, &m, &eof) == 0) {
 		if (m.type == SYNC_ERROR)
 			rc = cap_fail(err, m.errnum, "%s", m.buf);
 		sync_msg_free(&m);
+	} else if (eof && eof->errnum != 0) { /* not the EOF of a successful execve */
+		*err = steal_pointer(&eof);
+		rc = -1;
 	}
 	cap_error_free(eof);
 	return rc;

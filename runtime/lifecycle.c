@@ -159,14 +159,19 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct c
 	return rc;
 }
 
-/* SIGKILL everything and wait (bounded) for init to be gone. */
+/* SIGKILL everything and wait (bounded) for init to be gone.  With its own
+ * pid namespace, killing the init kills all of the container and nothing
+ * else: the cgroup may be shared with another container (the same
+ * cgroupsPath), whose processes must live on.  Without one, as runc, kill
+ * through the cgroup. */
 static void kill_and_wait(const struct container_state *st)
 {
 	cleanup_close int pidfd = pidfd_of(st);
 	struct cgroup *cg = NULL;
 	if (st->cgroup_path && cgroup_open(st->cgroup_path, &cg, NULL) == 0) {
 		cgroup_freeze(cg, false, NULL); /* frozen tasks cannot die */
-		cgroup_kill_all(cg, SIGKILL, NULL);
+		if (!st->own_pidns || pidfd < 0)
+			cgroup_kill_all(cg, SIGKILL, NULL);
 		cgroup_free(cg);
 	}
 	if (pidfd < 0)
