@@ -60,6 +60,12 @@ static int load_config(struct create_ctx *x, struct cap_error **err)
 	/* runtime-spec: create without a process is valid; start then fails. */
 	if (!x->spec->has_process && x->run_mode)
 		return cap_fail(err, 0, "process: required to run a container");
+	/* Without one, the rootfs would be mounted in the host's namespace and
+	 * left there, and `exec` would run on the host's root: refused, as
+	 * runc refuses (it needs one to mask paths). */
+	if (!spec_find_namespace(x->spec, CLONE_NEWNS))
+		return cap_fail(err, 0, "linux.namespaces: a mount namespace is required "
+					"(the container would share the host's mounts)");
 	if (overlay_spec_image(x->spec, &x->image_ref, &x->image_flags) == 1)
 		return 0; /* the rootfs is assembled from layers in prepare() */
 	const char *root = x->spec->root_path;
