@@ -375,3 +375,22 @@ escape_probe() {
 		[ "${lines[2]}" = "-1 38" ]
 	fi
 }
+
+# --- (f) linux.devices paths stay under /dev (issue 9) ----------------------
+# Before the fix the node was made at rootfs/x, 0666, and the container ran.
+@test "linux.devices: a path with .. (/dev/../../x) is refused, no node made" {
+	cfg '.linux.devices = [{type: "c", path: "/dev/../../x", major: 1, minor: 3, fileMode: 438}]'
+	run_sh 'true'
+	echo "$output"
+	[ "$status" -ne 0 ]
+	is_capsule && [[ "$output" == *'linux.devices[0].path: must be a clean path under /dev'* ]]
+	[ ! -e "$BUNDLE/rootfs/x" ]
+}
+
+@test "maskedPaths/readonlyPaths: a relative path is refused" {
+	requires_capsule "config validation message"
+	cfg '.linux.maskedPaths += ["proc/kcore"]'
+	run_sh 'true'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'must be an absolute path, got "proc/kcore"'* ]]
+}
