@@ -210,8 +210,7 @@ static int create_apply(struct cgroup *cg, const struct cgroup_options *opt, con
 			     cg->path, "");
 		return 0;
 	}
-	return cg_build_devices(opt->resources, opt->devices, opt->n_devices, &cg->dev_insns,
-				&cg->n_dev_insns, err);
+	return cg_build_devices(opt->resources, &cg->dev_insns, &cg->n_dev_insns, err);
 }
 
 /* On a hybrid host, settings that only restate the default (no pids limit,
@@ -348,7 +347,7 @@ int cgroup_update(struct cgroup *cg, const struct spec_resources *res, struct ca
 	/* runc update does not touch devices; replace the filter only when
 	 * rules are given (plus the default allow list) */
 	if (res->n_devices && !cg->rootless)
-		return cg_apply_devices(cg, res, NULL, 0, err);
+		return cg_apply_devices(cg, res, err);
 	return 0;
 }
 

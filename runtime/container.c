@@ -150,8 +150,6 @@ static int make_cgroup(struct create_ctx *x, struct cap_error **err)
 		.systemd = x->o->systemd_cgroup,
 		.rootless = x->o->rootless,
 		.debug = x->o->debug,
-		.devices = x->spec->linux_.devices,
-		.n_devices = x->spec->linux_.n_devices,
 	};
 	if (cgroup_create(&co, &x->cg, err) < 0)
 		return -1;

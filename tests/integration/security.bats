@@ -394,3 +394,32 @@ escape_probe() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *'must be an absolute path, got "proc/kcore"'* ]]
 }
+
+# --- (g) device cgroup: linux.devices makes nodes, grants nothing (issue 9) --
+# A node with no driver (c 240:77, a local/experimental major): opening it
+# fails with EPERM when the device cgroup denies it and ENXIO ("No such
+# device or address") when the cgroup lets it through: a harmless probe for
+# both read and write.  Before the fix linux.devices was allowed rwm: ENXIO.
+probe_fake() {
+	rt exec "$CID" sh -c 'cat /dev/fake 2>&1; echo x 2>&1 >/dev/fake'
+}
+
+@test "devices: a linux.devices node is not accessible when resources.devices denies it, before and after update" {
+	requires_capsule "update of linux.resources.devices"
+	cfg '.linux.devices = [{type: "c", path: "/dev/fake", major: 240, minor: 77, fileMode: 438}]'
+	start_sleeper
+	run probe_fake
+	echo "$output"
+	[ "$(grep -c 'Operation not permitted' <<<"$output")" = 2 ]
+	echo '{"devices": [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 240, "minor": 77, "access": "rw"}]}' >"$SEC_TMP/allow.json"
+	rt update --resources "$SEC_TMP/allow.json" "$CID"
+	run probe_fake
+	echo "$output"
+	[ "$(grep -c 'No such device or address' <<<"$output")" = 2 ]
+	echo '{"devices": [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 240, "minor": 77, "access": "r"}]}' >"$SEC_TMP/ro.json"
+	rt update --resources "$SEC_TMP/ro.json" "$CID"
+	run probe_fake
+	echo "$output"
+	[ "$(grep -c 'No such device or address' <<<"$output")" = 1 ]
+	[ "$(grep -c 'Operation not permitted' <<<"$output")" = 1 ]
+}
