@@ -452,7 +452,7 @@ static char *bundle_from_image(const struct create_opts *o, struct cap_error **e
 		return cap_fail(err, ENOMEM, "bundle path"), NULL;
 	if (state_validate_id(o->id, err) < 0 || mkdir_p(dir, 0700, err) < 0 ||
 	    overlay_bundle_from_image(container_store(), o->image, dir, o->image_args, isatty(0),
-				      err) < 0) {
+				      seccomp_default_profile_json(), err) < 0) {
 		rm_rf(dir, NULL);
 		free(dir);
 		return NULL;
@@ -467,7 +467,11 @@ int container_run(const struct create_opts *o_in, bool detach, int *exit_code,
 	const struct create_opts *o = o_in;
 	cleanup_free char *img_bundle = NULL;
 	if (o_in->image) {
-		if (!(img_bundle = bundle_from_image(o_in, err)))
+		/* Re-exec from the sealed copy (see prepare()) before the bundle
+		 * exists: the restarted command makes it again.  An image config
+		 * never grants CAP_SYS_ADMIN: the read-only mount will do. */
+		if (cloned_binary_ensure(false, err) < 0 ||
+		    !(img_bundle = bundle_from_image(o_in, err)))
 			return -1;
 		img_opts.bundle = img_bundle;
 		o = &img_opts;
