@@ -210,8 +210,7 @@ static int create_apply(struct cgroup *cg, const struct cgroup_options *opt, con
 			     cg->path, "");
 		return 0;
 	}
-	return cg_build_devices(opt->resources, opt->devices, opt->n_devices, &cg->dev_insns,
-				&cg->n_dev_insns, err);
+	return cg_build_devices(opt->resources, &cg->dev_insns, &cg->n_dev_insns, err);
 }
 
 /* On a hybrid host, settings that only restate the default (no pids limit,
@@ -293,15 +292,21 @@ int cgroup_create(const struct cgroup_options *opt_in, struct cgroup **out,
 	return 0;
 }
 
+static int open_path(struct cgroup *cg, const char *path, struct cap_error **err)
+{
+	if (!(cg->path = strdup(path)))
+		return cap_fail(err, ENOMEM, "cgroup");
+	return open_dirfd(cg, err);
+}
+
 int cgroup_open(const char *path, struct cgroup **out, struct cap_error **err)
 {
 	*out = NULL;
 	struct cgroup *cg = cg_new();
 	if (!cg)
 		return cap_fail(err, ENOMEM, "cgroup");
-	if (find_mount(cg, err) < 0 || !(cg->path = strdup(path)) || open_dirfd(cg, err) < 0) {
-		if (!*err)
-			cap_fail(err, ENOMEM, "cgroup");
+	/* err may be NULL (callers that treat a missing cgroup as gone) */
+	if (find_mount(cg, err) < 0 || open_path(cg, path, err) < 0) {
 		cgroup_free(cg);
 		return -1;
 	}
@@ -342,7 +347,7 @@ int cgroup_update(struct cgroup *cg, const struct spec_resources *res, struct ca
 	/* runc update does not touch devices; replace the filter only when
 	 * rules are given (plus the default allow list) */
 	if (res->n_devices && !cg->rootless)
-		return cg_apply_devices(cg, res, NULL, 0, err);
+		return cg_apply_devices(cg, res, err);
 	return 0;
 }
 

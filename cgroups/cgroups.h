@@ -23,11 +23,6 @@ struct cgroup_options {
 	bool rootless;		  /* not root: a cgroup that cannot be made is not an error
 				     unless limits were requested */
 	void (*debug)(const char *msg); /* --debug notes, may be NULL */
-	/* linux.devices: the nodes the container gets are allowed rwm in the
-	 * device filter (after linux.resources.devices and runc's default
-	 * allow list), as runc does.  May be NULL. */
-	const struct spec_device *devices;
-	size_t n_devices;
 };
 
 /* Create the container cgroup (parents too, controllers enabled in the
@@ -35,8 +30,9 @@ struct cgroup_options {
  * container process exists.  *out is NULL (and 0 returned) when running
  * without a cgroup is allowed (rootless, nothing delegated, no limits). */
 int cgroup_create(const struct cgroup_options *opt, struct cgroup **out, struct cap_error **err);
-/* The device filter of a new container (linux.resources.devices, runc's
- * default allow list, linux.devices) is compiled by cgroup_create, loaded
+/* The device filter of a new container (linux.resources.devices, then runc's
+ * default allow list; linux.devices only makes nodes and grants nothing, as
+ * in runc) is compiled by cgroup_create, loaded
  * once the container process is cloned, while it sets up its mounts (the
  * BPF verifier costs about 1 ms), and attached when it reports ready,
  * before it may exec: the point where runc sets it too.  No-ops without a

@@ -111,12 +111,10 @@ bool cg_has_limits(const struct spec_resources *r);
 int cg_check_controllers(const struct cgroup *cg, const char *needed, struct cap_error **err);
 int cg_apply(struct cgroup *cg, const struct spec_resources *r, bool update,
 	     struct cap_error **err);
-/* Compile the device filter from rules + extra allowed devices. */
-int cg_build_devices(const struct spec_resources *r, const struct spec_device *extra,
-		     size_t n_extra, struct bpf_insn **insns, size_t *n_insns,
+/* Compile the device filter from the rules + runc's default allow list. */
+int cg_build_devices(const struct spec_resources *r, struct bpf_insn **insns, size_t *n_insns,
 		     struct cap_error **err);
-/* Build + attach the device filter from rules + extra allowed devices. */
-int cg_apply_devices(struct cgroup *cg, const struct spec_resources *r,
-		     const struct spec_device *extra, size_t n_extra, struct cap_error **err);
+/* Build + attach (replacing) the device filter. */
+int cg_apply_devices(struct cgroup *cg, const struct spec_resources *r, struct cap_error **err);
 
 #endif

@@ -306,38 +306,31 @@ static int to_rule(const struct spec_device_cgroup *d, struct cg_dev_rule *out,
 	return cg_dev_access(d->access, &out->access, err);
 }
 
-int cg_build_devices(const struct spec_resources *r, const struct spec_device *extra,
-		     size_t n_extra, struct bpf_insn **insns, size_t *n_insns,
+int cg_build_devices(const struct spec_resources *r, struct bpf_insn **insns, size_t *n_insns,
 		     struct cap_error **err)
 {
 	size_t n_res = r ? r->n_devices : 0;
-	size_t cap = n_res + cg_n_default_dev_rules + n_extra;
+	size_t cap = n_res + cg_n_default_dev_rules;
 	cleanup_free struct cg_dev_rule *rules = calloc(cap + 1, sizeof(*rules));
 	if (!rules)
 		return cap_fail(err, ENOMEM, "device rules");
 	size_t n = 0;
-	/* spec rules, then runc's default allow list, then the devices the
-	 * container gets created (linux.devices), as runc orders them */
+	/* spec rules, then runc's default allow list.  Not linux.devices: a
+	 * node there is only created; access is what these rules grant (a
+	 * config denying all must not let /dev/kmsg through). */
 	for (size_t i = 0; i < n_res; i++)
 		if (to_rule(&r->devices[i], &rules[n++], err) < 0)
 			return cap_wrap(err, "linux.resources.devices[%zu]", i);
 	for (size_t i = 0; i < cg_n_default_dev_rules; i++)
 		rules[n++] = cg_default_dev_rules[i];
-	for (size_t i = 0; i < n_extra; i++) {
-		if (extra[i].type == 'p')
-			continue; /* FIFOs are not device-cgroup checked */
-		rules[n++] = (struct cg_dev_rule){true, extra[i].type == 'b' ? 'b' : 'c',
-						  extra[i].major, extra[i].minor, 7};
-	}
 	return cg_dev_compile(rules, n, insns, n_insns, err);
 }
 
-int cg_apply_devices(struct cgroup *cg, const struct spec_resources *r,
-		     const struct spec_device *extra, size_t n_extra, struct cap_error **err)
+int cg_apply_devices(struct cgroup *cg, const struct spec_resources *r, struct cap_error **err)
 {
 	cleanup_free struct bpf_insn *insns = NULL;
 	size_t n_insns = 0;
-	if (cg_build_devices(r, extra, n_extra, &insns, &n_insns, err) < 0)
+	if (cg_build_devices(r, &insns, &n_insns, err) < 0)
 		return -1;
 	return cg_bpf_replace_device_filter(cg->dirfd, cg->path, insns, n_insns, err);
 }

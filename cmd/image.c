@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../overlay/overlay.h"
+#include "../seccomp/seccomp.h"
 #include "image.h"
 
 struct image_opts {
@@ -139,7 +140,8 @@ static int do_bundle(struct global_opts *g, struct image_opts *o, int argc, char
 	if (args[0] && strcmp(args[0], "--") == 0)
 		args++;
 	return finish(
-	    g, overlay_bundle_from_image(o->store, argv[0], argv[1], args, o->terminal, &err),
+	    g, overlay_bundle_from_image(o->store, argv[0], argv[1], args, o->terminal,
+					      seccomp_default_profile_json(), &err),
 	    &err);
 }
 

@@ -1,5 +1,5 @@
-/* `capsule run --image REF`: a bundle whose config.json is `runc spec`'s defaults with the
- * image config's process fields (entrypoint + cmd, env, working dir, user) and the
+/* `capsule run --image REF`: a bundle whose config.json is oci/'s default spec (what
+ * `capsule spec` writes) with the image config's process fields (entrypoint + cmd, env, working dir, user) and the
  * org.capsule.image annotation, so create mounts the image's layers as the rootfs. */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,30 +11,12 @@
 #include <sys/syscall.h>
 #include <yajl/yajl_gen.h>
 
+#include "../oci/oci.h"
 #include "../runtime/cleanup.h"
 #include "internal.h"
 #include "overlay.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-static void s(yajl_gen g, const char *str)
-{
-	yajl_gen_string(g, (const unsigned char *)str, strlen(str));
-}
-
-static void kv(yajl_gen g, const char *k, const char *v)
-{
-	s(g, k);
-	s(g, v);
-}
-
-static void strs(yajl_gen g, const char *const *v)
-{
-	yajl_gen_array_open(g);
-	for (; *v; v++)
-		s(g, *v);
-	yajl_gen_array_close(g);
-}
 
 static char *read_fd(int fd)
 {
@@ -139,164 +121,75 @@ static int resolve_user(int storefd, const struct ovl_image *img, const char *us
 	return 0;
 }
 
-static void gen_process(yajl_gen g, yajl_val cfg, char *const *args, bool terminal, long uid,
-			long gid)
+/* Appends the strings of a JSON array (non-strings skipped) to v[*n...]. */
+static void add_strings(const char **v, size_t *n, yajl_val arr)
 {
-	static const char *const caps[] = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE",
-					   NULL};
-	s(g, "process");
-	yajl_gen_map_open(g);
-	s(g, "terminal");
-	yajl_gen_bool(g, terminal);
-	s(g, "user");
-	yajl_gen_map_open(g);
-	s(g, "uid");
-	yajl_gen_integer(g, uid);
-	s(g, "gid");
-	yajl_gen_integer(g, gid);
-	yajl_gen_map_close(g);
-	/* args = Entrypoint + (command-line args, or Cmd), as docker does. */
-	s(g, "args");
-	yajl_gen_array_open(g);
-	yajl_val ep = ovl_json_get(cfg, "Entrypoint", yajl_t_array);
-	yajl_val cmd = ovl_json_get(cfg, "Cmd", yajl_t_array);
-	for (size_t i = 0; ep && i < YAJL_GET_ARRAY(ep)->len; i++)
-		if (YAJL_IS_STRING(YAJL_GET_ARRAY(ep)->values[i]))
-			s(g, YAJL_GET_STRING(YAJL_GET_ARRAY(ep)->values[i]));
-	for (size_t i = 0; args && args[i]; i++)
-		s(g, args[i]);
-	for (size_t i = 0; !(args && args[0]) && cmd && i < YAJL_GET_ARRAY(cmd)->len; i++)
-		if (YAJL_IS_STRING(YAJL_GET_ARRAY(cmd)->values[i]))
-			s(g, YAJL_GET_STRING(YAJL_GET_ARRAY(cmd)->values[i]));
-	yajl_gen_array_close(g);
-	s(g, "env");
-	yajl_gen_array_open(g);
-	yajl_val env = ovl_json_get(cfg, "Env", yajl_t_array);
-	bool has_path = false;
-	for (size_t i = 0; env && i < YAJL_GET_ARRAY(env)->len; i++) {
-		const char *e = YAJL_GET_STRING(YAJL_GET_ARRAY(env)->values[i]);
-		if (e) {
-			s(g, e);
-			has_path |= strncmp(e, "PATH=", 5) == 0;
-		}
-	}
-	if (!has_path)
-		s(g, DEFAULT_PATH);
-	if (terminal)
-		s(g, "TERM=xterm");
-	yajl_gen_array_close(g);
-	const char *wd = ovl_json_str(cfg, "WorkingDir");
-	kv(g, "cwd", wd && *wd == '/' ? wd : "/");
-	s(g, "capabilities");
-	yajl_gen_map_open(g);
-	const char *sets[] = {"bounding", "effective", "permitted", NULL};
-	for (const char *const *set = sets; *set; set++) {
-		s(g, *set);
-		strs(g, caps);
-	}
-	yajl_gen_map_close(g);
-	s(g, "rlimits");
-	yajl_gen_array_open(g);
-	yajl_gen_map_open(g);
-	kv(g, "type", "RLIMIT_NOFILE");
-	s(g, "hard");
-	yajl_gen_integer(g, 1024);
-	s(g, "soft");
-	yajl_gen_integer(g, 1024);
-	yajl_gen_map_close(g);
-	yajl_gen_array_close(g);
-	s(g, "noNewPrivileges");
-	yajl_gen_bool(g, 1);
-	yajl_gen_map_close(g);
+	for (size_t i = 0; arr && i < YAJL_GET_ARRAY(arr)->len; i++)
+		if (YAJL_IS_STRING(YAJL_GET_ARRAY(arr)->values[i]))
+			v[(*n)++] = YAJL_GET_STRING(YAJL_GET_ARRAY(arr)->values[i]);
 }
 
-static void gen_mount(yajl_gen g, const char *dest, const char *type, const char *src,
-		      const char *const *opts)
+static size_t json_len(yajl_val arr)
 {
-	yajl_gen_map_open(g);
-	kv(g, "destination", dest);
-	kv(g, "type", type);
-	kv(g, "source", src);
-	s(g, "options");
-	strs(g, opts);
-	yajl_gen_map_close(g);
+	return arr ? YAJL_GET_ARRAY(arr)->len : 0;
 }
 
-/* `runc spec`'s mounts and linux section. */
-static void gen_defaults(yajl_gen g)
-{
-	s(g, "mounts");
-	yajl_gen_array_open(g);
-	gen_mount(g, "/proc", "proc", "proc", (const char *[]){NULL});
-	gen_mount(g, "/dev", "tmpfs", "tmpfs",
-		  (const char *[]){"nosuid", "strictatime", "mode=755", "size=65536k", NULL});
-	gen_mount(g, "/dev/pts", "devpts", "devpts",
-		  (const char *[]){"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620",
-				   "gid=5", NULL});
-	gen_mount(g, "/dev/shm", "tmpfs", "shm",
-		  (const char *[]){"nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL});
-	gen_mount(g, "/dev/mqueue", "mqueue", "mqueue",
-		  (const char *[]){"nosuid", "noexec", "nodev", NULL});
-	gen_mount(g, "/sys", "sysfs", "sysfs",
-		  (const char *[]){"nosuid", "noexec", "nodev", "ro", NULL});
-	gen_mount(g, "/sys/fs/cgroup", "cgroup", "cgroup",
-		  (const char *[]){"nosuid", "noexec", "nodev", "relatime", "ro", NULL});
-	yajl_gen_array_close(g);
-	s(g, "linux");
-	yajl_gen_map_open(g);
-	s(g, "namespaces");
-	yajl_gen_array_open(g);
-	const char *ns[] = {"pid", "network", "ipc", "uts", "mount", "cgroup", NULL};
-	for (const char *const *n = ns; *n; n++) {
-		yajl_gen_map_open(g);
-		kv(g, "type", *n);
-		yajl_gen_map_close(g);
-	}
-	yajl_gen_array_close(g);
-	s(g, "maskedPaths");
-	strs(g, (const char *[]){"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
-				 "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-				 "/proc/sched_debug", "/sys/firmware", "/proc/scsi", NULL});
-	s(g, "readonlyPaths");
-	strs(g, (const char *[]){"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-				 "/proc/sysrq-trigger", NULL});
-	yajl_gen_map_close(g);
-}
-
+/* The image's process: args = Entrypoint + (command-line args, or Cmd), as
+ * docker does; its Env (PATH added when missing), WorkingDir, user.  The
+ * rest of config.json is oci/'s default spec, the one `capsule spec` writes
+ * (default seccomp profile included). */
 static char *gen_config(const struct ovl_image *img, char *const *args, bool terminal, long uid,
-			long gid)
+			long gid, const char *seccomp_json, struct cap_error **err)
 {
-	yajl_gen g = yajl_gen_alloc(NULL);
-	if (!g)
-		return NULL;
-	yajl_gen_config(g, yajl_gen_beautify, 1);
-	yajl_gen_config(g, yajl_gen_indent_string, "\t");
 	const char *cp[] = {"config", NULL};
 	yajl_val cfg = yajl_tree_get(img->config, cp, yajl_t_object);
-	yajl_gen_map_open(g);
-	kv(g, "ociVersion", "1.0.2-dev");
-	gen_process(g, cfg, args, terminal, uid, gid);
-	s(g, "root");
-	yajl_gen_map_open(g);
-	kv(g, "path", "rootfs"); /* unused: create mounts the image's layers instead */
-	s(g, "readonly");
-	yajl_gen_bool(g, 0);
-	yajl_gen_map_close(g);
-	kv(g, "hostname", "capsule");
-	gen_defaults(g);
-	s(g, "annotations");
-	yajl_gen_map_open(g);
+	yajl_val ep = ovl_json_get(cfg, "Entrypoint", yajl_t_array);
+	yajl_val cmd = ovl_json_get(cfg, "Cmd", yajl_t_array);
+	yajl_val env = ovl_json_get(cfg, "Env", yajl_t_array);
+	size_t n_args = 0;
+	while (args && args[n_args])
+		n_args++;
+	cleanup_free const char **argv = calloc(json_len(ep) + json_len(cmd) + n_args + 1,
+						sizeof(char *));
+	cleanup_free const char **envv = calloc(json_len(env) + 3, sizeof(char *));
+	if (!argv || !envv) {
+		cap_fail(err, ENOMEM, "config.json");
+		return NULL;
+	}
+	size_t na = 0, ne = 0;
+	add_strings(argv, &na, ep);
+	for (size_t i = 0; i < n_args; i++)
+		argv[na++] = args[i];
+	if (!n_args)
+		add_strings(argv, &na, cmd);
+	add_strings(envv, &ne, env);
+	bool has_path = false;
+	for (size_t i = 0; i < ne; i++)
+		has_path |= strncmp(envv[i], "PATH=", 5) == 0;
+	if (!has_path)
+		envv[ne++] = DEFAULT_PATH;
+	if (terminal)
+		envv[ne++] = "TERM=xterm";
+	const char *wd = ovl_json_str(cfg, "WorkingDir");
+	struct oci_process proc = {
+	    .terminal = terminal,
+	    .uid = uid,
+	    .gid = gid,
+	    .args = argv,
+	    .env = envv,
+	    .cwd = wd && *wd == '/' ? wd : "/",
+	};
 	char digest[80];
 	snprintf(digest, sizeof(digest), "sha256:%s", img->digest);
-	kv(g, OVERLAY_ANNOT_IMAGE, digest);
-	yajl_gen_map_close(g);
-	yajl_gen_map_close(g);
-	const unsigned char *buf;
-	size_t len;
-	yajl_gen_get_buf(g, &buf, &len);
-	char *out = strndup((const char *)buf, len);
-	yajl_gen_free(g);
-	return out;
+	const char *annotations[] = {OVERLAY_ANNOT_IMAGE, digest, NULL};
+	struct oci_spec_opts so = {
+	    .root_readonly = false, /* the rootfs is the image's layers + an upper dir */
+	    .process = &proc,
+	    .seccomp_json = seccomp_json,
+	    .annotations = annotations,
+	};
+	char *out = NULL;
+	return oci_default_spec(&so, &out, err) < 0 ? NULL : out;
 }
 
 static bool has_args(const struct ovl_image *img, char *const *args)
@@ -310,7 +203,8 @@ static bool has_args(const struct ovl_image *img, char *const *args)
 }
 
 int overlay_bundle_from_image(const char *store, const char *ref, const char *bundle_dir,
-			      char *const *args, bool terminal, struct cap_error **err)
+			      char *const *args, bool terminal, const char *seccomp_json,
+			      struct cap_error **err)
 {
 	cleanup_close int storefd = ovl_store_open(store, false, err);
 	char hex[OVL_HEX_LEN + 1];
@@ -324,12 +218,11 @@ int overlay_bundle_from_image(const char *store, const char *ref, const char *bu
 	int rc = resolve_user(storefd, &img, user ? YAJL_GET_STRING(user) : NULL, &uid, &gid, err);
 	if (rc == 0 && !has_args(&img, args))
 		rc = cap_fail(err, 0, "image %s has no entrypoint or cmd: give a command", ref);
-	cleanup_free char *json = rc == 0 ? gen_config(&img, args, terminal, uid, gid) : NULL;
+	cleanup_free char *json =
+	    rc == 0 ? gen_config(&img, args, terminal, uid, gid, seccomp_json, err) : NULL;
 	ovl_image_clear(&img);
-	if (rc < 0)
-		return -1;
 	if (!json)
-		return cap_fail(err, ENOMEM, "config.json");
+		return -1;
 	if (mkdir(bundle_dir, 0755) < 0 && errno != EEXIST)
 		return cap_fail(err, errno, "mkdir %s", bundle_dir);
 	cleanup_close int bfd = open(bundle_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

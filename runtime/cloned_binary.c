@@ -1,16 +1,19 @@
-/* Re-executing from a sealed memfd copy of /proc/self/exe: see cloned_binary.h
+/* Re-executing from a sealed copy of /proc/self/exe: see cloned_binary.h
  * for why and for where it is called. */
 #include "cloned_binary.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/mount.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -19,33 +22,33 @@
 #ifndef MFD_EXEC
 #define MFD_EXEC 0x0010U
 #endif
-#ifndef F_SEAL_FUTURE_WRITE
-#define F_SEAL_FUTURE_WRITE 0x0010
-#endif
 
 #define CLONE_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
 extern char **environ;
 
-bool cloned_binary_needed(const struct spec *s, const struct spec_process *p)
+bool cloned_binary_memfd_needed(const struct spec *s, const struct spec_process *p)
 {
 	if (spec_find_namespace(s, CLONE_NEWUSER))
-		return false; /* its root has no CAP_SYS_PTRACE over our mm */
+		return false; /* its CAP_SYS_ADMIN is not over our mount */
 	if (!p->has_capabilities)
 		return false;
-	const uint64_t bit = 1ULL << CAP_SYS_PTRACE;
+	const uint64_t bit = 1ULL << CAP_SYS_ADMIN;
 	const struct spec_capabilities *c = &p->caps;
 	return ((c->bounding | c->effective | c->permitted | c->inheritable | c->ambient) & bit) !=
 	       0;
 }
 
-bool cloned_binary_is_cloned(void)
+bool cloned_binary_is_cloned(bool memfd_only)
 {
 	cleanup_close int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
 	int seals = fcntl(fd, F_GET_SEALS);
-	return seals >= 0 && (seals & CLONE_SEALS) == CLONE_SEALS;
+	if (seals >= 0 && (seals & CLONE_SEALS) == CLONE_SEALS)
+		return true;
+	struct statvfs sv;
+	return !memfd_only && fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_RDONLY);
 }
 
 static int make_memfd(struct cap_error **err)
@@ -147,18 +150,37 @@ static char **self_argv(struct cap_error **err)
 	return argv;
 }
 
-int cloned_binary_ensure(bool needed, struct cap_error **err)
+/* A detached, read-only bind mount of /proc/self/exe (an O_PATH fd): no copy,
+ * nothing in any mount table, gone with the last process running from it.
+ * Needs CAP_SYS_ADMIN over our mount namespace (not there when rootless). */
+static int ro_bind_self(void)
 {
-	if (!needed || cloned_binary_is_cloned())
+	cleanup_close int tree = open_tree(AT_FDCWD, "/proc/self/exe",
+					   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (tree < 0)
+		return -1;
+	struct mount_attr a = {
+		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+	};
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0)
+		return -1;
+	return steal_fd(&tree);
+}
+
+int cloned_binary_ensure(bool memfd_only, struct cap_error **err)
+{
+	if (cloned_binary_is_cloned(memfd_only))
 		return 0;
 	char **argv = self_argv(err);
 	if (!argv)
 		return -1;
-	cleanup_close int mfd = clone_self(err);
-	if (mfd >= 0) {
+	cleanup_close int fd = memfd_only ? -1 : ro_bind_self();
+	if (fd < 0)
+		fd = clone_self(err);
+	if (fd >= 0) {
 		/* execveat(AT_EMPTY_PATH) of an O_CLOEXEC fd works for ELF
 		 * binaries; the fd itself is gone after the exec. */
-		syscall(SYS_execveat, mfd, "", argv, environ, AT_EMPTY_PATH);
+		syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
 		cap_fail(err, errno, "re-exec the runtime from a sealed copy");
 	}
 	free(argv[0]);

@@ -60,6 +60,12 @@ static int load_config(struct create_ctx *x, struct cap_error **err)
 	/* runtime-spec: create without a process is valid; start then fails. */
 	if (!x->spec->has_process && x->run_mode)
 		return cap_fail(err, 0, "process: required to run a container");
+	/* Without one, the rootfs would be mounted in the host's namespace and
+	 * left there, and `exec` would run on the host's root: refused, as
+	 * runc refuses (it needs one to mask paths). */
+	if (!spec_find_namespace(x->spec, CLONE_NEWNS))
+		return cap_fail(err, 0, "linux.namespaces: a mount namespace is required "
+					"(the container would share the host's mounts)");
 	if (overlay_spec_image(x->spec, &x->image_ref, &x->image_flags) == 1)
 		return 0; /* the rootfs is assembled from layers in prepare() */
 	const char *root = x->spec->root_path;
@@ -109,6 +115,32 @@ static int open_namespace_paths(struct create_ctx *x, struct cap_error **err)
 	return 0;
 }
 
+/* As runc: a cgroup that already holds processes (a shared cgroupsPath) gets
+ * a warning; a frozen one is refused, since the container could never start
+ * in it.  Not ours to remove then: forget it before the caller cleans up. */
+static int check_cgroup_unused(struct create_ctx *x, struct cap_error **err)
+{
+	if (!x->cg)
+		return 0;
+	if (cgroup_is_frozen(x->cg)) {
+		cap_fail(err, 0, "cgroup %s is frozen: refusing to start a container in it",
+			 cgroup_path(x->cg));
+		cgroup_free(x->cg);
+		x->cg = NULL;
+		return -1;
+	}
+	pid_t *pids = NULL;
+	size_t n = 0;
+	if (x->o->warn && cgroup_pids(x->cg, &pids, &n, NULL) == 0 && n > 0) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "cgroup %s is not empty: %zu process(es) found, "
+			 "another container may share it", cgroup_path(x->cg), n);
+		x->o->warn(msg);
+	}
+	free(pids);
+	return 0;
+}
+
 static int make_cgroup(struct create_ctx *x, struct cap_error **err)
 {
 	struct cgroup_options co = {
@@ -118,10 +150,10 @@ static int make_cgroup(struct create_ctx *x, struct cap_error **err)
 		.systemd = x->o->systemd_cgroup,
 		.rootless = x->o->rootless,
 		.debug = x->o->debug,
-		.devices = x->spec->linux_.devices,
-		.n_devices = x->spec->linux_.n_devices,
 	};
-	return cgroup_create(&co, &x->cg, err);
+	if (cgroup_create(&co, &x->cg, err) < 0)
+		return -1;
+	return check_cgroup_unused(x, err);
 }
 
 const char *container_store(void)
@@ -146,9 +178,9 @@ static int prepare(struct create_ctx *x, struct cap_error **err)
 	if (state_validate_id(x->o->id, err) < 0 || load_config(x, err) < 0 ||
 	    check_terminal(x, err) < 0)
 		return -1;
-	/* CVE-2019-5736: re-run from a sealed copy when the container could
-	 * reach our binary (no-op, and free, in every other case). */
-	if (cloned_binary_ensure(cloned_binary_needed(x->spec, &x->spec->process), err) < 0 ||
+	/* CVE-2019-5736: re-run from a sealed copy (the init and its hooks
+	 * run our binary inside the container). */
+	if (cloned_binary_ensure(cloned_binary_memfd_needed(x->spec, &x->spec->process), err) < 0 ||
 	    open_namespace_paths(x, err) < 0)
 		return -1;
 	if (mounts_idmap_prepare(x->spec, x->bundle, &x->idmap_trees, &x->n_idmap_trees, err) < 0)
@@ -369,7 +401,10 @@ static void teardown_after_run(struct create_ctx *x)
 	if (json)
 		hooks_run_warn(&x->spec->hooks, HOOK_POSTSTOP, json, x->o->warn);
 	if (x->cg) {
-		cgroup_kill_all(x->cg, SIGKILL, NULL);
+		/* with its own pid namespace, all died with the init; the
+		 * cgroup may hold another container's processes */
+		if (!x->new_pidns)
+			cgroup_kill_all(x->cg, SIGKILL, NULL);
 		cgroup_destroy(x->cg, NULL);
 	}
 	if (x->image_ref)
@@ -386,11 +421,14 @@ static int start_and_poststart(struct create_ctx *x, struct cap_error **err)
 	/* A successful execve closes the child's end: EOF means it runs. */
 	struct sync_msg m;
 	struct cap_error *e = NULL;
-	if (sync_recv(x->sync[0], &m, &e) == 0) {
+	if (ctx_recv(x, &m, &e) == 0) {
 		int rc = m.type == SYNC_ERROR ? cap_fail(err, m.errnum, "%s", m.buf) : 0;
 		sync_msg_free(&m);
 		if (rc < 0)
 			return rc;
+	} else if (e && e->errnum != 0) { /* not the EOF of a successful execve */
+		*err = e;
+		return -1;
 	}
 	cap_error_free(e);
 	cleanup_free char *json = state_to_json(&x->st, STATUS_RUNNING, false);
@@ -414,7 +452,7 @@ static char *bundle_from_image(const struct create_opts *o, struct cap_error **e
 		return cap_fail(err, ENOMEM, "bundle path"), NULL;
 	if (state_validate_id(o->id, err) < 0 || mkdir_p(dir, 0700, err) < 0 ||
 	    overlay_bundle_from_image(container_store(), o->image, dir, o->image_args, isatty(0),
-				      err) < 0) {
+				      seccomp_default_profile_json(), err) < 0) {
 		rm_rf(dir, NULL);
 		free(dir);
 		return NULL;
@@ -429,7 +467,11 @@ int container_run(const struct create_opts *o_in, bool detach, int *exit_code,
 	const struct create_opts *o = o_in;
 	cleanup_free char *img_bundle = NULL;
 	if (o_in->image) {
-		if (!(img_bundle = bundle_from_image(o_in, err)))
+		/* Re-exec from the sealed copy (see prepare()) before the bundle
+		 * exists: the restarted command makes it again.  An image config
+		 * never grants CAP_SYS_ADMIN: the read-only mount will do. */
+		if (cloned_binary_ensure(false, err) < 0 ||
+		    !(img_bundle = bundle_from_image(o_in, err)))
 			return -1;
 		img_opts.bundle = img_bundle;
 		o = &img_opts;

@@ -52,6 +52,14 @@ int spawn(struct create_ctx *x, struct cap_error **err);
 /* clone3 with fork semantics, optionally straight into a cgroup (-1: none). */
 pid_t clone3_into(uint64_t flags, int *pidfd, int cgroup_fd);
 int handshake(struct create_ctx *x, struct cap_error **err);
+/* The next message from the child (sync_recv), but never waiting without
+ * bound: fails when its cgroup is frozen, when a stop signal blocked by a
+ * foreground command arrives, or after SYNC_TIMEOUT_MS without a word (the
+ * child's own steps, hooks included, are bounded well below that). */
+#define SYNC_TICK_MS 100
+#define SYNC_TIMEOUT_MS (300 * 1000)
+struct sync_msg;
+int ctx_recv(struct create_ctx *x, struct sync_msg *m, struct cap_error **err);
 /* Foreground: the signals relayed to the container, the relay loop (returns
  * the wait status) and the runc exit code convention (128+N for signal N). */
 void forwarded_signals(sigset_t *set);

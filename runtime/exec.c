@@ -212,7 +212,7 @@ static int prepare_exec(struct create_ctx *x, const struct exec_opts *o, struct 
 	if (!x->config_raw || !(x->spec = spec_parse(x->config_raw, x->config_len, err)))
 		return -1;
 	if (load_process(x->spec, o, err) < 0 ||
-	    cloned_binary_ensure(cloned_binary_needed(x->spec, &x->spec->process), err) < 0)
+	    cloned_binary_ensure(cloned_binary_memfd_needed(x->spec, &x->spec->process), err) < 0)
 		return -1;
 	if (x->spec->process.terminal && !o->console_socket && o->detach)
 		return cap_fail(err, 0, "cannot allocate tty if capsule will detach without setting "
@@ -249,10 +249,13 @@ static int start_exec(struct create_ctx *x, const struct exec_opts *o, struct ca
 	struct sync_msg m;
 	struct cap_error *eof = NULL;
 	int rc = 0;
-	if (sync_recv(x->sync[0], &m, &eof) == 0) {
+	if (ctx_recv(x, &m, &eof) == 0) {
 		if (m.type == SYNC_ERROR)
 			rc = cap_fail(err, m.errnum, "%s", m.buf);
 		sync_msg_free(&m);
+	} else if (eof && eof->errnum != 0) { /* not the EOF of a successful execve */
+		*err = steal_pointer(&eof);
+		rc = -1;
 	}
 	cap_error_free(eof);
 	return rc;

@@ -12,6 +12,7 @@
 
 #include "cleanup.h"
 #include "fsutil.h"
+#include "process.h"
 
 const char *hook_kind_name(enum spec_hook_kind kind)
 {
@@ -24,6 +25,7 @@ const char *hook_kind_name(enum spec_hook_kind kind)
 
 static void exec_hook(const struct spec_hook *h, int stdin_fd)
 {
+	process_reset_signals();
 	dup2(stdin_fd, 0);
 	char *const empty_env[] = {NULL};
 	char *argv_default[] = {h->path, NULL};
@@ -72,9 +74,12 @@ static int run_one(const struct spec_hook *h, const char *kind, size_t idx, cons
 	if (pid == 0)
 		exec_hook(h, pipefd[0]);
 	close(pipefd[0]);
-	/* A hook that does not read its stdin must not block us: EPIPE is fine. */
-	signal(SIGPIPE, SIG_IGN);
+	/* A hook that does not read its stdin must not kill us: EPIPE is fine.
+	 * Ignored only for the write: a later child must not inherit it. */
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+	sigaction(SIGPIPE, &ign, &old);
 	write_all(pipefd[1], state_json, strlen(state_json));
+	sigaction(SIGPIPE, &old, NULL);
 	close(pipefd[1]);
 	int status = 0;
 	if (wait_hook(pid, h, &status) < 0) {

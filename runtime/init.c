@@ -292,6 +292,9 @@ static int finalize_and_exec(struct init_ctx *c, const char *exe, struct cap_err
 	if (!c->is_exec && hooks_run(&c->spec->hooks, HOOK_START_CONTAINER,
 				 c->state_json ? c->state_json : "{}", err) < 0)
 		return -1;
+	/* After the hooks (they ignore SIGPIPE), before seccomp (a profile may
+	 * deny rt_sigaction). */
+	process_reset_signals();
 	/* Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the drop. */
 	if (mid_seccomp && load_seccomp(c, err) < 0)
 		return -1;

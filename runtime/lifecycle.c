@@ -117,9 +117,17 @@ int container_start(const char *root, const char *id, cap_notify_fn warn, struct
 	else if (h.status != STATUS_CREATED)
 		cap_fail(err, 0, "cannot start an already running container");
 	else {
-		cleanup_close int fifo = openat(h.sd.fd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		/* The pidfd first: opening the fifo releases the init, whose
+		 * program may exit (and be reaped) at once, before a pidfd
+		 * taken after it could be opened ("No such process"). */
 		cleanup_close int pidfd = pidfd_of(&h.st);
-		if (fifo < 0 || pidfd < 0)
+		if (pidfd < 0) {
+			cap_fail(err, errno, "container init %d", h.st.pid);
+			handle_close(&h);
+			return -1;
+		}
+		cleanup_close int fifo = openat(h.sd.fd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fifo < 0)
 			cap_fail(err, errno, "open %s/exec.fifo", h.sd.path);
 		else if (wait_fifo_exec(fifo, pidfd, err) == 0) {
 			unlinkat(h.sd.fd, "exec.fifo", 0);
@@ -159,14 +167,19 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct c
 	return rc;
 }
 
-/* SIGKILL everything and wait (bounded) for init to be gone. */
+/* SIGKILL everything and wait (bounded) for init to be gone.  With its own
+ * pid namespace, killing the init kills all of the container and nothing
+ * else: the cgroup may be shared with another container (the same
+ * cgroupsPath), whose processes must live on.  Without one, as runc, kill
+ * through the cgroup. */
 static void kill_and_wait(const struct container_state *st)
 {
 	cleanup_close int pidfd = pidfd_of(st);
 	struct cgroup *cg = NULL;
 	if (st->cgroup_path && cgroup_open(st->cgroup_path, &cg, NULL) == 0) {
 		cgroup_freeze(cg, false, NULL); /* frozen tasks cannot die */
-		cgroup_kill_all(cg, SIGKILL, NULL);
+		if (!st->own_pidns || pidfd < 0)
+			cgroup_kill_all(cg, SIGKILL, NULL);
 		cgroup_free(cg);
 	}
 	if (pidfd < 0)

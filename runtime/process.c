@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <linux/close_range.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,4 +291,17 @@ int process_cloexec_from(int first, struct cap_error **err)
 			fcntl(fd, F_SETFD, FD_CLOEXEC);
 	}
 	return 0;
+}
+
+void process_reset_signals(void)
+{
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	sigemptyset(&dfl.sa_mask);
+	/* SIGKILL, SIGSTOP and the C library's internal signals refuse (EINVAL):
+	 * nothing to reset there. */
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &dfl, NULL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 }

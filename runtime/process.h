@@ -33,6 +33,11 @@ int process_drop_bounding(const struct spec_process *p, struct cap_error **err);
 int process_switch_user(const struct spec_process *p, bool in_userns, struct cap_error **err);
 int process_apply_caps(const struct spec_process *p, struct cap_error **err);
 int process_set_no_new_privs(struct cap_error **err);
+/* Every signal back to SIG_DFL and none blocked, for a process about to
+ * execve something that is not ours (the container's program, a hook): what
+ * the runtime ignored (SIGPIPE while writing to a hook) or blocked (the
+ * signals `run` relays) must not leak into it. */
+void process_reset_signals(void);
 
 /* Mark every fd >= first CLOEXEC so nothing from the runtime reaches the
  * container; the fds below stay (stdio + preserved fds). */

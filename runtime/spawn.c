@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
@@ -319,11 +321,65 @@ static int on_message(struct create_ctx *x, struct sync_msg *m, struct cap_error
 	}
 }
 
+/* Stop-signals blocked by a foreground `run`/`exec` (they are relayed once
+ * the container runs): while it is being set up they abort instead. */
+static int stop_signal_fd(void)
+{
+	static const int stops[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+	sigset_t blocked, set;
+	sigemptyset(&set);
+	if (sigprocmask(SIG_BLOCK, NULL, &blocked) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
+		if (sigismember(&blocked, stops[i]))
+			sigaddset(&set, stops[i]);
+	return sigisemptyset(&set) ? -1 : signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/* An error whose text carries no errno, but whose errnum is set: callers
+ * tell it from the plain EOF (errnum 0) of a child that exec'd. */
+static int fail_with(struct cap_error **err, int errnum, const char *msg, unsigned arg)
+{
+	cap_fail(err, 0, msg, arg);
+	if (err && *err)
+		(*err)->errnum = errnum;
+	return -1;
+}
+
+int ctx_recv(struct create_ctx *x, struct sync_msg *m, struct cap_error **err)
+{
+	cleanup_close int sfd = stop_signal_fd();
+	struct pollfd pfd[2] = {{x->sync[0], POLLIN, 0}, {sfd, POLLIN, 0}};
+	for (int waited = 0;; waited += SYNC_TICK_MS) {
+		int n = poll(pfd, 2, SYNC_TICK_MS);
+		if (n < 0 && errno != EINTR)
+			return cap_fail(err, errno, "wait for the container process");
+		if (n > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			return sync_recv(x->sync[0], m, err);
+		struct signalfd_siginfo si;
+		if (n > 0 && (pfd[1].revents & POLLIN) && read(sfd, &si, sizeof(si)) == sizeof(si))
+			return fail_with(err, EINTR,
+					 "interrupted by signal %u while the container was being set up",
+					 si.ssi_signo);
+		/* A frozen cgroup never lets it progress (an admin's, or a
+		 * `pause` racing with us). */
+		if (x->cg && cgroup_is_frozen(x->cg)) {
+			cap_fail(err, 0, "cgroup %s is frozen: the container process cannot run",
+				 cgroup_path(x->cg));
+			(*err)->errnum = EBUSY;
+			return -1;
+		}
+		if (waited >= SYNC_TIMEOUT_MS)
+			return fail_with(err, ETIMEDOUT, "no word from the container process for %u s",
+					 SYNC_TIMEOUT_MS / 1000);
+	}
+}
+
 int handshake(struct create_ctx *x, struct cap_error **err)
 {
 	for (;;) {
 		struct sync_msg m;
-		if (sync_recv(x->sync[0], &m, err) < 0)
+		if (ctx_recv(x, &m, err) < 0)
 			return -1;
 		if (m.type == SYNC_READY) {
 			sync_msg_free(&m);

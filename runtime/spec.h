@@ -319,6 +319,11 @@ void spec_free(struct spec *s);
 void spec_process_free(struct spec_process *p);
 void spec_resources_free(struct spec_resources *r);
 
+/* Absolute, and no "", "." or ".." component (no "//", no trailing "/"):
+ * what a path naming a file to create must be before it is joined to the
+ * rootfs. */
+bool spec_path_is_clean(const char *path);
+
 /* The namespace entry of a given CLONE_NEW* type, or NULL. */
 const struct spec_namespace *spec_find_namespace(const struct spec *s, int clone_type);
 

@@ -463,6 +463,22 @@ int jf_fail(struct jpath *p, const char *key, struct cap_error **err, const char
 	return -1;
 }
 
+bool spec_path_is_clean(const char *path)
+{
+	if (path[0] != '/')
+		return false;
+	if (!path[1])
+		return true;
+	for (const char *c = path + 1;;) {
+		size_t len = strcspn(c, "/");
+		if (len == 0 || (len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+		if (!c[len])
+			return true;
+		c += len + 1;
+	}
+}
+
 int jf_abspath(yajl_val obj, const char *key, struct jpath *p, char **out, struct cap_error **err)
 {
 	int rc = jf_str(obj, key, p, out, err);

@@ -123,6 +123,11 @@ static int parse_device(yajl_val v, struct jpath *p, void *out, struct cap_error
 	d->type = type[0];
 	if (jf_abspath(v, "path", p, &d->path, err) < 0)
 		return -1;
+	/* The node is made at rootfs + path: "/dev/../../x" would land
+	 * outside /dev (and a 0666 node anywhere is an escape). */
+	if (strncmp(d->path, "/dev/", 5) != 0 || !spec_path_is_clean(d->path))
+		return jf_fail(p, "path", err, "must be a clean path under /dev, got \"%.200s\"",
+			       d->path);
 	/* Only a FIFO goes without numbers. */
 	int rc_major = jf_i64(v, "major", p, 0, INT64_MAX, &d->major, err);
 	if (rc_major < 0)
@@ -148,6 +153,24 @@ static int parse_device(yajl_val v, struct jpath *p, void *out, struct cap_error
 		return -1;
 	d->has_gid = rc > 0;
 	d->gid = gid;
+	return 0;
+}
+
+/* maskedPaths / readonlyPaths: absolute (a relative one has no meaning). */
+static int parse_abs_paths(yajl_val l, const char *key, struct jpath *p, char ***out,
+			   size_t *n, struct cap_error **err)
+{
+	if (jf_strv(l, key, p, out, n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < *n; i++) {
+		if ((*out)[i][0] == '/')
+			continue;
+		size_t m = jp_key(p, key);
+		jp_idx(p, i);
+		jp_fail(p, err, "must be an absolute path, got \"%.200s\"", (*out)[i]);
+		jp_pop(p, m);
+		return -1;
+	}
 	return 0;
 }
 
@@ -226,8 +249,9 @@ int spec_linux_from_json(yajl_val l, struct jpath *p, struct spec_linux *out,
 	    parse_propagation(l, p, out, err) < 0 ||
 	    jf_sub(l, "seccomp", p, seccomp_fn, &out->seccomp, err) < 0 ||
 	    jf_kv(l, "sysctl", p, &out->sysctl, &out->n_sysctl, err) < 0 ||
-	    jf_strv(l, "maskedPaths", p, &out->masked_paths, &out->n_masked_paths, err) < 0 ||
-	    jf_strv(l, "readonlyPaths", p, &out->readonly_paths, &out->n_readonly_paths, err) < 0 ||
+	    parse_abs_paths(l, "maskedPaths", p, &out->masked_paths, &out->n_masked_paths, err) < 0 ||
+	    parse_abs_paths(l, "readonlyPaths", p, &out->readonly_paths, &out->n_readonly_paths,
+			    err) < 0 ||
 	    jf_str(l, "mountLabel", p, &out->mount_label, err) < 0 ||
 	    jf_sub(l, "personality", p, parse_personality, &out->personality, err) < 0 ||
 	    jf_sub(l, "intelRdt", p, parse_intel_rdt, &out->intel_rdt, err) < 0)

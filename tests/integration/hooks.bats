@@ -212,3 +212,38 @@ expect_clean_failure() {
 	run runtime state "$id"
 	[ "$status" -ne 0 ]
 }
+
+# Before the fix: SigIgn 0000000000001000 (SIGPIPE, ignored by the runtime
+# while it wrote the state to the hooks' stdin) leaked into the container.
+@test "hooks: no ignored or blocked signal leaks into the container process or an exec" {
+	update_config '.hooks.createContainer = [{path: "/bin/true"}] | .hooks.startContainer = [{path: "/bin/true"}]'
+	set_args sh -c 'grep -E "^Sig(Ign|Blk)" /proc/self/status; sleep 100'
+	id=$(ctr_id)
+	run_detached_ok "$id"
+	wait_file "$BG_OUT"
+	sleep 0.2
+	cat "$BG_OUT"
+	grep -q '^SigIgn:[[:space:]]*0000000000000000$' "$BG_OUT"
+	grep -q '^SigBlk:[[:space:]]*0000000000000000$' "$BG_OUT"
+	run runtime exec "$id" grep -E "^Sig(Ign|Blk)" /proc/self/status
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q '^SigIgn:[[:space:]]*0000000000000000$' <<<"$output"
+	grep -q '^SigBlk:[[:space:]]*0000000000000000$' <<<"$output"
+}
+
+@test "hooks: a hook process starts with no ignored or blocked signal" {
+	# Before: the second hook inherited SIGPIPE ignored for the first.
+	cat >"$BATS_TEST_TMPDIR/hook" <<-EOF2
+		#!/bin/sh
+		grep -E "^Sig(Ign|Blk)" /proc/self/status >$BATS_TEST_TMPDIR/hook.out
+	EOF2
+	chmod +x "$BATS_TEST_TMPDIR/hook"
+	update_config ".hooks.createRuntime = [{path: \"/bin/true\"}, {path: \"$BATS_TEST_TMPDIR/hook\"}]"
+	set_args true
+	run runtime run --bundle "$BUNDLE" "$(ctr_id)"
+	[ "$status" -eq 0 ]
+	cat "$BATS_TEST_TMPDIR/hook.out"
+	grep -q '^SigBlk:[[:space:]]*0000000000000000$' "$BATS_TEST_TMPDIR/hook.out"
+	grep -q '^SigIgn:[[:space:]]*0000000000000000$' "$BATS_TEST_TMPDIR/hook.out"
+}

@@ -343,3 +343,129 @@ assert_no_such_container() {
 	[ -z "$(ls -A "$STATE_ROOT")" ]
 	[ ! -e "$BATS_TEST_TMPDIR/x" ]
 }
+
+# --- cgroups that are gone, shared or frozen (issue 9) -------------------------------
+# Each failed before the fix: delete segfaulted (SIGSEGV, status 139); the
+# shared cgroup lost the second container's sleep; run into a frozen cgroup,
+# and run whose cgroup a createRuntime hook freezes, hung until `timeout`;
+# SIGTERM while an in-container hook ran was held until the hook ended.
+
+# unified_cg REL: the cgroup2 directory of a cgroupsPath (hybrid or pure v2)
+unified_cg() {
+	local m
+	m=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+	echo "$m$1"
+}
+
+@test "delete: a container whose cgroup was removed is deleted (missing = cleaned up)" {
+	set_args true
+	id=$(ctr_id)
+	create_ok "$id"
+	run runtime start "$id"
+	[ "$status" -eq 0 ]
+	wait_status "$id" stopped
+	rmdir "$(unified_cg "$CG_PARENT/$id")"
+	run runtime delete "$id"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run runtime state "$id"
+	[ "$status" -ne 0 ]
+}
+
+@test "cgroups: two containers sharing a cgroupsPath: a warning, and delete -f of one spares the other" {
+	is_capsule || skip "capsule's warning and kill scope"
+	set_args sleep 100
+	update_config ".linux.cgroupsPath = \"$CG_PARENT/shared\""
+	a=$(ctr_id)
+	b=$(ctr_id)
+	run_detached_ok "$a"
+	run_detached_ok "$b"
+	assert_contains "$output" "is not empty: 1 process(es) found"
+	pb=$(ctr_pid "$b")
+	run runtime delete -f "$a"
+	[ "$status" -eq 0 ]
+	sleep 0.3
+	[ "$(ctr_status "$b")" = running ]
+	[ -d "/proc/$pb" ]
+}
+
+@test "cgroups: run into a frozen cgroup fails at once instead of hanging" {
+	cg=$(unified_cg "$CG_PARENT/frozen")
+	mkdir -p "$cg"
+	[ -e "$cg/cgroup.freeze" ] || skip "no cgroup.freeze"
+	echo 1 >"$cg/cgroup.freeze"
+	update_config ".linux.cgroupsPath = \"$CG_PARENT/frozen\""
+	set_args true
+	id=$(ctr_id)
+	run_bg timeout -k 5 20 "$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$id"
+	echo 0 >"$cg/cgroup.freeze"
+	echo "$output"
+	[ "$status" -ne 124 ] && [ "$status" -ne 137 ] && [ "$status" -ne 0 ]
+	assert_contains "$output" "frozen"
+	[ -d "$cg" ] # someone else's: left alone
+}
+
+@test "cgroups: a cgroup frozen while the container is set up fails run, not hangs" {
+	id=$(ctr_id)
+	cg=$(unified_cg "$CG_PARENT/$id")
+	cat >"$BATS_TEST_TMPDIR/freeze" <<-HOOK
+		#!/bin/sh
+		echo 1 >$cg/cgroup.freeze
+	HOOK
+	chmod +x "$BATS_TEST_TMPDIR/freeze"
+	update_config ".linux.cgroupsPath = \"$CG_PARENT/$id\""
+	update_config ".hooks.createRuntime = [{path: \"$BATS_TEST_TMPDIR/freeze\"}]"
+	set_args true
+	run_bg timeout -k 5 20 "$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$id"
+	echo "$output"
+	[ "$status" -ne 124 ] && [ "$status" -ne 137 ] && [ "$status" -ne 0 ]
+	assert_contains "$output" "frozen"
+	[ ! -d "$cg" ]
+	[ ! -d "$STATE_ROOT/$id" ]
+}
+
+@test "run: SIGTERM while the container is set up ends run promptly, nothing left" {
+	is_capsule || skip "runc waits for the hook"
+	id=$(ctr_id)
+	update_config '.hooks.createContainer = [{path: "/bin/sleep", args: ["sleep", "60"]}]'
+	update_config ".linux.cgroupsPath = \"$CG_PARENT/$id\""
+	set_args true
+	start=$SECONDS
+	run_bg timeout -k 10 1 "$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$id"
+	echo "$output"
+	[ $((SECONDS - start)) -lt 8 ]
+	[ "$status" -ne 0 ] && [ "$status" -ne 137 ]
+	assert_contains "$output" "interrupted by signal 15"
+	[ ! -d "$STATE_ROOT/$id" ]
+}
+
+# start opened exec.fifo (which lets the init exec) before it took a pidfd on
+# the init: a process that exits at once could be gone (a zombie, or reaped)
+# by then, and start failed with "open .../exec.fifo: No such process" (1 run
+# in 3 under containerd).  Many short create+start rounds, 4 at a time.
+@test "start: hundreds of create+start of an instant process, some in parallel, never fail" {
+	set_args true
+	# At most START_STRESS_ROUNDS (300) rounds, no new one after ~45 s: on a
+	# busy 2-core host the race showed about once in 300 rounds; under
+	# containerd (a reaping shim) one start in three.
+	local rounds=${START_STRESS_ROUNDS:-300} par=4 w until=$((SECONDS + 45))
+	for w in $(seq "$par"); do
+		(
+			for i in $(seq $((rounds / par))); do
+				[ "$SECONDS" -lt "$until" ] || break
+				id=st$w-$i-$$
+				b=$BATS_TEST_TMPDIR/b$w
+				[ -d "$b" ] || { mkdir -p "$b" && cp "$BUNDLE/config.json" "$b/" && ln -s "$ROOTFS" "$b/rootfs"; }
+				jq --arg p "$CG_PARENT/$id" '.linux.cgroupsPath = $p' "$BUNDLE/config.json" >"$b/config.json"
+				"$RUNTIME" --root "$STATE_ROOT" create --bundle "$b" "$id" </dev/null >/dev/null 2>>"$BATS_TEST_TMPDIR/err.$w" ||
+					echo "create $id failed" >>"$BATS_TEST_TMPDIR/err.$w"
+				"$RUNTIME" --root "$STATE_ROOT" start "$id" </dev/null >/dev/null 2>>"$BATS_TEST_TMPDIR/err.$w" ||
+					echo "start $id failed" >>"$BATS_TEST_TMPDIR/err.$w"
+				"$RUNTIME" --root "$STATE_ROOT" delete -f "$id" >/dev/null 2>&1
+			done
+		) &
+	done
+	wait
+	cat "$BATS_TEST_TMPDIR"/err.* || true
+	! grep -q . "$BATS_TEST_TMPDIR"/err.*
+}

@@ -128,3 +128,20 @@ make_bundle_traversable() {
 	[ "$up" -ge $((host_up + 86400 - 5)) ]
 	[ "$up" -le $((host_up + 86400 + 5)) ]
 }
+
+@test "a config without a mount namespace is refused, nothing mounted on the host" {
+	# Before: created, the rootfs bind mount stayed in the host's namespace
+	# after delete and `exec ... ls /` listed the host's root.
+	update_config '.linux.namespaces -= [{"type": "mount"}]'
+	set_args sleep 100
+	id=$(ctr_id)
+	run_bg runtime run -d --bundle "$BUNDLE" "$id"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	if is_capsule; then
+		assert_contains "$output" "linux.namespaces: a mount namespace is required"
+	fi
+	run runtime state "$id"
+	[ "$status" -ne 0 ]
+	! grep -F " $ROOTFS" /proc/self/mountinfo
+}

@@ -307,3 +307,18 @@ PY
 	"$CAPSULE" --root "$ROOT" run --bundle "$BATS_TEST_TMPDIR/b" keep1
 	[ -e "$STORE/containers/keep1/upper/changed" ]
 }
+
+@test "runtime: run --image gets capsule spec's defaults (seccomp profile, masked paths, devices)" {
+	# Before: the image bundle had its own copy of the defaults, drifted to
+	# no seccomp profile (Seccomp: 0), one masked path fewer, no device rule.
+	need_runtime
+	img import "$IMGDIR/test"
+	img bundle test:latest "$BATS_TEST_TMPDIR/b" true
+	(cd "$BATS_TEST_TMPDIR" && "$CAPSULE" spec)
+	[ "$(jq -S '{linux, mounts, ociVersion}' "$BATS_TEST_TMPDIR/b/config.json")" = \
+		"$(jq -S '{linux, mounts, ociVersion}' "$BATS_TEST_TMPDIR/config.json")" ]
+	run "$CAPSULE" --root "$ROOT" run --image test:latest ri9 grep Seccomp: /proc/self/status
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^Seccomp:[[:space:]]+2$ ]]
+}

@@ -11,6 +11,10 @@
 #   with a build that drops it): the exec child's permitted set is not a
 #   subset of the attacker's, so ptrace_may_access refuses anyway; it guards
 #   against regressions in both.  runc 1.1.5 (memfd clone) passes both.
+# - exe overwrite through a `#!/proc/self/exe` program (default config), and
+#   the init/exec child/CAP_SYS_ADMIN checks: capsule before every command
+#   re-ran from a sealed copy (read-only mount or memfd) failed all three
+#   (WRITTEN; the held exe reopened for writing).
 # - cwd: capsule as first written (no check after chdir) fails both cwd
 #   tests: fd 6 (run: the state dir O_PATH fd kept for the exec fifo) and
 #   fd 5 (exec) are host directories, and the probe walked up to the marker.
@@ -65,6 +69,105 @@ attack_exec() {
 @test "CVE-2019-5736: ... also with CAP_SYS_PTRACE in a root container (no user namespace)" {
 	cfg '.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"])'
 	attack_exec
+}
+
+# The CVE-2019-5736 attack as published, with the default config: the
+# container replaces one of its programs with a script whose interpreter is
+# /proc/self/exe, so `exec` of it runs the RUNTIME's binary inside the
+# container, freshly exec'd and so dumpable again.  Needs a glibc rootfs (the
+# runtime is a dynamic binary).  Retried until the attacker caught a runtime
+# process (GOT), so the test cannot pass by missing it.
+attack_shebang() {
+	install_fixture sec-exe-attack
+	local copy=$SEC_TMP/bin/copy/$(basename "$RUNTIME") sum lib i
+	mkdir -p "$SEC_TMP/bin/copy"
+	cp "$(command -v "$RUNTIME")" "$copy"
+	sum=$(sha256sum <"$copy")
+	for lib in $(ldd "$copy" | grep -o '/[^ ]*'); do
+		mkdir -p "$BUNDLE/rootfs$(dirname "$lib")"
+		cp -L "$lib" "$BUNDLE/rootfs$lib"
+	done
+	printf '#!/proc/self/exe\n' >"$BUNDLE/rootfs/bin/evil"
+	chmod 755 "$BUNDLE/rootfs/bin/evil"
+	set_args sec-exe-attack /tmp/attack.log 20
+	RUNTIME=$copy rt run -d --bundle "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1
+	wait_for grep -q READY "$BUNDLE/rootfs/tmp/attack.log"
+	for i in $(seq 200); do
+		RUNTIME=$copy rt exec "$CID" /bin/evil >/dev/null 2>&1 || true
+		grep -q 'GOT\|NONE' "$BUNDLE/rootfs/tmp/attack.log" && break
+	done
+	wait_for grep -q 'NONE\|BLOCKED\|WRITTEN' "$BUNDLE/rootfs/tmp/attack.log"
+	cat "$BUNDLE/rootfs/tmp/attack.log"
+	# Reached a runtime process, and the write failed: EPERM (sealed memfd),
+	# ETXTBSY or EROFS (read-only mount).
+	grep -Eq '^BLOCKED pid=[0-9]+ errno=(1|26|30)$' "$BUNDLE/rootfs/tmp/attack.log"
+	[ "$(sha256sum <"$copy")" = "$sum" ]
+}
+
+@test "CVE-2019-5736: a #!/proc/self/exe program exec'd into a default container cannot overwrite the runtime" {
+	attack_shebang
+}
+
+# ns_peer PID: a process other than PID in PID's pid namespace.
+ns_peer() {
+	local ns p
+	ns=$(readlink "/proc/$1/ns/pid")
+	for p in /proc/[0-9]*; do
+		p=${p#/proc/}
+		[ "$p" != "$1" ] && [ "$(readlink "/proc/$p/ns/pid" 2>/dev/null)" = "$ns" ] && echo "$p" && return 0
+	done
+	return 1
+}
+
+# What the attacker does, from the host (root, all capabilities): keep
+# /proc/PID/exe open (fd 7 of this shell) and, once nothing runs it any more,
+# reopen it for writing.  Fails only for a sealed memfd or a read-only mount.
+write_held_exe() {
+	! printf x | dd of=/proc/self/fd/7 oflag=append conv=notrunc status=none 2>"$SEC_TMP/write.err"
+	cat "$SEC_TMP/write.err"
+	grep -Eq 'Read-only file system|Operation not permitted' "$SEC_TMP/write.err"
+}
+
+sealed_copy_check() {
+	local copy=$SEC_TMP/bin/copy/$(basename "$RUNTIME") sum pid
+	mkdir -p "$SEC_TMP/bin/copy"
+	cp "$(command -v "$RUNTIME")" "$copy"
+	sum=$(sha256sum <"$copy")
+	set_args sleep 100
+	# Between create and start the init runs the runtime's code in the
+	# container; createContainer/startContainer hooks are forked from it.
+	RUNTIME=$copy rt create --bundle "$BUNDLE" "$CID" </dev/null >/dev/null
+	pid=$(rt state "$CID" | jq -r .pid)
+	exec 7</proc/$pid/exe
+	rt delete -f "$CID"
+	write_held_exe
+	exec 7<&-
+	# The exec child, held in the container (before its execve) while the
+	# runtime blocks opening the --pid-file fifo.
+	sec_teardown_container
+	RUNTIME=$copy rt run -d --bundle "$BUNDLE" "$CID" </dev/null >/dev/null
+	pid=$(rt state "$CID" | jq -r .pid)
+	mkfifo "$SEC_TMP/pid.fifo"
+	RUNTIME=$copy rt exec --pid-file "$SEC_TMP/pid.fifo" "$CID" true >/dev/null 2>&1 &
+	local ex=$! child
+	wait_for ns_peer "$pid"
+	child=$(ns_peer "$pid")
+	exec 7</proc/$child/exe
+	timeout 10 cat "$SEC_TMP/pid.fifo"
+	wait "$ex"
+	write_held_exe
+	exec 7<&-
+	[ "$(sha256sum <"$copy")" = "$sum" ]
+}
+
+@test "CVE-2019-5736: the init (which runs the hooks) and an exec child run from a sealed copy" {
+	sealed_copy_check
+}
+
+@test "CVE-2019-5736: ... also with CAP_SYS_ADMIN (sealed memfd, not a read-only mount)" {
+	cfg '.process.capabilities |= with_entries(.value += ["CAP_SYS_ADMIN"])'
+	sealed_copy_check
+	grep -q 'Operation not permitted' "$SEC_TMP/write.err"
 }
 
 # --- (b) no host fd leaks ---------------------------------------------------
@@ -271,4 +374,52 @@ escape_probe() {
 	else
 		[ "${lines[2]}" = "-1 38" ]
 	fi
+}
+
+# --- (f) linux.devices paths stay under /dev (issue 9) ----------------------
+# Before the fix the node was made at rootfs/x, 0666, and the container ran.
+@test "linux.devices: a path with .. (/dev/../../x) is refused, no node made" {
+	cfg '.linux.devices = [{type: "c", path: "/dev/../../x", major: 1, minor: 3, fileMode: 438}]'
+	run_sh 'true'
+	echo "$output"
+	[ "$status" -ne 0 ]
+	is_capsule && [[ "$output" == *'linux.devices[0].path: must be a clean path under /dev'* ]]
+	[ ! -e "$BUNDLE/rootfs/x" ]
+}
+
+@test "maskedPaths/readonlyPaths: a relative path is refused" {
+	requires_capsule "config validation message"
+	cfg '.linux.maskedPaths += ["proc/kcore"]'
+	run_sh 'true'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'must be an absolute path, got "proc/kcore"'* ]]
+}
+
+# --- (g) device cgroup: linux.devices makes nodes, grants nothing (issue 9) --
+# A node with no driver (c 240:77, a local/experimental major): opening it
+# fails with EPERM when the device cgroup denies it and ENXIO ("No such
+# device or address") when the cgroup lets it through: a harmless probe for
+# both read and write.  Before the fix linux.devices was allowed rwm: ENXIO.
+probe_fake() {
+	rt exec "$CID" sh -c 'cat /dev/fake 2>&1; echo x 2>&1 >/dev/fake'
+}
+
+@test "devices: a linux.devices node is not accessible when resources.devices denies it, before and after update" {
+	requires_capsule "update of linux.resources.devices"
+	cfg '.linux.devices = [{type: "c", path: "/dev/fake", major: 240, minor: 77, fileMode: 438}]'
+	start_sleeper
+	run probe_fake
+	echo "$output"
+	[ "$(grep -c 'Operation not permitted' <<<"$output")" = 2 ]
+	echo '{"devices": [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 240, "minor": 77, "access": "rw"}]}' >"$SEC_TMP/allow.json"
+	rt update --resources "$SEC_TMP/allow.json" "$CID"
+	run probe_fake
+	echo "$output"
+	[ "$(grep -c 'No such device or address' <<<"$output")" = 2 ]
+	echo '{"devices": [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 240, "minor": 77, "access": "r"}]}' >"$SEC_TMP/ro.json"
+	rt update --resources "$SEC_TMP/ro.json" "$CID"
+	run probe_fake
+	echo "$output"
+	[ "$(grep -c 'No such device or address' <<<"$output")" = 1 ]
+	[ "$(grep -c 'Operation not permitted' <<<"$output")" = 1 ]
 }

@@ -708,6 +708,28 @@ static void test_devices(void)
 	    "linux.devices[0].path: required");
 	ERR(with_linux("'devices': [{'type': 'c', 'path': 'dev/x', 'major': 1, 'minor': 1}]"),
 	    "linux.devices[0].path: must be an absolute path, got \"dev/x\"");
+	ERR(with_linux("'devices': [{'type': 'c', 'path': '/dev/../../x', 'major': 1, 'minor': 3}]"),
+	    "linux.devices[0].path: must be a clean path under /dev, got \"/dev/../../x\"");
+	ERR(with_linux("'devices': [{'type': 'c', 'path': '/etc/x', 'major': 1, 'minor': 3}]"),
+	    "linux.devices[0].path: must be a clean path under /dev, got \"/etc/x\"");
+	ERR(with_linux("'devices': [{'type': 'c', 'path': '/dev/', 'major': 1, 'minor': 3}]"),
+	    "linux.devices[0].path: must be a clean path under /dev, got \"/dev/\"");
+	ERR(with_linux("'devices': [{'type': 'c', 'path': '/dev//x', 'major': 1, 'minor': 3}]"),
+	    "linux.devices[0].path: must be a clean path under /dev, got \"/dev//x\"");
+	ERR(with_linux("'maskedPaths': ['/proc/kcore', 'proc/keys']"),
+	    "linux.maskedPaths[1]: must be an absolute path, got \"proc/keys\"");
+	ERR(with_linux("'readonlyPaths': ['../sys']"),
+	    "linux.readonlyPaths[0]: must be an absolute path, got \"../sys\"");
+	CHECK(spec_path_is_clean("/"));
+	CHECK(spec_path_is_clean("/dev/net/tun"));
+	CHECK(spec_path_is_clean("/dev/..x"));
+	CHECK(!spec_path_is_clean("dev/x"));
+	CHECK(!spec_path_is_clean("/dev/../x"));
+	CHECK(!spec_path_is_clean("/dev/./x"));
+	CHECK(!spec_path_is_clean("/dev/x/"));
+	CHECK(!spec_path_is_clean("/dev/x/.."));
+	CHECK(!spec_path_is_clean("//dev"));
+	CHECK(!spec_path_is_clean(""));
 	ERR(with_linux("'devices': [{'type': 'c', 'path': '/dev/x', 'minor': 1}]"),
 	    "linux.devices[0].major: required");
 	ERR(with_linux("'devices': [{'type': 'b', 'path': '/dev/x', 'major': 1}]"),
