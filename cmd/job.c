@@ -247,7 +247,7 @@ CMD(job)
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2;
 	}
-	optind = 1;
+	optind = 0; /* full getopt re-initialisation: main parsed with "+" */
 	if (!strcmp(argv[1], "run"))
 		return do_run(g, argc - 1, argv + 1);
 	if (!strcmp(argv[1], "verify"))
