@@ -18,6 +18,7 @@ setup() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 	CAPSULE=${CAPSULE:-${RUNTIME:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/capsule}}
 	[ -x "$CAPSULE" ] || skip "no capsule binary (set \$CAPSULE)"
+	"$CAPSULE" job --help >/dev/null 2>&1 || skip "$CAPSULE has no job command (capsule only)"
 	export CAPSULE_STORE="$BATS_TEST_TMPDIR/store"
 	export ROOT="$BATS_TEST_TMPDIR/state"
 	W=$BATS_TEST_TMPDIR/w
@@ -239,6 +240,16 @@ subjects() { jq -c '[.subject[] | [.name, .digest.sha256]]' "$1"; }
 	run job run --image "$IMAGE" --cpus 4096 --output out2 -- true
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"--cpus 4096: only"* ]]
+}
+
+@test "job run: --memory on a hybrid cgroup host is refused with a clear message" {
+	[ ! -f /sys/fs/cgroup/cgroup.controllers ] || skip "pure cgroup v2 host (run-job-vm covers --memory)"
+	run job run --image "$IMAGE" --memory 64M --output out -- true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"memory limit requested but the cgroup v2 controller \"memory\" is not available"* ]]
+	run job run --image "$IMAGE" --memory lots --output out2 -- true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--memory lots: want a size such as 512M or 2G"* ]]
 }
 
 @test "job check: hostname, date, \$RANDOM, nproc and env order are flagged with the right variation" {
