@@ -78,6 +78,7 @@ struct job_rlimit {
 };
 extern const struct job_rlimit job_rlimits[];
 extern const size_t job_n_rlimits;
+void job_gen_rlimits(yajl_gen g); /* "rlimits": [{"type","soft","hard"}...] */
 
 /* --- job_stdio.c: stdout/stderr through a hashing relay --- */
 struct job_stdio;
@@ -101,8 +102,7 @@ struct job_outcome {
 int job_record_write(const char *path, const struct job_outcome *o, struct cap_error **err);
 
 /* --- small helpers (job_util.c) --- */
-void job_gen_str(yajl_gen g, const char *s);
-void job_gen_kv(yajl_gen g, const char *k, const char *v);
+bool job_is_hex64(const char *s); /* 64 lowercase hex digits */
 char *job_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *job_record_default(const char *output); /* <output>.provenance.json */
 /* An empty dir, created when missing (mode 0755). */

@@ -11,6 +11,7 @@
 
 #include "../runtime/cleanup.h"
 #include "../runtime/fsutil.h"
+#include "../runtime/jsonutil.h"
 #include "internal.h"
 
 #define TMP_SIZE "size=1g" /* fixed, so `df /tmp` reads the same on every host */
@@ -25,12 +26,28 @@ const struct job_rlimit job_rlimits[] = {
 };
 const size_t job_n_rlimits = sizeof(job_rlimits) / sizeof(job_rlimits[0]);
 
+void job_gen_rlimits(yajl_gen g)
+{
+	json_gen_str(g, "rlimits");
+	yajl_gen_array_open(g);
+	for (size_t i = 0; i < job_n_rlimits; i++) {
+		yajl_gen_map_open(g);
+		json_gen_kv_str(g, "type", job_rlimits[i].type);
+		json_gen_str(g, "soft");
+		yajl_gen_integer(g, (long long)job_rlimits[i].soft);
+		json_gen_str(g, "hard");
+		yajl_gen_integer(g, (long long)job_rlimits[i].hard);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+}
+
 static void emit(yajl_gen g, yajl_val v)
 {
 	if (YAJL_IS_OBJECT(v)) {
 		yajl_gen_map_open(g);
 		for (size_t i = 0; i < v->u.object.len; i++) {
-			job_gen_str(g, v->u.object.keys[i]);
+			json_gen_str(g, v->u.object.keys[i]);
 			emit(g, v->u.object.values[i]);
 		}
 		yajl_gen_map_close(g);
@@ -40,7 +57,7 @@ static void emit(yajl_gen g, yajl_val v)
 			emit(g, v->u.array.values[i]);
 		yajl_gen_array_close(g);
 	} else if (YAJL_IS_STRING(v)) {
-		job_gen_str(g, YAJL_GET_STRING(v));
+		json_gen_str(g, YAJL_GET_STRING(v));
 	} else if (YAJL_IS_NUMBER(v)) {
 		yajl_gen_number(g, YAJL_GET_NUMBER(v), strlen(YAJL_GET_NUMBER(v)));
 	} else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v)) {
@@ -64,7 +81,7 @@ static void emit_members_except(yajl_gen g, yajl_val v, const char *const *skip)
 	for (size_t i = 0; YAJL_IS_OBJECT(v) && i < v->u.object.len; i++) {
 		if (one_of(v->u.object.keys[i], skip))
 			continue;
-		job_gen_str(g, v->u.object.keys[i]);
+		json_gen_str(g, v->u.object.keys[i]);
 		emit(g, v->u.object.values[i]);
 	}
 }
@@ -81,50 +98,39 @@ static void emit_process(yajl_gen g, yajl_val proc, struct job_settings *st)
 	static const char *const skip[] = {"env",	      "cwd",	 "user", "rlimits",
 					   "terminal",	      "noNewPrivileges",
 					   "execCPUAffinity", NULL};
-	job_gen_str(g, "process");
+	json_gen_str(g, "process");
 	yajl_gen_map_open(g);
 	emit_members_except(g, proc, skip);
-	job_gen_str(g, "terminal");
+	json_gen_str(g, "terminal");
 	yajl_gen_bool(g, 0);
-	job_gen_str(g, "user");
+	json_gen_str(g, "user");
 	yajl_gen_map_open(g);
 	/* the image's user (overlay resolved it against the image's /etc/passwd) */
 	if (st->uid < 0)
 		st->uid = member_int(proc, "user", "uid");
 	if (st->gid < 0)
 		st->gid = member_int(proc, "user", "gid");
-	job_gen_str(g, "uid");
+	json_gen_str(g, "uid");
 	yajl_gen_integer(g, st->uid);
-	job_gen_str(g, "gid");
+	json_gen_str(g, "gid");
 	yajl_gen_integer(g, st->gid);
-	job_gen_str(g, "umask");
+	json_gen_str(g, "umask");
 	yajl_gen_integer(g, 022);
 	yajl_gen_map_close(g);
-	job_gen_str(g, "env");
+	json_gen_str(g, "env");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < st->n_env; i++)
-		job_gen_str(g, st->env[i]);
+		json_gen_str(g, st->env[i]);
 	yajl_gen_array_close(g);
-	job_gen_kv(g, "cwd", st->cwd);
-	job_gen_str(g, "rlimits");
-	yajl_gen_array_open(g);
-	for (size_t i = 0; i < job_n_rlimits; i++) {
-		yajl_gen_map_open(g);
-		job_gen_kv(g, "type", job_rlimits[i].type);
-		job_gen_str(g, "soft");
-		yajl_gen_integer(g, (long long)job_rlimits[i].soft);
-		job_gen_str(g, "hard");
-		yajl_gen_integer(g, (long long)job_rlimits[i].hard);
-		yajl_gen_map_close(g);
-	}
-	yajl_gen_array_close(g);
-	job_gen_str(g, "noNewPrivileges");
+	json_gen_kv_str(g, "cwd", st->cwd);
+	job_gen_rlimits(g);
+	json_gen_str(g, "noNewPrivileges");
 	yajl_gen_bool(g, 1);
 	if (st->cpu_list[0]) {
-		job_gen_str(g, "execCPUAffinity");
+		json_gen_str(g, "execCPUAffinity");
 		yajl_gen_map_open(g);
-		job_gen_kv(g, "initial", st->cpu_list);
-		job_gen_kv(g, "final", st->cpu_list);
+		json_gen_kv_str(g, "initial", st->cpu_list);
+		json_gen_kv_str(g, "final", st->cpu_list);
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_map_close(g);
@@ -134,13 +140,13 @@ static void emit_mount(yajl_gen g, const char *dest, const char *type, const cha
 		       const char *const *opts)
 {
 	yajl_gen_map_open(g);
-	job_gen_kv(g, "destination", dest);
-	job_gen_kv(g, "type", type);
-	job_gen_kv(g, "source", src);
-	job_gen_str(g, "options");
+	json_gen_kv_str(g, "destination", dest);
+	json_gen_kv_str(g, "type", type);
+	json_gen_kv_str(g, "source", src);
+	json_gen_str(g, "options");
 	yajl_gen_array_open(g);
 	for (; *opts; opts++)
-		job_gen_str(g, *opts);
+		json_gen_str(g, *opts);
 	yajl_gen_array_close(g);
 	yajl_gen_map_close(g);
 }
@@ -148,7 +154,7 @@ static void emit_mount(yajl_gen g, const char *dest, const char *type, const cha
 static void emit_mounts(yajl_gen g, yajl_val mounts, const struct job_spec *s,
 			const struct job_settings *st)
 {
-	job_gen_str(g, "mounts");
+	json_gen_str(g, "mounts");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; YAJL_IS_ARRAY(mounts) && i < mounts->u.array.len; i++)
 		emit(g, mounts->u.array.values[i]);
@@ -171,15 +177,15 @@ static void emit_mounts(yajl_gen g, yajl_val mounts, const struct job_spec *s,
 
 static void emit_clock_shift(yajl_gen g)
 {
-	job_gen_str(g, "timeOffsets");
+	json_gen_str(g, "timeOffsets");
 	yajl_gen_map_open(g);
 	const char *clocks[] = {"monotonic", "boottime"};
 	for (int i = 0; i < 2; i++) {
-		job_gen_str(g, clocks[i]);
+		json_gen_str(g, clocks[i]);
 		yajl_gen_map_open(g);
-		job_gen_str(g, "secs");
+		json_gen_str(g, "secs");
 		yajl_gen_integer(g, CLOCK_SHIFT);
-		job_gen_str(g, "nanosecs");
+		json_gen_str(g, "nanosecs");
 		yajl_gen_integer(g, 0);
 		yajl_gen_map_close(g);
 	}
@@ -190,19 +196,19 @@ static void emit_resources(yajl_gen g, const struct job_settings *st)
 {
 	if (!st->memory && !st->cpuset_cgroup)
 		return;
-	job_gen_str(g, "resources");
+	json_gen_str(g, "resources");
 	yajl_gen_map_open(g);
 	if (st->memory) {
-		job_gen_str(g, "memory");
+		json_gen_str(g, "memory");
 		yajl_gen_map_open(g);
-		job_gen_str(g, "limit");
+		json_gen_str(g, "limit");
 		yajl_gen_integer(g, st->memory);
 		yajl_gen_map_close(g);
 	}
 	if (st->cpuset_cgroup && st->cpu_list[0]) {
-		job_gen_str(g, "cpu");
+		json_gen_str(g, "cpu");
 		yajl_gen_map_open(g);
-		job_gen_kv(g, "cpus", st->cpu_list);
+		json_gen_kv_str(g, "cpus", st->cpu_list);
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_map_close(g);
@@ -214,18 +220,18 @@ static void emit_linux(yajl_gen g, yajl_val lx, const struct job_variation *v,
 	static const char *const skip[] = {"resources", "seccomp", "namespaces", "timeOffsets",
 					   NULL};
 	bool clock = v && v->clock;
-	job_gen_str(g, "linux");
+	json_gen_str(g, "linux");
 	yajl_gen_map_open(g);
 	emit_members_except(g, lx, skip);
 	const char *np[] = {"namespaces", NULL};
 	yajl_val ns = yajl_tree_get(lx, np, yajl_t_array);
-	job_gen_str(g, "namespaces");
+	json_gen_str(g, "namespaces");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; ns && i < ns->u.array.len; i++)
 		emit(g, ns->u.array.values[i]);
 	if (clock) {
 		yajl_gen_map_open(g);
-		job_gen_kv(g, "type", "time");
+		json_gen_kv_str(g, "type", "time");
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
@@ -233,7 +239,7 @@ static void emit_linux(yajl_gen g, yajl_val lx, const struct job_variation *v,
 		emit_clock_shift(g);
 	emit_resources(g, st);
 	if (seccomp) {
-		job_gen_str(g, "seccomp");
+		json_gen_str(g, "seccomp");
 		emit(g, seccomp);
 	}
 	yajl_gen_map_close(g);
@@ -253,14 +259,14 @@ static char *generate(yajl_val base, const struct job_spec *s, const struct job_
 	emit_members_except(g, base, mine);
 	const char *pp[] = {"process", NULL}, *mp[] = {"mounts", NULL}, *lp[] = {"linux", NULL};
 	emit_process(g, yajl_tree_get(base, pp, yajl_t_object), st);
-	job_gen_str(g, "root");
+	json_gen_str(g, "root");
 	yajl_gen_map_open(g);
-	job_gen_kv(g, "path", "rootfs");
-	job_gen_str(g, "readonly");
+	json_gen_kv_str(g, "path", "rootfs");
+	json_gen_str(g, "readonly");
 	yajl_gen_bool(g, 1);
 	yajl_gen_map_close(g);
-	job_gen_kv(g, "hostname", v && v->hostname ? v->hostname : JOB_HOSTNAME);
-	job_gen_kv(g, "domainname", JOB_DOMAINNAME);
+	json_gen_kv_str(g, "hostname", v && v->hostname ? v->hostname : JOB_HOSTNAME);
+	json_gen_kv_str(g, "domainname", JOB_DOMAINNAME);
 	emit_mounts(g, yajl_tree_get(base, mp, yajl_t_array), s, st);
 	emit_linux(g, yajl_tree_get(base, lp, yajl_t_object), v, st, seccomp);
 	yajl_gen_map_close(g);

@@ -9,21 +9,12 @@
 #include "../runtime/cleanup.h"
 #include "internal.h"
 
-static bool hex64(const char *s)
-{
-	size_t n = 0;
-	for (; s[n]; n++)
-		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
-			return false;
-	return n == JOB_HEX_LEN;
-}
-
 /* The digest part of NAME@sha256:<hex> or sha256:<hex>; NULL when not pinned. */
 static const char *pinned_digest(const char *ref)
 {
 	const char *at = strrchr(ref, '@');
 	const char *d = at ? at + 1 : ref;
-	return strncmp(d, "sha256:", 7) == 0 && hex64(d + 7) ? d : NULL;
+	return strncmp(d, "sha256:", 7) == 0 && job_is_hex64(d + 7) ? d : NULL;
 }
 
 bool job_ref_pinned(const char *ref)

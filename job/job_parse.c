@@ -44,22 +44,13 @@ static int dup_str(yajl_val v, const char *key, const char *where, bool required
 	return (*out = strdup(sv(s))) ? 0 : cap_fail(err, ENOMEM, "record");
 }
 
-static bool is_hex64(const char *s)
-{
-	size_t n = 0;
-	for (; s[n]; n++)
-		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
-			return false;
-	return n == JOB_HEX_LEN;
-}
-
 /* {"digest": {"sha256": hex}} -> hex */
 static int digest_of(yajl_val v, const char *where, char hex[JOB_HEX_LEN + 1],
 		     struct cap_error **err)
 {
 	const char *p[] = {"digest", "sha256", NULL};
 	yajl_val d = yajl_tree_get(v, p, yajl_t_string);
-	if (!d || !is_hex64(sv(d)))
+	if (!d || !job_is_hex64(sv(d)))
 		return cap_fail(err, 0, "record: %s.digest.sha256: missing or not 64 hex digits",
 				where);
 	memcpy(hex, sv(d), JOB_HEX_LEN + 1);

@@ -14,6 +14,7 @@
 
 #include "../runtime/cleanup.h"
 #include "../runtime/fsutil.h"
+#include "../runtime/jsonutil.h"
 #include "internal.h"
 
 #ifndef CAPSULE_VERSION
@@ -25,41 +26,32 @@
 
 static void gen_int(yajl_gen g, const char *k, long long v)
 {
-	job_gen_str(g, k);
+	json_gen_str(g, k);
 	yajl_gen_integer(g, v);
 }
 
 static void gen_bool(yajl_gen g, const char *k, bool v)
 {
-	job_gen_str(g, k);
+	json_gen_str(g, k);
 	yajl_gen_bool(g, v);
-}
-
-static void gen_strs(yajl_gen g, const char *k, char *const *v, size_t n)
-{
-	job_gen_str(g, k);
-	yajl_gen_array_open(g);
-	for (size_t i = 0; i < n; i++)
-		job_gen_str(g, v[i]);
-	yajl_gen_array_close(g);
 }
 
 /* {"sha256": hex}; hex may carry a "sha256:" prefix. */
 static void gen_digest(yajl_gen g, const char *hex)
 {
-	job_gen_str(g, "digest");
+	json_gen_str(g, "digest");
 	yajl_gen_map_open(g);
-	job_gen_kv(g, "sha256", strncmp(hex, "sha256:", 7) ? hex : hex + 7);
+	json_gen_kv_str(g, "sha256", strncmp(hex, "sha256:", 7) ? hex : hex + 7);
 	yajl_gen_map_close(g);
 }
 
 static void gen_subjects(yajl_gen g, const struct job_outcome *o)
 {
-	job_gen_str(g, "subject");
+	json_gen_str(g, "subject");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < o->n_subjects; i++) {
 		yajl_gen_map_open(g);
-		job_gen_kv(g, "name", o->subjects[i].name);
+		json_gen_kv_str(g, "name", o->subjects[i].name);
 		gen_digest(g, o->subjects[i].sha256);
 		yajl_gen_map_close(g);
 	}
@@ -69,67 +61,58 @@ static void gen_subjects(yajl_gen g, const struct job_outcome *o)
 static void gen_external(yajl_gen g, const struct job_outcome *o)
 {
 	const struct job_spec *s = o->spec;
-	job_gen_str(g, "externalParameters");
+	json_gen_str(g, "externalParameters");
 	yajl_gen_map_open(g);
-	job_gen_kv(g, "image", s->image);
+	json_gen_kv_str(g, "image", s->image);
 	gen_bool(g, "allowTag", s->allow_tag);
-	gen_strs(g, "command", s->args, s->n_args);
-	gen_strs(g, "env", s->env, s->n_env);
-	job_gen_str(g, "inputs");
+	json_gen_str_array(g, "command", (const char *const *)s->args);
+	json_gen_str_array(g, "env", (const char *const *)s->env);
+	json_gen_str(g, "inputs");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < s->n_inputs; i++) {
 		yajl_gen_map_open(g);
-		job_gen_kv(g, "name", s->inputs[i].name);
-		job_gen_kv(g, "path", o->st->input_abs[i]);
+		json_gen_kv_str(g, "name", s->inputs[i].name);
+		json_gen_kv_str(g, "path", o->st->input_abs[i]);
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
-	job_gen_kv(g, "output", o->st->output_abs);
+	json_gen_kv_str(g, "output", o->st->output_abs);
 	if (s->workdir)
-		job_gen_kv(g, "workdir", s->workdir);
+		json_gen_kv_str(g, "workdir", s->workdir);
 	if (s->user)
-		job_gen_kv(g, "user", s->user);
+		json_gen_kv_str(g, "user", s->user);
 	gen_int(g, "cpus", s->cpus);
 	if (s->memory)
-		job_gen_kv(g, "memory", s->memory);
+		json_gen_kv_str(g, "memory", s->memory);
 	yajl_gen_map_close(g);
 }
 
 static void gen_internal(yajl_gen g, const struct job_outcome *o)
 {
 	const struct job_settings *st = o->st;
-	job_gen_str(g, "internalParameters");
+	json_gen_str(g, "internalParameters");
 	yajl_gen_map_open(g);
-	gen_strs(g, "env", st->env, st->n_env);
-	job_gen_kv(g, "hostname", JOB_HOSTNAME);
-	job_gen_kv(g, "domainname", JOB_DOMAINNAME);
-	job_gen_kv(g, "cwd", st->cwd);
-	job_gen_kv(g, "user", o->spec->user ? o->spec->user : "image");
-	job_gen_kv(g, "imageUser", o->img->user);
-	job_gen_kv(g, "umask", "0022");
+	json_gen_str_array(g, "env", (const char *const *)st->env);
+	json_gen_kv_str(g, "hostname", JOB_HOSTNAME);
+	json_gen_kv_str(g, "domainname", JOB_DOMAINNAME);
+	json_gen_kv_str(g, "cwd", st->cwd);
+	json_gen_kv_str(g, "user", o->spec->user ? o->spec->user : "image");
+	json_gen_kv_str(g, "imageUser", o->img->user);
+	json_gen_kv_str(g, "umask", "0022");
 	gen_bool(g, "readonlyRoot", true);
-	job_gen_kv(g, "network", "own network namespace, no interfaces but loopback");
-	job_gen_kv(g, "tmp", "fresh tmpfs, size=1g");
-	job_gen_kv(g, "stdin", "/dev/null");
-	job_gen_kv(g, "seccomp", "capsule default profile");
+	json_gen_kv_str(g, "network", "own network namespace, no interfaces but loopback");
+	json_gen_kv_str(g, "tmp", "fresh tmpfs, size=1g");
+	json_gen_kv_str(g, "stdin", "/dev/null");
+	json_gen_kv_str(g, "seccomp", "capsule default profile");
 	gen_bool(g, "noNewPrivileges", true);
 	gen_int(g, "sourceDateEpoch", st->source_date_epoch);
-	job_gen_kv(g, "cpuList", st->cpu_list);
-	job_gen_kv(g, "cpuPinning", !st->cpu_list[0]	? "none"
+	json_gen_kv_str(g, "cpuList", st->cpu_list);
+	json_gen_kv_str(g, "cpuPinning", !st->cpu_list[0]	? "none"
 				    : st->cpuset_cgroup ? "cgroup cpuset and CPU affinity"
 							: "CPU affinity (no cgroup2 cpuset here)");
 	gen_int(g, "memoryLimit", st->memory);
-	job_gen_str(g, "rlimits");
-	yajl_gen_array_open(g);
-	for (size_t i = 0; i < job_n_rlimits; i++) {
-		yajl_gen_map_open(g);
-		job_gen_kv(g, "type", job_rlimits[i].type);
-		gen_int(g, "soft", (long long)job_rlimits[i].soft);
-		gen_int(g, "hard", (long long)job_rlimits[i].hard);
-		yajl_gen_map_close(g);
-	}
-	yajl_gen_array_close(g);
-	job_gen_kv(g, "wallClock", "not pinned: time namespaces shift only monotonic and boottime");
+	job_gen_rlimits(g);
+	json_gen_kv_str(g, "wallClock", "not pinned: time namespaces shift only monotonic and boottime");
 	yajl_gen_map_close(g);
 }
 
@@ -137,12 +120,12 @@ static void gen_dep(yajl_gen g, const char *name, const char *uri, const char *d
 		    const char *media_type)
 {
 	yajl_gen_map_open(g);
-	job_gen_kv(g, "name", name);
+	json_gen_kv_str(g, "name", name);
 	if (uri)
-		job_gen_kv(g, "uri", uri);
+		json_gen_kv_str(g, "uri", uri);
 	gen_digest(g, digest);
 	if (media_type)
-		job_gen_kv(g, "mediaType", media_type);
+		json_gen_kv_str(g, "mediaType", media_type);
 	yajl_gen_map_close(g);
 }
 
@@ -163,7 +146,7 @@ static const char *input_path(const struct job_outcome *o, const char *dep, char
 
 static void gen_deps(yajl_gen g, const struct job_outcome *o)
 {
-	job_gen_str(g, "resolvedDependencies");
+	json_gen_str(g, "resolvedDependencies");
 	yajl_gen_array_open(g);
 	cleanup_free char *uri = job_strdupf("oci-store:%s", o->img->digest);
 	gen_dep(g, "image", uri, o->img->digest, "application/vnd.oci.image.manifest.v1+json");
@@ -187,13 +170,13 @@ static void gen_byproducts(yajl_gen g, const struct job_outcome *o)
 	char num[32], b64[64];
 	int n = snprintf(num, sizeof(num), "%d", o->exit_status);
 	EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)num, n);
-	job_gen_str(g, "byproducts");
+	json_gen_str(g, "byproducts");
 	yajl_gen_array_open(g);
 	yajl_gen_map_open(g);
-	job_gen_kv(g, "name", "exitStatus");
-	job_gen_kv(g, "content", b64);
-	job_gen_kv(g, "mediaType", "text/plain");
-	job_gen_str(g, "annotations");
+	json_gen_kv_str(g, "name", "exitStatus");
+	json_gen_kv_str(g, "content", b64);
+	json_gen_kv_str(g, "mediaType", "text/plain");
+	json_gen_str(g, "annotations");
 	yajl_gen_map_open(g);
 	gen_int(g, "exitStatus", o->exit_status);
 	yajl_gen_map_close(g);
@@ -206,22 +189,22 @@ static void gen_byproducts(yajl_gen g, const struct job_outcome *o)
 
 static void gen_run_details(yajl_gen g, const struct job_outcome *o)
 {
-	job_gen_str(g, "runDetails");
+	json_gen_str(g, "runDetails");
 	yajl_gen_map_open(g);
-	job_gen_str(g, "builder");
+	json_gen_str(g, "builder");
 	yajl_gen_map_open(g);
-	job_gen_kv(g, "id", "https://capsule.invalid/builder/" CAPSULE_VERSION "+" CAPSULE_COMMIT);
-	job_gen_str(g, "version");
+	json_gen_kv_str(g, "id", "https://capsule.invalid/builder/" CAPSULE_VERSION "+" CAPSULE_COMMIT);
+	json_gen_str(g, "version");
 	yajl_gen_map_open(g);
-	job_gen_kv(g, "capsule", CAPSULE_VERSION);
-	job_gen_kv(g, "commit", CAPSULE_COMMIT);
+	json_gen_kv_str(g, "capsule", CAPSULE_VERSION);
+	json_gen_kv_str(g, "commit", CAPSULE_COMMIT);
 	yajl_gen_map_close(g);
 	yajl_gen_map_close(g);
-	job_gen_str(g, "metadata");
+	json_gen_str(g, "metadata");
 	yajl_gen_map_open(g);
-	job_gen_kv(g, "invocationId", o->invocation_id);
-	job_gen_kv(g, "startedOn", o->started);
-	job_gen_kv(g, "finishedOn", o->finished);
+	json_gen_kv_str(g, "invocationId", o->invocation_id);
+	json_gen_kv_str(g, "startedOn", o->started);
+	json_gen_kv_str(g, "finishedOn", o->finished);
 	yajl_gen_map_close(g);
 	gen_byproducts(g, o);
 	yajl_gen_map_close(g);
@@ -235,14 +218,14 @@ int job_record_write(const char *path, const struct job_outcome *o, struct cap_e
 	yajl_gen_config(g, yajl_gen_beautify, 1);
 	yajl_gen_config(g, yajl_gen_indent_string, "  ");
 	yajl_gen_map_open(g);
-	job_gen_kv(g, "_type", JOB_STATEMENT);
+	json_gen_kv_str(g, "_type", JOB_STATEMENT);
 	gen_subjects(g, o);
-	job_gen_kv(g, "predicateType", JOB_PREDICATE);
-	job_gen_str(g, "predicate");
+	json_gen_kv_str(g, "predicateType", JOB_PREDICATE);
+	json_gen_str(g, "predicate");
 	yajl_gen_map_open(g);
-	job_gen_str(g, "buildDefinition");
+	json_gen_str(g, "buildDefinition");
 	yajl_gen_map_open(g);
-	job_gen_kv(g, "buildType", JOB_BUILD_TYPE);
+	json_gen_kv_str(g, "buildType", JOB_BUILD_TYPE);
 	gen_external(g, o);
 	gen_internal(g, o);
 	gen_deps(g, o);

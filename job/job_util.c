@@ -9,16 +9,13 @@
 #include "../runtime/cleanup.h"
 #include "internal.h"
 
-void job_gen_str(yajl_gen g, const char *s)
+bool job_is_hex64(const char *s)
 {
-	s = s ? s : "";
-	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
-void job_gen_kv(yajl_gen g, const char *k, const char *v)
-{
-	job_gen_str(g, k);
-	job_gen_str(g, v);
+	size_t n = 0;
+	for (; s[n]; n++)
+		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+			return false;
+	return n == JOB_HEX_LEN;
 }
 
 char *job_strdupf(const char *fmt, ...)

@@ -28,11 +28,10 @@ static int check_blob(int storefd, const char *hex, const char *file, const char
 
 int overlay_image_verify(const char *store, const char *ref, struct cap_error **err)
 {
-	cleanup_close int storefd = ovl_store_open(store, false, err);
 	char hex[OVL_HEX_LEN + 1];
 	struct ovl_image img;
-	if (storefd < 0 || ovl_resolve_at(storefd, ref, hex, err) < 0 ||
-	    ovl_image_load(storefd, hex, &img, err) < 0)
+	cleanup_close int storefd = ovl_image_open(store, ref, hex, &img, err);
+	if (storefd < 0)
 		return -1;
 	int rc = check_blob(storefd, hex, "manifest.json", hex, err);
 	if (rc == 0)
