@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../job/job.h"
 #include "../runtime/container.h"
@@ -112,6 +113,11 @@ static int parse_spec(const struct global_opts *g, int argc, char **argv, struct
 
 static void env_of(const struct global_opts *g, struct job_env *e)
 {
+	static char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[n > 0 ? n : 0] = '\0';
+	/* a sealed copy (memfd) cannot be a hook's path: lo then stays down */
+	e->self_exe = n > 0 && self[0] == '/' && access(self, X_OK) == 0 ? self : NULL;
 	e->root = g->root;
 	e->store = container_store();
 	e->seccomp_json = seccomp_default_profile_json();
@@ -241,6 +247,16 @@ static int do_check(struct global_opts *g, int argc, char **argv)
 	return differs ? 1 : 0;
 }
 
+/* The createRuntime hook of every job: the OCI state on stdin. */
+static int do_loopback_up(struct global_opts *g)
+{
+	char buf[65536];
+	size_t len = fread(buf, 1, sizeof(buf) - 1, stdin);
+	buf[len] = '\0';
+	struct cap_error *err = NULL;
+	return job_loopback_up(buf, &err) < 0 ? fail(g, err) : 0;
+}
+
 CMD(job)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -254,6 +270,8 @@ CMD(job)
 		return do_verify(g, argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check"))
 		return do_check(g, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "loopback-up"))
+		return do_loopback_up(g);
 	usage(stderr);
 	return cmd_errorf(g, "job: unknown subcommand \"%s\"", argv[1]);
 }

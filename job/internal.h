@@ -62,6 +62,7 @@ struct job_settings {
 	char *output_abs;
 	char **input_abs; /* n_inputs, absolute host paths */
 	char *tmp_dir;	  /* variation: bind this instead of a tmpfs /tmp */
+	bool loopback_up; /* the loopback-up hook is in the config */
 };
 int job_settings_build(const struct job_spec *s, const struct job_variation *v,
 		       const struct job_image *img, struct job_settings *st, struct cap_error **err);
@@ -69,7 +70,7 @@ void job_settings_clear(struct job_settings *st, size_t n_inputs);
 /* Rewrite BUNDLE/config.json (made by overlay_bundle_from_image) for the job; fills
  * st->uid/gid from the image's user when they are -1. */
 int job_config_write(const char *bundle, const struct job_spec *s, const struct job_variation *v,
-		     struct job_settings *st, const char *seccomp_json, char **config_sha,
+		     struct job_settings *st, const struct job_env *e, char **config_sha,
 		     struct cap_error **err);
 /* The fixed rlimits, for the config and the record. */
 struct job_rlimit {

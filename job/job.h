@@ -54,6 +54,7 @@ struct job_env {
 	const char *root;	  /* runtime state root */
 	const char *store;	  /* layer store */
 	const char *seccomp_json; /* the default seccomp profile (a JSON object) */
+	const char *self_exe;	  /* capsule's binary, run as the loopback-up hook; NULL: lo stays down */
 	void (*debug)(const char *msg);
 	void (*warn)(const char *msg);
 };
@@ -67,6 +68,10 @@ int job_run(const struct job_spec *s, const struct job_env *e, int *exit_code,
 int job_run_varied(const struct job_spec *s, const struct job_env *e,
 		   const struct job_variation *v, int *exit_code, char **record_path,
 		   struct cap_error **err);
+
+/* `capsule job loopback-up` (a createRuntime hook): join the network namespace of the
+ * container whose OCI state is state_json and set lo up (job_net.c). */
+int job_loopback_up(const char *state_json, struct cap_error **err);
 
 /* --- records --- */
 

@@ -245,11 +245,26 @@ static void emit_linux(yajl_gen g, yajl_val lx, const struct job_variation *v,
 	yajl_gen_map_close(g);
 }
 
+/* createRuntime: `<capsule> job loopback-up` (job_net.c) */
+static void emit_hooks(yajl_gen g, const char *self_exe)
+{
+	json_gen_str(g, "hooks");
+	yajl_gen_map_open(g);
+	json_gen_str(g, "createRuntime");
+	yajl_gen_array_open(g);
+	yajl_gen_map_open(g);
+	json_gen_kv_str(g, "path", self_exe);
+	json_gen_str_array(g, "args", (const char *const[]){"capsule", "job", "loopback-up", NULL});
+	yajl_gen_map_close(g);
+	yajl_gen_array_close(g);
+	yajl_gen_map_close(g);
+}
+
 static char *generate(yajl_val base, const struct job_spec *s, const struct job_variation *v,
-		      struct job_settings *st, yajl_val seccomp)
+		      struct job_settings *st, yajl_val seccomp, const char *self_exe)
 {
 	static const char *const mine[] = {"process", "root",  "hostname", "domainname",
-					   "mounts",  "linux", NULL};
+					   "mounts",  "linux", "hooks",	   NULL};
 	yajl_gen g = yajl_gen_alloc(NULL);
 	if (!g)
 		return NULL;
@@ -269,6 +284,8 @@ static char *generate(yajl_val base, const struct job_spec *s, const struct job_
 	json_gen_kv_str(g, "domainname", JOB_DOMAINNAME);
 	emit_mounts(g, yajl_tree_get(base, mp, yajl_t_array), s, st);
 	emit_linux(g, yajl_tree_get(base, lp, yajl_t_object), v, st, seccomp);
+	if (self_exe)
+		emit_hooks(g, self_exe);
 	yajl_gen_map_close(g);
 	const unsigned char *buf;
 	size_t len;
@@ -280,9 +297,10 @@ static char *generate(yajl_val base, const struct job_spec *s, const struct job_
 }
 
 int job_config_write(const char *bundle, const struct job_spec *s, const struct job_variation *v,
-		     struct job_settings *st, const char *seccomp_json, char **config_sha,
+		     struct job_settings *st, const struct job_env *e, char **config_sha,
 		     struct cap_error **err)
 {
+	const char *seccomp_json = e->seccomp_json;
 	cleanup_close int bfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (bfd < 0)
 		return cap_fail(err, errno, "open %s", bundle);
@@ -296,7 +314,7 @@ int job_config_write(const char *bundle, const struct job_spec *s, const struct 
 	yajl_val seccomp = seccomp_json ? yajl_tree_parse(seccomp_json, ebuf, sizeof(ebuf)) : NULL;
 	cleanup_free char *json = NULL;
 	if (!seccomp_json || seccomp)
-		json = generate(base, s, v, st, seccomp);
+		json = generate(base, s, v, st, seccomp, e->self_exe);
 	yajl_tree_free(base);
 	yajl_tree_free(seccomp);
 	if (!json)

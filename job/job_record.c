@@ -100,7 +100,8 @@ static void gen_internal(yajl_gen g, const struct job_outcome *o)
 	json_gen_kv_str(g, "imageUser", o->img->user);
 	json_gen_kv_str(g, "umask", "0022");
 	gen_bool(g, "readonlyRoot", true);
-	json_gen_kv_str(g, "network", "own network namespace, no interfaces but loopback");
+	json_gen_kv_str(g, "network", o->st->loopback_up ? "own network namespace, loopback only (up)"
+							  : "own network namespace, loopback only (down)");
 	json_gen_kv_str(g, "tmp", "fresh tmpfs, size=1g");
 	json_gen_kv_str(g, "stdin", "/dev/null");
 	json_gen_kv_str(g, "seccomp", "capsule default profile");

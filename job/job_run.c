@@ -111,6 +111,7 @@ static int prepare(struct run_state *r, struct cap_error **err)
 		return -1;
 	if (r->v && r->v->tmp_layout && !(r->st.tmp_dir = decoy_tmp(err)))
 		return -1;
+	r->st.loopback_up = r->e->self_exe != NULL;
 	make_uuid(r->uuid);
 	snprintf(r->id, sizeof(r->id), "job-%s", r->uuid);
 	if (!(r->bundle = container_image_bundle_dir(r->e->root, r->id)))
@@ -118,7 +119,7 @@ static int prepare(struct run_state *r, struct cap_error **err)
 	if (mkdir_p(r->bundle, 0700, err) < 0 ||
 	    overlay_bundle_from_image(r->e->store, r->img.digest, r->bundle, s->args, false, err) <
 		0 ||
-	    job_config_write(r->bundle, s, r->v, &r->st, r->e->seccomp_json, &r->config_sha, err) <
+	    job_config_write(r->bundle, s, r->v, &r->st, r->e, &r->config_sha, err) <
 		0)
 		return -1;
 	if (r->st.uid > 0 && chown(r->st.output_abs, (uid_t)r->st.uid, (gid_t)r->st.gid) < 0)

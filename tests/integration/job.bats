@@ -187,6 +187,7 @@ subjects() { jq -c '[.subject[] | [.name, .digest.sha256]]' "$1"; }
 		touch /etc/x 2>/dev/null && echo rw > rootfs || echo ro > rootfs
 		touch /inputs/fruit.txt 2>/dev/null && echo rw > inputs || echo ro > inputs
 		touch /tmp/x && echo rw > tmp; ls /inputs > inputs.ls; ls /sys/class/net > net
+		ip -o link show lo > lo; nc 127.0.0.1 9 </dev/null 2> connect
 		grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status > status; ulimit -n > nofile; ulimit -c > core'
 	[ "$status" -eq 0 ]
 	! grep -q CALLER_SECRET out/env
@@ -204,6 +205,8 @@ subjects() { jq -c '[.subject[] | [.name, .digest.sha256]]' "$1"; }
 	[ "$(cat out/rootfs)" = ro ] && [ "$(cat out/inputs)" = ro ] && [ "$(cat out/tmp)" = rw ]
 	[ "$(cat out/inputs.ls | tr '\n' ' ')" = "fruit.txt named " ]
 	[ "$(cat out/net)" = lo ]
+	grep -q "LOOPBACK,UP" out/lo
+	grep -q "Connection refused" out/connect # not "Network is unreachable": lo is up
 	grep -qx $'NoNewPrivs:\t1' out/status
 	grep -qx $'Seccomp:\t2' out/status
 	[ "$(cat out/nofile)" = 1024 ] && [ "$(cat out/core)" = 0 ]
