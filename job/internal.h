@@ -106,7 +106,7 @@ int job_record_write(const char *path, const struct job_outcome *o, struct cap_e
 bool job_is_hex64(const char *s); /* 64 lowercase hex digits */
 char *job_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *job_record_default(const char *output); /* <output>.provenance.json */
-/* An empty dir, created when missing (mode 0755). */
+/* An empty dir, created when missing (mode 0755): 1 when created, 0 when it was there. */
 int job_empty_dir(const char *dir, struct cap_error **err);
 
 #endif

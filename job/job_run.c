@@ -77,6 +77,7 @@ struct run_state {
 	struct job_file *inputs, *subjects;
 	size_t n_inputs, n_subjects;
 	char *config_sha, *bundle;
+	bool made_output; /* removed again when the job is refused before it runs */
 	char id[48], uuid[37], started[64], finished[64];
 	char out_sha[JOB_HEX_LEN + 1], err_sha[JOB_HEX_LEN + 1];
 };
@@ -105,9 +106,13 @@ static int prepare(struct run_state *r, struct cap_error **err)
 		return cap_fail(err, 0, "job: --output is required");
 	if (job_inputs_check(s, err) < 0 ||
 	    job_image_load(r->e->store, s->image, s->allow_tag, &r->img, err) < 0 ||
-	    job_inputs_hash(s, &r->inputs, &r->n_inputs, err) < 0 ||
-	    job_empty_dir(s->output, err) < 0 ||
-	    job_settings_build(s, r->v, &r->img, &r->st, err) < 0)
+	    job_inputs_hash(s, &r->inputs, &r->n_inputs, err) < 0)
+		return -1;
+	int made = job_empty_dir(s->output, err);
+	if (made < 0)
+		return -1;
+	r->made_output = made == 1;
+	if (job_settings_build(s, r->v, &r->img, &r->st, err) < 0)
 		return -1;
 	if (r->v && r->v->tmp_layout && !(r->st.tmp_dir = decoy_tmp(err)))
 		return -1;
@@ -189,6 +194,8 @@ int job_run_varied(const struct job_spec *s, const struct job_env *e,
 	if (record_path)
 		*record_path = NULL;
 	int rc = prepare(&r, err);
+	if (rc < 0 && r.made_output)
+		rmdir(s->output);
 	if (rc == 0) {
 		cleanup_error struct cap_error *run_err = NULL;
 		int run_rc = execute(&r, exit_code, &run_err);

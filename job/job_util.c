@@ -40,7 +40,7 @@ char *job_record_default(const char *output)
 int job_empty_dir(const char *dir, struct cap_error **err)
 {
 	if (mkdir(dir, 0755) == 0)
-		return 0;
+		return 1;
 	if (errno != EEXIST)
 		return cap_fail(err, errno, "--output %.200s", dir);
 	cleanup_dir DIR *d = opendir(dir);

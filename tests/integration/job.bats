@@ -173,6 +173,10 @@ subjects() { jq -c '[.subject[] | [.name, .digest.sha256]]' "$1"; }
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"--input in/nope: No such file or directory"* ]]
 	[ ! -e out ]
+	run job run --image "$IMAGE" --user nobody --output out -- true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--user nobody: want UID[:GID] (numbers)"* ]]
+	[ ! -e out ] # the output dir made for the job went again
 	mkdir out && touch out/old
 	run job run --image "$IMAGE" --output out -- true
 	[ "$status" -ne 0 ]
