@@ -47,5 +47,6 @@ CMD(pause);
 CMD(resume);
 CMD(update);
 CMD(events);
+CMD(job);
 
 #endif

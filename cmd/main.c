@@ -32,6 +32,7 @@ static const struct command commands[] = {
 	{"resume", cmd_resume, "resume all processes that have been previously paused"},
 	{"update", cmd_update, "update container resource constraints"},
 	{"events", cmd_events, "display container events such as OOM notifications and stats"},
+	{"job", cmd_job, "reproducible jobs: run with provenance, verify, check"},
 };
 
 static void usage(FILE *out)

@@ -95,6 +95,9 @@ struct ovl_image {
 	yajl_val manifest, config;
 };
 int ovl_image_load(int storefd, const char *hex, struct ovl_image *img, struct cap_error **err);
+/* Open the store (no create), resolve ref, load the image: the store fd, or -1. */
+int ovl_image_open(const char *store, const char *ref, char hex[OVL_HEX_LEN + 1],
+		   struct ovl_image *img, struct cap_error **err);
 void ovl_image_clear(struct ovl_image *img);
 
 /* --- ovl_mount.c --- */

@@ -71,6 +71,9 @@ void overlay_image_info_free(struct overlay_image_info *v, size_t n);
 /* REF: "sha256:<hex>" of a manifest or a config, or a name.  Writes "sha256:<manifest hex>". */
 int overlay_resolve(const char *store, const char *ref, char **manifest_digest,
 		    struct cap_error **err);
+/* Re-check REF as import did: manifest.json and config.json hash to their digests and every
+ * layer is present (ovl_verify.c). */
+int overlay_image_verify(const char *store, const char *ref, struct cap_error **err);
 /* JSON {"digest","names","manifest","config","layers":[{"diff_id","path"}]}, malloc'd. */
 int overlay_inspect(const char *store, const char *ref, char **json, struct cap_error **err);
 /* Drop the image and its names (layers stay until gc). */

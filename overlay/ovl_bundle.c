@@ -206,11 +206,10 @@ int overlay_bundle_from_image(const char *store, const char *ref, const char *bu
 			      char *const *args, bool terminal, const char *seccomp_json,
 			      struct cap_error **err)
 {
-	cleanup_close int storefd = ovl_store_open(store, false, err);
 	char hex[OVL_HEX_LEN + 1];
 	struct ovl_image img;
-	if (storefd < 0 || ovl_resolve_at(storefd, ref, hex, err) < 0 ||
-	    ovl_image_load(storefd, hex, &img, err) < 0)
+	cleanup_close int storefd = ovl_image_open(store, ref, hex, &img, err);
+	if (storefd < 0)
 		return -1;
 	const char *cp[] = {"config", "User", NULL};
 	yajl_val user = yajl_tree_get(img.config, cp, yajl_t_string);

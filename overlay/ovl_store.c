@@ -132,6 +132,19 @@ int ovl_resolve_at(int storefd, const char *ref, char hex[OVL_HEX_LEN + 1], stru
 	return -1;
 }
 
+int ovl_image_open(const char *store, const char *ref, char hex[OVL_HEX_LEN + 1],
+		   struct ovl_image *img, struct cap_error **err)
+{
+	int storefd = ovl_store_open(store, false, err);
+	if (storefd < 0)
+		return -1;
+	if (ovl_resolve_at(storefd, ref, hex, err) < 0 || ovl_image_load(storefd, hex, img, err) < 0) {
+		close(storefd);
+		return -1;
+	}
+	return storefd;
+}
+
 int overlay_resolve(const char *store, const char *ref, char **manifest_digest,
 		    struct cap_error **err)
 {
@@ -267,11 +280,10 @@ static void gen_str(yajl_gen g, const char *s)
 
 int overlay_inspect(const char *store, const char *ref, char **json, struct cap_error **err)
 {
-	cleanup_close int storefd = ovl_store_open(store, false, err);
 	char hex[OVL_HEX_LEN + 1], path[160], digest[80];
 	struct ovl_image img;
-	if (storefd < 0 || ovl_resolve_at(storefd, ref, hex, err) < 0 ||
-	    ovl_image_load(storefd, hex, &img, err) < 0)
+	cleanup_close int storefd = ovl_image_open(store, ref, hex, &img, err);
+	if (storefd < 0)
 		return -1;
 	cleanup_free char *m = NULL, *c = NULL;
 	snprintf(path, sizeof(path), "images/sha256/%s/manifest.json", hex);
