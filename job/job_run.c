@@ -122,7 +122,7 @@ static int prepare(struct run_state *r, struct cap_error **err)
 	if (!(r->bundle = container_image_bundle_dir(r->e->root, r->id)))
 		return cap_fail(err, ENOMEM, "bundle");
 	if (mkdir_p(r->bundle, 0700, err) < 0 ||
-	    overlay_bundle_from_image(r->e->store, r->img.digest, r->bundle, s->args, false, err) <
+	    overlay_bundle_from_image(r->e->store, r->img.digest, r->bundle, s->args, false, NULL, err) <
 		0 ||
 	    job_config_write(r->bundle, s, r->v, &r->st, r->e, &r->config_sha, err) <
 		0)
