@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "../job/job.h"
+#include "../runtime/cloned_binary.h"
 #include "../runtime/container.h"
 #include "../seccomp/seccomp.h"
 #include "cmd.h"
@@ -113,11 +114,10 @@ static int parse_spec(const struct global_opts *g, int argc, char **argv, struct
 
 static void env_of(const struct global_opts *g, struct job_env *e)
 {
-	static char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	self[n > 0 ? n : 0] = '\0';
-	/* a sealed copy (memfd) cannot be a hook's path: lo then stays down */
-	e->self_exe = n > 0 && self[0] == '/' && access(self, X_OK) == 0 ? self : NULL;
+	/* the host's binary, not the sealed copy we run from: the loopback
+	 * hook runs on the host; without it lo stays down */
+	const char *self = cloned_binary_host_path();
+	e->self_exe = self && access(self, X_OK) == 0 ? self : NULL;
 	e->root = g->root;
 	e->store = container_store();
 	e->seccomp_json = seccomp_default_profile_json();
@@ -130,6 +130,11 @@ static int do_run(struct global_opts *g, int argc, char **argv)
 	struct job_spec s = {0};
 	if (parse_spec(g, argc, argv, &s))
 		return 1;
+	/* Re-exec from the sealed binary copy now, before any work, rather than
+	 * halfway through (container_run would, and redo the job's setup). */
+	struct cap_error *cerr = NULL;
+	if (cloned_binary_ensure(false, &cerr) < 0)
+		return fail(g, cerr);
 	if (!s.output)
 		return cmd_errorf(g, "job run: --output is required");
 	struct job_env e;

@@ -167,6 +167,31 @@ static int ro_bind_self(void)
 	return steal_fd(&tree);
 }
 
+/* The copy's /proc/self/exe names no host file; callers that must name the
+ * binary to the host (a createRuntime hook's path) read it from here. */
+static void remember_host_path(void)
+{
+	char path[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	if (n <= 0 || path[0] != '/')
+		return;
+	path[n] = '\0';
+	setenv(CLONED_BINARY_HOST_ENV, path, 0);
+}
+
+const char *cloned_binary_host_path(void)
+{
+	static char path[PATH_MAX];
+	const char *saved = getenv(CLONED_BINARY_HOST_ENV);
+	if (saved && saved[0] == '/')
+		return saved;
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	if (n <= 0 || path[0] != '/')
+		return NULL;
+	path[n] = '\0';
+	return path;
+}
+
 int cloned_binary_ensure(bool memfd_only, struct cap_error **err)
 {
 	if (cloned_binary_is_cloned(memfd_only))
@@ -174,6 +199,7 @@ int cloned_binary_ensure(bool memfd_only, struct cap_error **err)
 	char **argv = self_argv(err);
 	if (!argv)
 		return -1;
+	remember_host_path();
 	cleanup_close int fd = memfd_only ? -1 : ro_bind_self();
 	if (fd < 0)
 		fd = clone_self(err);

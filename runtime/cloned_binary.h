@@ -39,5 +39,10 @@ bool cloned_binary_is_cloned(bool memfd_only);
  * /proc/self/exe (unless memfd_only) or a sealed memfd copy; returns only on
  * failure (-1, *err set).  Otherwise returns 0 at once. */
 int cloned_binary_ensure(bool memfd_only, struct cap_error **err);
+/* Path of the host's binary this process was started from (before any
+ * re-exec from a sealed copy), or NULL if unknown. */
+const char *cloned_binary_host_path(void);
+
+#define CLONED_BINARY_HOST_ENV "_CAPSULE_HOST_EXE"
 
 #endif
