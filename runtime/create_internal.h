@@ -52,6 +52,10 @@ int spawn(struct create_ctx *x, struct cap_error **err);
 /* clone3 with fork semantics, optionally straight into a cgroup (-1: none). */
 pid_t clone3_into(uint64_t flags, int *pidfd, int cgroup_fd);
 int handshake(struct create_ctx *x, struct cap_error **err);
+/* linux.seccomp -> x->seccomp, through the compiled-filter cache under the
+ * state root (<root>/.seccomp-cache; CAPSULE_SECCOMP_CACHE=0 turns it off). */
+int build_seccomp(struct create_ctx *x, const char *root, cap_notify_fn debug,
+		  struct cap_error **err);
 /* Foreground: the signals relayed to the container, the relay loop (returns
  * the wait status) and the runc exit code convention (128+N for signal N). */
 void forwarded_signals(sigset_t *set);
