@@ -39,7 +39,7 @@ int ovl_unescape_name(const char *in, char *out, size_t outlen);
 
 /* --- ovl_hash.c: SHA-256 through libcrypto EVP --- */
 struct ovl_hash {
-	void *ctx; /* EVP_MD_CTX */
+	void *ctx; /* SHA256_CTX */
 	long long n;
 };
 int ovl_hash_init(struct ovl_hash *h, struct cap_error **err);
