@@ -8,6 +8,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "../runtime/error.h"
+#include "overlay.h"
 
 #define OVL_HEX_LEN  64
 #define OVL_MAX_JSON (4 << 20) /* manifests, configs and index.json are small */
@@ -38,7 +39,7 @@ int ovl_unescape_name(const char *in, char *out, size_t outlen);
 
 /* --- ovl_hash.c: SHA-256 through libcrypto EVP --- */
 struct ovl_hash {
-	void *ctx; /* EVP_MD_CTX */
+	void *ctx; /* SHA256_CTX */
 	long long n;
 };
 int ovl_hash_init(struct ovl_hash *h, struct cap_error **err);
@@ -104,6 +105,11 @@ void ovl_image_clear(struct ovl_image *img);
 struct overlay_flags;
 struct overlay_plan {
 	char *rootfs, *upper, *work; /* absolute */
+	/* With upper_tmpfs, overlay_mount first mounts a tmpfs on upper_mnt
+	 * (containers/<id>/upper, in the container's mount namespace only) and
+	 * upper/work are directories in it. */
+	char *upper_mnt;
+	bool upper_tmpfs;
 	char *layers_dir; /* <store>/layers/sha256, or containers/<id>/lower (idmapped) */
 	char **lowers;	  /* diff_id hex, top layer first */
 	size_t n_lowers;
@@ -111,6 +117,16 @@ struct overlay_plan {
 	char *data; /* mount(2) data with absolute lowerdirs (logs, and short fallbacks) */
 };
 char *ovl_plan_data(const struct overlay_plan *p, bool relative);
+/* An upper dir that delete throws away lives on a tmpfs: a new overlay on a
+ * disk filesystem costs a journalled work/work, probes of tmpfile, xattr and
+ * whiteout support, and the removal of all of it at delete (~1.2 ms on ext4
+ * against 0.05 ms on tmpfs).  Not with a user namespace: there the upper dir
+ * must be owned by the container's root on the host and written with
+ * userxattr, which stays on the tested disk path. */
+static inline bool ovl_upper_on_tmpfs(const struct overlay_flags *f)
+{
+	return !f->keep_upper && !f->userns;
+}
 /* --- ovl_idmap.c --- */
 int ovl_plan_idmap(struct overlay_plan *p, const struct overlay_flags *f, struct cap_error **err);
 

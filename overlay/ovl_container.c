@@ -69,6 +69,8 @@ static int make_dirs(int cfd, const struct overlay_flags *f, struct cap_error **
 {
 	static const char *const dirs[] = {"upper", "work", "rootfs"};
 	for (size_t i = 0; i < 3; i++) {
+		if (i == 1 && ovl_upper_on_tmpfs(f))
+			continue; /* work/ is in the tmpfs mounted on upper/ */
 		if (mkdirat(cfd, dirs[i], i == 1 ? 0700 : 0755) < 0)
 			return cap_fail(err, errno, "mkdir %s", dirs[i]);
 		/* In a user namespace the container's root must own what overlay writes to. */

@@ -25,6 +25,7 @@ void overlay_plan_free(struct overlay_plan *p)
 	free(p->rootfs);
 	free(p->upper);
 	free(p->work);
+	free(p->upper_mnt);
 	free(p->layers_dir);
 	free(p->data);
 	free(p);
@@ -72,12 +73,19 @@ int ovl_plan_build(const char *store, const char *id, const struct ovl_image *im
 	/* An upper dir that delete throws away needs no syncing: without
 	 * `volatile` every unmount syncs the whole upper filesystem. */
 	p->volatile_ = f->ephemeral || !f->keep_upper;
+	p->upper_tmpfs = ovl_upper_on_tmpfs(f);
 	p->rootfs = ovl_strdupf("%s/containers/%s/rootfs", store, id);
-	p->upper = ovl_strdupf("%s/containers/%s/upper", store, id);
-	p->work = ovl_strdupf("%s/containers/%s/work", store, id);
+	p->upper_mnt = ovl_strdupf("%s/containers/%s/upper", store, id);
+	if (p->upper_tmpfs) {
+		p->upper = ovl_strdupf("%s/containers/%s/upper/upper", store, id);
+		p->work = ovl_strdupf("%s/containers/%s/upper/work", store, id);
+	} else {
+		p->upper = ovl_strdupf("%s/containers/%s/upper", store, id);
+		p->work = ovl_strdupf("%s/containers/%s/work", store, id);
+	}
 	p->layers_dir = ovl_strdupf("%s/layers/sha256", store);
 	p->lowers = calloc(img->n_layers + 1, sizeof(char *));
-	bool ok = p->rootfs && p->upper && p->work && p->layers_dir && p->lowers;
+	bool ok = p->rootfs && p->upper && p->work && p->upper_mnt && p->layers_dir && p->lowers;
 	for (size_t i = 0; ok && i < img->n_layers; i++) {
 		p->lowers[i] = strdup(img->layers[img->n_layers - 1 - i]); /* top first */
 		ok = p->lowers[i] != NULL;
@@ -163,8 +171,22 @@ static int mount_legacy(const struct overlay_plan *p, struct cap_error **err)
 	return rc < 0 ? cap_fail(err, e, "mount overlay on %s (%s)", p->rootfs, data) : 0;
 }
 
+/* See ovl_upper_on_tmpfs.  Mounted in the caller's (the container's) mount
+ * namespace, which is a slave of the host's: the host sees an empty dir. */
+static int mount_upper_tmpfs(const struct overlay_plan *p, struct cap_error **err)
+{
+	if (mount("tmpfs", p->upper_mnt, "tmpfs", 0, "mode=0755") < 0)
+		return cap_fail(err, errno, "mount tmpfs for the upper dir on %s", p->upper_mnt);
+	/* The container's / takes the upper dir's mode: 0755 as on disk. */
+	if (mkdir(p->upper, 0755) < 0 || chmod(p->upper, 0755) < 0 || mkdir(p->work, 0700) < 0)
+		return cap_fail(err, errno, "mkdir upper/work in the tmpfs on %s", p->upper_mnt);
+	return 0;
+}
+
 int overlay_mount(const struct overlay_plan *p, struct cap_error **err)
 {
+	if (p->upper_tmpfs && mount_upper_tmpfs(p, err) < 0)
+		return -1;
 	int r = mount_new_api(p, err);
 	if (r != 0)
 		return r < 0 ? -1 : 0;

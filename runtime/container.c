@@ -173,6 +173,24 @@ static int prepare_image_rootfs(struct create_ctx *x, struct cap_error **err)
 	return x->rootfs ? 0 : cap_fail(err, ENOMEM, "rootfs");
 }
 
+int build_seccomp(struct create_ctx *x, const char *root, cap_notify_fn debug,
+		  struct cap_error **err)
+{
+	if (!x->spec->linux_.seccomp)
+		return 0;
+	const char *env = getenv("CAPSULE_SECCOMP_CACHE");
+	cleanup_free char *dir = NULL;
+	if (!env || strcmp(env, "0") != 0) {
+		/* The first container under a new root: make the root now (0700, as
+		 * state_dir_create would) so that this one already fills the cache. */
+		if (asprintf(&dir, "%s/.seccomp-cache", root) < 0 || mkdir_p(root, 0700, NULL) < 0) {
+			free(dir);
+			dir = NULL; /* no memory or no root: compile, the caller will see why */
+		}
+	}
+	return seccomp_program_build_cached(x->spec->linux_.seccomp, dir, &x->seccomp, debug, err);
+}
+
 static int prepare(struct create_ctx *x, struct cap_error **err)
 {
 	if (state_validate_id(x->o->id, err) < 0 || load_config(x, err) < 0 ||
@@ -185,8 +203,7 @@ static int prepare(struct create_ctx *x, struct cap_error **err)
 		return -1;
 	if (mounts_idmap_prepare(x->spec, x->bundle, &x->idmap_trees, &x->n_idmap_trees, err) < 0)
 		return -1;
-	if (x->spec->linux_.seccomp &&
-	    seccomp_program_build(x->spec->linux_.seccomp, &x->seccomp, x->o->debug, err) < 0)
+	if (build_seccomp(x, x->o->root, x->o->debug, err) < 0)
 		return -1;
 	if (state_dir_create(x->o->root, x->o->id, &x->sd, err) < 0)
 		return -1;

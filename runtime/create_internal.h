@@ -60,6 +60,10 @@ int handshake(struct create_ctx *x, struct cap_error **err);
 #define SYNC_TIMEOUT_MS (300 * 1000)
 struct sync_msg;
 int ctx_recv(struct create_ctx *x, struct sync_msg *m, struct cap_error **err);
+/* linux.seccomp -> x->seccomp, through the compiled-filter cache under the
+ * state root (<root>/.seccomp-cache; CAPSULE_SECCOMP_CACHE=0 turns it off). */
+int build_seccomp(struct create_ctx *x, const char *root, cap_notify_fn debug,
+		  struct cap_error **err);
 /* Foreground: the signals relayed to the container, the relay loop (returns
  * the wait status) and the runc exit code convention (128+N for signal N). */
 void forwarded_signals(sigset_t *set);

@@ -221,8 +221,7 @@ static int prepare_exec(struct create_ctx *x, const struct exec_opts *o, struct 
 	x->rootfs = strdup(x->st.rootfs ? x->st.rootfs : "/");
 	if (x->st.cgroup_path && cgroup_open(x->st.cgroup_path, &x->cg, err) < 0)
 		return -1;
-	if (x->spec->linux_.seccomp &&
-	    seccomp_program_build(x->spec->linux_.seccomp, &x->seccomp, o->debug, err) < 0)
+	if (build_seccomp(x, o->root, o->debug, err) < 0)
 		return -1;
 	if (o->console_socket && (x->console_fd = console_socket_connect(o->console_socket, err)) < 0)
 		return -1;

@@ -201,10 +201,13 @@ int process_drop_bounding(const struct spec_process *p, struct cap_error **err)
 	for (int c = 0; c < last && c < 64; c++) {
 		if (keep & (1ULL << c))
 			continue;
-		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) <= 0)
+		/* One call per capability (dropping a dropped one succeeds); asking
+		 * first only when the drop is refused, e.g. without CAP_SETPCAP. */
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == 0)
 			continue;
-		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
-			return cap_fail(err, errno, "drop capability %d from the bounding set", c);
+		int e = errno;
+		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) > 0)
+			return cap_fail(err, e, "drop capability %d from the bounding set", c);
 	}
 	return 0;
 }
@@ -257,7 +260,8 @@ int process_apply_caps(const struct spec_process *p, struct cap_error **err)
 	cap_free(caps);
 	if (rc < 0)
 		return cap_fail(err, e, "apply process.capabilities");
-	if (cap_reset_ambient() < 0 && errno != EINVAL)
+	/* One prctl; libcap's cap_reset_ambient first asks about every capability. */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return cap_fail(err, errno, "reset ambient capabilities");
 	for (int v = 0; p->has_capabilities && v < last && v < 64; v++) {
 		if (!(c->ambient & (1ULL << v)))

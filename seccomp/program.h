@@ -5,6 +5,9 @@
 
 #include <linux/filter.h>
 #include <stdbool.h>
+#include <stddef.h>
+
+#include "../runtime/error.h"
 
 struct seccomp_program {
 	struct sock_filter *insns; /* raw BPF as libseccomp exported it */
@@ -12,5 +15,17 @@ struct seccomp_program {
 	unsigned flags;		   /* SECCOMP_FILTER_FLAG_* passed to seccomp(2) */
 	bool listener;		   /* flags include NEW_LISTENER */
 };
+
+/* A BPF program of `bytes` bytes is one the kernel can take: a whole number
+ * of instructions, 1..BPF_MAXINSNS of them. */
+int seccomp_bpf_check(const char *what, size_t bytes, struct cap_error **err);
+
+/* The cache key (cache.h) this build computes for a profile, as if libseccomp
+ * were version v (NULL: the one linked in).  For tests. */
+struct spec_seccomp;
+struct scmp_version;
+struct seccomp_cache_key;
+int seccomp_program_cache_key(const struct spec_seccomp *sc, const struct scmp_version *v,
+			      struct seccomp_cache_key *key, struct cap_error **err);
 
 #endif

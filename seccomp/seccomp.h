@@ -30,6 +30,14 @@ struct seccomp_program; /* opaque compiled BPF + load flags */
  * this libseccomp does not know, which is skipped as runc does. */
 int seccomp_program_build(const struct spec_seccomp *sc, struct seccomp_program **out,
 			  void (*debug_note)(const char *msg), struct cap_error **err);
+/* The same, reusing a program compiled before for the same translated profile,
+ * libseccomp, architecture, kernel features and flags: cache_dir (may be NULL:
+ * no cache) is a directory of the caller's own, created 0700 if missing; any
+ * doubt about a cached program means compiling (seccomp/cache.h).  Notes (hit,
+ * miss, rejected entries) go to debug_note. */
+int seccomp_program_build_cached(const struct spec_seccomp *sc, const char *cache_dir,
+				 struct seccomp_program **out, void (*debug_note)(const char *msg),
+				 struct cap_error **err);
 /* Load into the calling thread.  When the profile uses SCMP_ACT_NOTIFY,
  * *listener_fd receives the notify fd (else -1). */
 int seccomp_program_load(const struct seccomp_program *p, int *listener_fd,

@@ -322,3 +322,30 @@ PY
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" =~ ^Seccomp:[[:space:]]+2$ ]]
 }
+
+@test "runtime: a discarded upper dir lives on a tmpfs in the container's namespace; keep-upper on disk" {
+	need_runtime
+	img import "$IMGDIR/test"
+	img bundle test:latest "$BATS_TEST_TMPDIR/b" sh -c \
+		'grep " / " /proc/self/mountinfo; echo data > /written; cat /written; stat -c %a /; sleep 100'
+	"$CAPSULE" --root "$ROOT" run -d --bundle "$BATS_TEST_TMPDIR/b" tmp1 </dev/null >"$BATS_TEST_TMPDIR/out" 2>&1
+	for _ in $(seq 100); do grep -qx 755 "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
+	cat "$BATS_TEST_TMPDIR/out"
+	grep -q "upperdir=$STORE/containers/tmp1/upper/upper,workdir=$STORE/containers/tmp1/upper/work" "$BATS_TEST_TMPDIR/out"
+	grep -qx data "$BATS_TEST_TMPDIR/out"
+	# The host sees neither the tmpfs nor the write, and no work dir on disk.
+	[ -d "$STORE/containers/tmp1/upper" ]
+	[ -z "$(ls -A "$STORE/containers/tmp1/upper")" ]
+	[ ! -e "$STORE/containers/tmp1/work" ]
+	! grep -q "$STORE" /proc/self/mountinfo
+	"$CAPSULE" --root "$ROOT" delete -f tmp1
+	[ ! -e "$STORE/containers/tmp1" ]
+	# keep-upper: upper and work on disk, as before.
+	jq '.annotations["org.capsule.keep-upper"] = "true" | .process.args = ["sh", "-c", "grep \" / \" /proc/self/mountinfo; touch /kept"]' \
+		"$BATS_TEST_TMPDIR/b/config.json" >"$BATS_TEST_TMPDIR/c.json"
+	mv "$BATS_TEST_TMPDIR/c.json" "$BATS_TEST_TMPDIR/b/config.json"
+	run "$CAPSULE" --root "$ROOT" run --bundle "$BATS_TEST_TMPDIR/b" tmp2
+	echo "$output"
+	[[ "$output" == *"upperdir=$STORE/containers/tmp2/upper,workdir=$STORE/containers/tmp2/work"* ]]
+	[ -e "$STORE/containers/tmp2/upper/kept" ]
+}

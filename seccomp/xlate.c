@@ -1,0 +1,68 @@
+/* Recording libseccomp calls (see xlate.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "xlate.h"
+
+static void put_u64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+void xlate_put(struct seccomp_xlate *x, char tag, size_t n, const uint64_t *words)
+{
+	if (!x->record || x->oom)
+		return;
+	size_t need = x->len + 1 + 8 * (n + 1);
+	if (need > x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 4096;
+		while (cap < need)
+			cap *= 2;
+		unsigned char *nb = realloc(x->buf, cap);
+		if (!nb) {
+			x->oom = true;
+			return;
+		}
+		x->buf = nb;
+		x->cap = cap;
+	}
+	x->buf[x->len++] = (unsigned char)tag;
+	put_u64(x->buf + x->len, n); /* the count keeps records unambiguous */
+	x->len += 8;
+	for (size_t i = 0; i < n; i++, x->len += 8)
+		put_u64(x->buf + x->len, words[i]);
+}
+
+int xlate_arch_add(struct seccomp_xlate *x, uint32_t arch)
+{
+	xlate_put(x, 'A', 1, (uint64_t[]){arch});
+	return x->ctx ? seccomp_arch_add(x->ctx, arch) : 0;
+}
+
+int xlate_attr_set(struct seccomp_xlate *x, enum scmp_filter_attr a, uint32_t v)
+{
+	xlate_put(x, 'T', 2, (uint64_t[]){(uint64_t)a, v});
+	return x->ctx ? seccomp_attr_set(x->ctx, a, v) : 0;
+}
+
+int xlate_rule_add(struct seccomp_xlate *x, uint32_t action, int nr, unsigned n,
+		   const struct scmp_arg_cmp *conds)
+{
+	xlate_put(x, 'R', 3, (uint64_t[]){action, (uint64_t)(int64_t)nr, n});
+	for (unsigned i = 0; i < n; i++)
+		xlate_put(x, 'C', 4,
+			  (uint64_t[]){conds[i].arg, (uint64_t)conds[i].op, conds[i].datum_a,
+				       conds[i].datum_b});
+	return x->ctx ? seccomp_rule_add_array(x->ctx, action, nr, n, conds) : 0;
+}
+
+void xlate_release(struct seccomp_xlate *x)
+{
+	if (x->ctx)
+		seccomp_release(x->ctx);
+	x->ctx = NULL;
+	free(x->buf);
+	x->buf = NULL;
+	x->len = x->cap = 0;
+}
