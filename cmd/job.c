@@ -130,11 +130,6 @@ static int do_run(struct global_opts *g, int argc, char **argv)
 	struct job_spec s = {0};
 	if (parse_spec(g, argc, argv, &s))
 		return 1;
-	/* Re-exec from the sealed binary copy now, before any work, rather than
-	 * halfway through (container_run would, and redo the job's setup). */
-	struct cap_error *cerr = NULL;
-	if (cloned_binary_ensure(false, &cerr) < 0)
-		return fail(g, cerr);
 	if (!s.output)
 		return cmd_errorf(g, "job run: --output is required");
 	struct job_env e;
@@ -269,6 +264,13 @@ CMD(job)
 		return argc < 2;
 	}
 	optind = 0; /* full getopt re-initialisation: main parsed with "+" */
+	/* run, verify --rerun and check start containers: re-exec from the sealed
+	 * binary copy now, before any work, rather than inside container_run,
+	 * which restarts the whole command from main() (a forked `check` run
+	 * would start the check again). */
+	struct cap_error *cerr = NULL;
+	if (strcmp(argv[1], "loopback-up") && cloned_binary_ensure(false, &cerr) < 0)
+		return fail(g, cerr);
 	if (!strcmp(argv[1], "run"))
 		return do_run(g, argc - 1, argv + 1);
 	if (!strcmp(argv[1], "verify"))
