@@ -366,7 +366,8 @@ int ctx_recv(struct create_ctx *x, struct sync_msg *m, struct cap_error **err)
 		if (x->cg && cgroup_is_frozen(x->cg)) {
 			cap_fail(err, 0, "cgroup %s is frozen: the container process cannot run",
 				 cgroup_path(x->cg));
-			(*err)->errnum = EBUSY;
+			if (err && *err)
+				(*err)->errnum = EBUSY;
 			return -1;
 		}
 		if (waited >= SYNC_TIMEOUT_MS)
