@@ -27,7 +27,7 @@ CFLAGS += -ffunction-sections -fdata-sections -std=gnu11 -Wall -Wextra -Werror -
 LDFLAGS ?=
 LDLIBS += $(PKG_LIBS)
 
-LIB_DIRS := runtime cgroups seccomp overlay gpu
+LIB_DIRS := runtime cgroups seccomp overlay gpu memory
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 CMD_SRCS := $(wildcard cmd/*.c)

@@ -8,6 +8,7 @@
 
 #include "cmd.h"
 #include "image.h"
+#include "memory.h"
 
 struct command {
 	const char *name;
@@ -32,6 +33,7 @@ static const struct command commands[] = {
 	{"resume", cmd_resume, "resume all processes that have been previously paused"},
 	{"update", cmd_update, "update container resource constraints"},
 	{"events", cmd_events, "display container events such as OOM notifications and stats"},
+	{"memory", cmd_memory, "memory pressure: status of containers and host, reclaim controller"},
 };
 
 static void usage(FILE *out)

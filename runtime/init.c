@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../memory/memory.h"
 #include "../overlay/overlay.h"
 #include "../seccomp/seccomp.h"
 #include "cleanup.h"
@@ -291,6 +292,9 @@ static int finalize_and_exec(struct init_ctx *c, const char *exe, struct cap_err
 			   !seccomp_program_needs_listener(c->seccomp);
 	if (!c->is_exec && hooks_run(&c->spec->hooks, HOOK_START_CONTAINER,
 				 c->state_json ? c->state_json : "{}", err) < 0)
+		return -1;
+	/* Needs CAP_SYS_RESOURCE, and a seccomp profile may forbid prctl: first. */
+	if (c->memory_merge && mem_enable_merge(err) < 0)
 		return -1;
 	/* Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the drop. */
 	if (mid_seccomp && load_seccomp(c, err) < 0)
