@@ -108,13 +108,23 @@ static void unavailable(yajl_gen j, const char *const *list, size_t n)
 	yajl_gen_array_close(j);
 }
 
-static void pair(yajl_gen j, const char *k, struct mem_val a, struct mem_val b)
+/* k: {names[0]: v[0], ...} */
+static void group(yajl_gen j, const char *k, const char *const *names, const struct mem_val *v,
+		  size_t n)
 {
 	key(j, k);
 	yajl_gen_map_open(j);
-	val(j, "current", a);
-	val(j, "max", b);
+	for (size_t i = 0; i < n; i++)
+		val(j, names[i], v[i]);
 	yajl_gen_map_close(j);
+}
+#define GROUP(j, k, names, ...)                                                                    \
+	group(j, k, names, (const struct mem_val[]){__VA_ARGS__}, sizeof(names) / sizeof(names[0]))
+
+static void pair(yajl_gen j, const char *k, struct mem_val a, struct mem_val b)
+{
+	static const char *const names[] = {"current", "max"};
+	GROUP(j, k, names, a, b);
 }
 
 static void container_ksm_reclaim(yajl_gen j, const struct mem_container_status *c)
@@ -144,32 +154,15 @@ static void container_ksm_reclaim(yajl_gen j, const struct mem_container_status 
 static void container(yajl_gen j, const struct mem_container_status *c)
 {
 	yajl_gen_map_open(j);
+	static const char *const mem[] = {"current", "peak", "max", "high", "low", "min"};
+	static const char *const stat[] = {"anon", "file", "shmem"};
+	static const char *const ev[] = {"low", "high", "max", "oom", "oom_kill"};
 	str(j, "id", c->id);
-	key(j, "memory");
-	yajl_gen_map_open(j);
-	val(j, "current", c->current);
-	val(j, "peak", c->peak);
-	val(j, "max", c->max);
-	val(j, "high", c->high);
-	val(j, "low", c->low);
-	val(j, "min", c->min);
-	yajl_gen_map_close(j);
-	key(j, "stat");
-	yajl_gen_map_open(j);
-	val(j, "anon", c->anon);
-	val(j, "file", c->file);
-	val(j, "shmem", c->shmem);
-	yajl_gen_map_close(j);
+	GROUP(j, "memory", mem, c->current, c->peak, c->max, c->high, c->low, c->min);
+	GROUP(j, "stat", stat, c->anon, c->file, c->shmem);
 	pair(j, "swap", c->swap_current, c->swap_max);
 	pair(j, "zswap", c->zswap_current, c->zswap_max);
-	key(j, "events");
-	yajl_gen_map_open(j);
-	val(j, "low", c->ev_low);
-	val(j, "high", c->ev_high);
-	val(j, "max", c->ev_max);
-	val(j, "oom", c->ev_oom);
-	val(j, "oom_kill", c->ev_oom_kill);
-	yajl_gen_map_close(j);
+	GROUP(j, "events", ev, c->ev_low, c->ev_high, c->ev_max, c->ev_oom, c->ev_oom_kill);
 	psi(j, &c->psi);
 	container_ksm_reclaim(j, c);
 	unavailable(j, c->unavailable, c->n_unavailable);
@@ -178,14 +171,9 @@ static void container(yajl_gen j, const struct mem_container_status *c)
 
 static void host_ram(yajl_gen j, const struct mem_host_status *h)
 {
-	key(j, "ram");
-	yajl_gen_map_open(j);
-	val(j, "total", h->mem_total);
-	val(j, "free", h->mem_free);
-	val(j, "available", h->mem_available);
-	val(j, "swap_total", h->swap_total);
-	val(j, "swap_free", h->swap_free);
-	yajl_gen_map_close(j);
+	static const char *const ram[] = {"total", "free", "available", "swap_total", "swap_free"};
+	GROUP(j, "ram", ram, h->mem_total, h->mem_free, h->mem_available, h->swap_total,
+	      h->swap_free);
 	key(j, "swaps");
 	yajl_gen_array_open(j);
 	for (size_t i = 0; i < h->n_swaps; i++) {

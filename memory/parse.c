@@ -41,30 +41,28 @@ static const char *keyed_value(const char *text, const char *key)
 	return NULL;
 }
 
-bool mem_parse_keyed(const char *text, const char *key, uint64_t *out)
+/* The number after "key ", into *u (unsigned) or *s (signed). */
+static bool keyed_number(const char *text, const char *key, uint64_t *u, int64_t *s)
 {
 	const char *v = text ? keyed_value(text, key) : NULL;
 	if (!v)
 		return false;
 	char *end;
-	unsigned long long x = strtoull(v, &end, 10);
-	if (end == v)
-		return false;
-	*out = x;
-	return true;
+	if (u)
+		*u = strtoull(v, &end, 10);
+	else
+		*s = strtoll(v, &end, 10);
+	return end != v;
+}
+
+bool mem_parse_keyed(const char *text, const char *key, uint64_t *out)
+{
+	return keyed_number(text, key, out, NULL);
 }
 
 bool mem_parse_keyed_i64(const char *text, const char *key, int64_t *out)
 {
-	const char *v = text ? keyed_value(text, key) : NULL;
-	if (!v)
-		return false;
-	char *end;
-	long long x = strtoll(v, &end, 10);
-	if (end == v)
-		return false;
-	*out = x;
-	return true;
+	return keyed_number(text, key, NULL, out);
 }
 
 static bool psi_field(const char *line, const char *key, double *d, uint64_t *u)

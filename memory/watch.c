@@ -299,8 +299,10 @@ static int step(const struct watch *wa, struct watched *w)
 		return 0;
 	struct cap_error *e = NULL;
 	if (mem_reclaim_write(w->dfd, ask, &e) < 0) {
+		/* gone: drop it; anything else (EINTR, EBUSY): try next round */
+		bool gone = e->errnum == ENOENT || e->errnum == ENODEV;
 		cap_error_free(e);
-		return -1;
+		return gone ? -1 : 0;
 	}
 	if (sample(w, &after) < 0)
 		return -1;
