@@ -171,6 +171,12 @@ int mem_watch(const struct mem_watch_opts *o, struct cap_error **err);
  * memory.reclaim for now.  *step_pct is the controller's state per container:
  * it grows while pressure stays under the target and halves or drops to 0 when
  * it rises. */
+/* The working set is reached when reclaimed pages come back: refaults
+ * (memory.stat workingset_refault_*) over an interval above 0.5% of
+ * memory.current stop reclaim for MEM_REFAULT_COOLDOWN rounds. */
+#define MEM_REFAULT_PERMILLE 5
+#define MEM_REFAULT_COOLDOWN 30
+bool mem_refaulting(uint64_t refault_bytes, uint64_t current);
 #define MEM_STEP_MIN_PCT 1.0
 #define MEM_STEP_MAX_PCT 5.0
 uint64_t mem_reclaim_step(double pressure, double target, uint64_t current, uint64_t floor,

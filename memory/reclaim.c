@@ -41,6 +41,11 @@ uint64_t mem_reclaim_step(double pressure, double target, uint64_t current, uint
 	return ask < MEM_STEP_MIN_BYTES ? 0 : ask;
 }
 
+bool mem_refaulting(uint64_t refault_bytes, uint64_t current)
+{
+	return refault_bytes > 0 && refault_bytes * 1000 > current * MEM_REFAULT_PERMILLE;
+}
+
 int mem_reclaim_write(int cgroup_dfd, uint64_t bytes, struct cap_error **err)
 {
 	cleanup_close int fd = openat(cgroup_dfd, "memory.reclaim", O_WRONLY | O_CLOEXEC);

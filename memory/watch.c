@@ -36,6 +36,8 @@ struct watched {
 	uint64_t last_total; /* PSI some total at the last round, us */
 	uint64_t last_ns;
 	uint64_t oom, oom_kill;
+	uint64_t last_refault; /* pages, workingset_refault_anon + _file */
+	unsigned cooldown;     /* rounds left without reclaim after refaults */
 	uint64_t reclaimed; /* the persisted counter */
 };
 
@@ -189,7 +191,7 @@ static int refresh(struct watch *wa, struct cap_error **err)
 }
 
 struct sample {
-	uint64_t current, floor, ns;
+	uint64_t current, floor, ns, refault;
 	struct mem_psi psi;
 };
 
@@ -200,6 +202,11 @@ static int sample(struct watched *w, struct sample *s)
 	cleanup_free char *p = mem_read_at(w->dfd, "memory.pressure");
 	if (!mem_read_val(w->dfd, "memory.current", &cur) || mem_parse_psi(p, &s->psi) < 0)
 		return -1;
+	cleanup_free char *stat = mem_read_at(w->dfd, "memory.stat");
+	uint64_t ra = 0, rf = 0;
+	mem_parse_keyed(stat, "workingset_refault_anon", &ra);
+	mem_parse_keyed(stat, "workingset_refault_file", &rf);
+	s->refault = ra + rf;
 	mem_read_val(w->dfd, "memory.low", &low);
 	mem_read_val(w->dfd, "memory.min", &min);
 	s->current = cur.v;
@@ -215,10 +222,15 @@ static int sample(struct watched *w, struct sample *s)
 	return 0;
 }
 
-/* Pressure in percent over the last interval (avg10 for the first sample). */
-static double pressure(struct watched *w, const struct sample *s)
+/* Pressure in percent over the last interval (avg10 for the first sample);
+ * *refault: bytes that came back meanwhile. */
+static double pressure(struct watched *w, const struct sample *s, uint64_t *refault)
 {
 	double p = s->psi.some.avg10;
+	*refault = w->has_sample && s->refault > w->last_refault
+			   ? (s->refault - w->last_refault) * (uint64_t)sysconf(_SC_PAGESIZE)
+			   : 0;
+	w->last_refault = s->refault;
 	if (w->has_sample && s->ns > w->last_ns && s->psi.some.total >= w->last_total)
 		p = (double)(s->psi.some.total - w->last_total) * 1000.0 * 100.0 /
 		    (double)(s->ns - w->last_ns);
@@ -267,11 +279,14 @@ static void save_counter(const struct watched *w)
 		unlinkat(dfd, MEM_RECLAIMED_FILE ".tmp", 0);
 }
 
-static void report_backoff(const struct watch *wa, const struct watched *w, double p)
+static void report_backoff(const struct watch *wa, const struct watched *w, double p,
+			   const char *reason, uint64_t refault)
 {
 	struct mem_jfield f[] = {
 	    {"type", MEM_J_STR, 0, 0, "backoff"},
 	    {"id", MEM_J_STR, 0, 0, w->id},
+	    {"reason", MEM_J_STR, 0, 0, reason},
+	    {"refault", MEM_J_U64, refault, 0, NULL},
 	    {"psi", MEM_J_DBL, 0, p, NULL},
 	    {"psi_target", MEM_J_DBL, 0, target_of(wa, w), NULL},
 	    {"step_pct", MEM_J_DBL, 0, w->step_pct, NULL},
@@ -286,15 +301,27 @@ static int step(const struct watch *wa, struct watched *w)
 	if (sample(w, &s) < 0)
 		return -1;
 	report_oom(wa, w);
-	double p = pressure(w, &s), target = target_of(wa, w);
+	uint64_t refault;
+	double p = pressure(w, &s, &refault), target = target_of(wa, w);
 	if (w->triggered && p < target)
 		p = target; /* the trigger saw a burst the average smoothed out */
 	w->triggered = false;
+	if (mem_refaulting(refault, s.current)) {
+		/* the working set is reached: stop a while, start small */
+		w->cooldown = MEM_REFAULT_COOLDOWN;
+		w->step_pct = 0;
+		if (p < target) {
+			report_backoff(wa, w, p, "refault", refault);
+			return 0;
+		}
+	}
 	uint64_t ask = mem_reclaim_step(p, target, s.current, s.floor, &w->step_pct);
 	if (p >= target) {
-		report_backoff(wa, w, p);
+		report_backoff(wa, w, p, "psi", refault);
 		return 0;
 	}
+	if (w->cooldown > 0 && w->cooldown--)
+		return 0;
 	if (!ask)
 		return 0;
 	struct cap_error *e = NULL;

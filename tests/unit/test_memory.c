@@ -249,6 +249,10 @@ static void test_step(void)
 	CHECK_INT(mem_reclaim_step(0, 1.0, cur, cur - (1 << 20), &s), 1 << 20);
 	CHECK_INT(mem_reclaim_step(0, 1.0, cur, cur, &s), 0);
 	CHECK_INT(mem_reclaim_step(0, 1.0, cur, cur + 1, &s), 0);
+	/* refaults above 0.5% of memory.current mean the working set is reached */
+	CHECK(!mem_refaulting(0, cur));
+	CHECK(!mem_refaulting(cur / 1000, cur));
+	CHECK(mem_refaulting(cur / 100, cur));
 	/* tiny cgroups: not worth a write */
 	s = 0;
 	CHECK_INT(mem_reclaim_step(0, 1.0, 1 << 20, 0, &s), 0);
