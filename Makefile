@@ -27,7 +27,7 @@ CFLAGS += -ffunction-sections -fdata-sections -std=gnu11 -Wall -Wextra -Werror -
 LDFLAGS ?=
 LDLIBS += $(PKG_LIBS)
 
-LIB_DIRS := runtime cgroups seccomp overlay gpu oci job
+LIB_DIRS := runtime cgroups seccomp overlay gpu oci job memory
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 CMD_SRCS := $(wildcard cmd/*.c)
@@ -75,6 +75,13 @@ test:
 test-cgroups: capsule
 	@tests/integration/run-cgroups
 
+# memory/ tests and bench/memory-pressure: pure cgroup v2, zram, KSM: the VM.
+tests/fixtures/memhog: tests/fixtures/memhog.c
+	$(CC) -O2 -static -o $@ $<
+
+test-memory: capsule tests/fixtures/memhog
+	@tests/integration/run-memory
+
 # The README's first command: installs what is missing, builds, and runs a
 # busybox container that prints where it is.
 demo:
@@ -95,6 +102,6 @@ format:
 clean:
 	rm -f capsule libcapsule.a $(LIB_OBJS) $(CMD_OBJS) $(UNIT_BINS) $(DEPS)
 
-.PHONY: all deps test test-unit test-integration test-clients test-cgroups demo install format clean
+.PHONY: all deps test test-unit test-integration test-clients test-cgroups test-memory demo install format clean
 
 -include $(DEPS)

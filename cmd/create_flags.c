@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../memory/memory.h"
+#include "../runtime/spec.h"
+
 enum {
 	OPT_PID_FILE = 256,
 	OPT_CONSOLE,
@@ -11,6 +14,9 @@ enum {
 	OPT_NO_KEYRING,
 	OPT_PRESERVE,
 	OPT_IMAGE,
+	OPT_MEM_KSM,
+	OPT_MEM_RECLAIM,
+	OPT_MEM_PSI,
 	OPT_IGNORED
 };
 
@@ -22,6 +28,20 @@ static int parse_count(const char *s, int *out)
 		return -1;
 	*out = (int)v;
 	return 0;
+}
+
+/* --memory-* flags: org.capsule.memory.* annotations over config.json's,
+ * checked by create like any other (memory/opts.c). */
+static void set_annotation(struct create_opts *o, const char *key, const char *value)
+{
+	static struct spec_kv kv[3];
+	size_t i = 0;
+	while (i < o->n_annotations && strcmp(kv[i].key, key) != 0)
+		i++;
+	kv[i] = (struct spec_kv){(char *)key, (char *)value};
+	if (i == o->n_annotations)
+		o->n_annotations++;
+	o->annotations = kv;
 }
 
 int parse_create_flags(struct global_opts *g, int argc, char **argv, struct create_opts *o,
@@ -36,6 +56,9 @@ int parse_create_flags(struct global_opts *g, int argc, char **argv, struct crea
 		{"preserve-fds", required_argument, 0, OPT_PRESERVE},
 		{"detach", no_argument, 0, 'd'},
 		{"image", required_argument, 0, OPT_IMAGE},
+		{"memory-ksm", no_argument, 0, OPT_MEM_KSM},
+		{"memory-reclaim", required_argument, 0, OPT_MEM_RECLAIM},
+		{"memory-psi-target", required_argument, 0, OPT_MEM_PSI},
 		{"keep", no_argument, 0, OPT_IGNORED},
 		{"no-subreaper", no_argument, 0, OPT_IGNORED},
 		{0, 0, 0, 0},
@@ -82,6 +105,15 @@ int parse_create_flags(struct global_opts *g, int argc, char **argv, struct crea
 				return -1;
 			}
 			o->image = optarg;
+			break;
+		case OPT_MEM_KSM:
+			set_annotation(o, MEM_ANNOTATION_KSM, "true");
+			break;
+		case OPT_MEM_RECLAIM:
+			set_annotation(o, MEM_ANNOTATION_RECLAIM, optarg);
+			break;
+		case OPT_MEM_PSI:
+			set_annotation(o, MEM_ANNOTATION_PSI_TARGET, optarg);
 			break;
 		case OPT_IGNORED:
 			break;

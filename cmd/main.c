@@ -8,6 +8,7 @@
 
 #include "cmd.h"
 #include "image.h"
+#include "memory.h"
 
 struct command {
 	const char *name;
@@ -33,6 +34,7 @@ static const struct command commands[] = {
 	{"update", cmd_update, "update container resource constraints"},
 	{"events", cmd_events, "display container events such as OOM notifications and stats"},
 	{"job", cmd_job, "reproducible jobs: run with provenance, verify, check"},
+	{"memory", cmd_memory, "memory pressure: status of containers and host, reclaim controller"},
 };
 
 static void usage(FILE *out)

@@ -194,7 +194,7 @@ int build_seccomp(struct create_ctx *x, const char *root, cap_notify_fn debug,
 static int prepare(struct create_ctx *x, struct cap_error **err)
 {
 	if (state_validate_id(x->o->id, err) < 0 || load_config(x, err) < 0 ||
-	    check_terminal(x, err) < 0)
+	    check_terminal(x, err) < 0 || create_memory_prepare(x, err) < 0)
 		return -1;
 	/* CVE-2019-5736: re-run from a sealed copy (the init and its hooks
 	 * run our binary inside the container). */
@@ -212,7 +212,7 @@ static int prepare(struct create_ctx *x, struct cap_error **err)
 		return -1;
 	if (x->image_ref && prepare_image_rootfs(x, err) < 0)
 		return -1;
-	if (make_cgroup(x, err) < 0)
+	if (make_cgroup(x, err) < 0 || create_memory_check_cgroup(x, err) < 0)
 		return -1;
 	if (!x->run_mode) {
 		/* 0622 whatever the umask: the init may be an unmapped user */

@@ -8,6 +8,8 @@
 
 #include "error.h"
 
+struct spec_kv; /* spec.h */
+
 struct create_opts {
 	const char *id;
 	const char *bundle;	    /* directory holding config.json */
@@ -20,6 +22,9 @@ struct create_opts {
 	void (*warn)(const char *msg); /* failed poststart/poststop hooks */
 	const char *image;	       /* run --image REF: bundle made from the image */
 	char *const *image_args;       /* ... with these args instead of the image's cmd */
+	/* --memory-* flags as org.capsule.memory.* annotations, over config.json's */
+	const struct spec_kv *annotations;
+	size_t n_annotations;
 };
 
 /* Callbacks for notes the library does not print itself (may be NULL). */
@@ -67,6 +72,9 @@ struct container_info {
 	char *id, *bundle, *created, *owner, *status, *rootfs;
 	pid_t pid;
 	char *annotations_json; /* "{...}" or NULL */
+	char *cgroup_path;	/* absolute, NULL without a cgroup */
+	struct spec_kv *annotations; /* runtime/spec.h */
+	size_t n_annotations;
 };
 int container_list(const char *root, struct container_info **list, size_t *n,
 		   struct cap_error **err);

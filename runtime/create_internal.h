@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "../memory/memory.h"
 #include "../overlay/overlay.h"
 #include "container.h"
 #include "spec.h"
@@ -41,6 +42,7 @@ struct create_ctx {
 	int pty_master;	 /* foreground run with a terminal */
 	pid_t pid;
 	bool new_pidns;
+	struct mem_opts mem; /* org.capsule.memory.* */
 	char *state_json;
 };
 
@@ -69,5 +71,11 @@ int build_seccomp(struct create_ctx *x, const char *root, cap_notify_fn debug,
 void forwarded_signals(sigset_t *set);
 int forward_and_wait(struct create_ctx *x, const sigset_t *fwd);
 int exit_code_of(int status);
+/* runtime/create_memory.c: flags into annotations, checks before anything is
+ * made; then the new cgroup's memory.reclaim; whether a process gets
+ * PR_SET_MEMORY_MERGE (create and exec). */
+int create_memory_prepare(struct create_ctx *x, struct cap_error **err);
+int create_memory_check_cgroup(struct create_ctx *x, struct cap_error **err);
+bool create_memory_merge(const struct spec_kv *a, size_t n);
 
 #endif

@@ -166,6 +166,7 @@ static _Noreturn void exec_child(struct create_ctx *x, const struct exec_opts *o
 		.fifo_dirfd = -1,
 		.preserve_fds = o->preserve_fds,
 		.is_exec = true,
+		.memory_merge = create_memory_merge(x->st.annotations, x->st.n_annotations),
 	};
 	memcpy(c.ns_fds, x->ns_fds, sizeof(c.ns_fds));
 	init_main(&c);

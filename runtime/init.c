@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../memory/memory.h"
 #include "../overlay/overlay.h"
 #include "../seccomp/seccomp.h"
 #include "cleanup.h"
@@ -295,6 +296,9 @@ static int finalize_and_exec(struct init_ctx *c, const char *exe, struct cap_err
 	/* After the hooks (they ignore SIGPIPE), before seccomp (a profile may
 	 * deny rt_sigaction). */
 	process_reset_signals();
+	/* Needs CAP_SYS_RESOURCE, and a seccomp profile may forbid prctl: first. */
+	if (c->memory_merge && mem_enable_merge(err) < 0)
+		return -1;
 	/* Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the drop. */
 	if (mid_seccomp && load_seccomp(c, err) < 0)
 		return -1;

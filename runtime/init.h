@@ -34,6 +34,7 @@ struct init_ctx {
 	bool no_pivot, no_new_keyring;
 	bool in_userns;		/* new or joined user namespace */
 	bool is_exec;		/* `capsule exec`: join only, no container setup */
+	bool memory_merge;	/* org.capsule.memory.ksm: PR_SET_MEMORY_MERGE */
 	char *state_json;	/* from the hooks handshake, for startContainer hooks */
 	struct cap_error *exec_error; /* args[0] not found: reported at exec time */
 	char *home_env;		/* "HOME=..." when the config sets none (runc) */

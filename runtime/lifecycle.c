@@ -337,6 +337,10 @@ static void fill_info(struct container_info *ci, struct handle *h)
 	ci->status = strdup(status_name(h->status));
 	ci->pid = h->status == STATUS_STOPPED ? 0 : h->st.pid;
 	ci->annotations_json = annotations_json(&h->st);
+	ci->cgroup_path = h->st.cgroup_path ? strdup(h->st.cgroup_path) : NULL;
+	ci->annotations = steal_pointer(&h->st.annotations); /* memory watch reads them */
+	ci->n_annotations = h->st.n_annotations;
+	h->st.n_annotations = 0;
 }
 
 int container_list(const char *root, struct container_info **list, size_t *n,
@@ -380,6 +384,12 @@ void container_list_free(struct container_info *list, size_t n)
 		free(list[i].owner);
 		free(list[i].status);
 		free(list[i].annotations_json);
+		free(list[i].cgroup_path);
+		for (size_t a = 0; a < list[i].n_annotations; a++) {
+			free(list[i].annotations[a].key);
+			free(list[i].annotations[a].value);
+		}
+		free(list[i].annotations);
 	}
 	free(list);
 }

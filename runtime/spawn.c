@@ -182,6 +182,7 @@ static _Noreturn void child(struct create_ctx *x, const struct ns_plan *p, bool 
 			       x->ns_fds[ns_index(CLONE_NEWNS)] < 0,
 		.no_pivot = x->o->no_pivot,
 		.no_new_keyring = x->o->no_new_keyring,
+		.memory_merge = x->mem.ksm,
 	};
 	c.extra_env = listen_fds_env(&listen_fds);
 	c.preserve_fds = x->o->preserve_fds + listen_fds;

@@ -1,0 +1,185 @@
+/* memory/: memory-pressure monitor (PSI, memory.events, swap/zram/zswap, KSM)
+ * and the senpai-style reclaim controller, on top of cgroups/.
+ *
+ *   parse.c     pure parsers of the kernel files (unit tested)
+ *   opts.c      org.capsule.memory.* annotations, swap/zswap limits, kernel probes
+ *   status.c    one container's numbers; host.c the host's
+ *   json.c      the JSON of `memory status` (pinned by tests)
+ *   reclaim.c   the controller's step rule (pure) and one reclaim action
+ *   watch.c     the `memory watch` loop
+ *
+ * Nothing here prints: results come back as structs, JSON text or callbacks. */
+#ifndef CAPSULE_MEMORY_H
+#define CAPSULE_MEMORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../runtime/error.h"
+#include "../runtime/spec.h"
+
+#define MEM_ANNOTATION_PREFIX "org.capsule.memory."
+#define MEM_ANNOTATION_KSM "org.capsule.memory.ksm"
+#define MEM_ANNOTATION_RECLAIM "org.capsule.memory.reclaim"
+#define MEM_ANNOTATION_PSI_TARGET "org.capsule.memory.psi-target"
+#define MEM_DEFAULT_PSI_TARGET 1.0 /* percent of wall time with some task stalled */
+/* The counter `watch` keeps in the container's state dir. */
+#define MEM_RECLAIMED_FILE "memory.reclaimed"
+#define MEM_MAX UINT64_MAX /* "max" in a cgroup file */
+
+/* A value that may be unavailable (JSON null). */
+struct mem_val {
+	bool set;
+	uint64_t v;
+};
+
+/* ---- parsers (pure) ---- */
+struct mem_psi_line {
+	double avg10, avg60, avg300;
+	uint64_t total; /* microseconds */
+};
+struct mem_psi {
+	bool present, has_full;
+	struct mem_psi_line some, full;
+};
+/* "123\n" or "max\n" (MEM_MAX).  -1 on anything else. */
+int mem_parse_u64_or_max(const char *text, uint64_t *out);
+/* "key value" lines (memory.stat, memory.events, ksm_stat): false if absent. */
+bool mem_parse_keyed(const char *text, const char *key, uint64_t *out);
+bool mem_parse_keyed_i64(const char *text, const char *key, int64_t *out);
+/* "some avg10=.. avg60=.. avg300=.. total=..\nfull ...".  -1 if no "some" line. */
+int mem_parse_psi(const char *text, struct mem_psi *out);
+/* /proc/meminfo "MemTotal:  123 kB": the value in bytes; false if absent. */
+bool mem_parse_meminfo(const char *text, const char *key, uint64_t *bytes);
+/* /sys/block/zramN/comp_algorithm "lzo [lz4] zstd": the selected one (caller frees). */
+char *mem_parse_comp_algorithm(const char *text);
+/* /sys/block/zramN/mm_stat: orig_data_size compr_data_size mem_used_total ... */
+int mem_parse_zram_mm_stat(const char *text, uint64_t *orig, uint64_t *compr, uint64_t *used);
+
+struct mem_swap_dev {
+	char *name, *type;
+	uint64_t size, used; /* bytes */
+	int priority;
+};
+/* /proc/swaps (header line, then one device a line).  Caller frees with
+ * mem_swaps_free. */
+int mem_parse_swaps(const char *text, struct mem_swap_dev **devs, size_t *n,
+		    struct cap_error **err);
+void mem_swaps_free(struct mem_swap_dev *devs, size_t n);
+
+/* ---- per-container options (annotations) ---- */
+struct mem_opts {
+	bool ksm;	   /* org.capsule.memory.ksm=true */
+	bool reclaim_auto; /* org.capsule.memory.reclaim=auto */
+	bool has_psi_target;
+	double psi_target; /* percent, (0, 100] */
+};
+/* Read the org.capsule.memory.* annotations; an unknown key or bad value is
+ * an error naming the annotation. */
+int mem_opts_from_annotations(const struct spec_kv *a, size_t n, struct mem_opts *o,
+			      struct cap_error **err);
+/* The kernel features the options need (KSM: PR_GET_MEMORY_MERGE; reclaim:
+ * PSI).  Call at create, before anything is made. */
+int mem_opts_check_kernel(const struct mem_opts *o, struct cap_error **err);
+/* reclaim=auto needs memory.reclaim and memory.pressure in the new cgroup. */
+int mem_opts_check_cgroup(const struct mem_opts *o, const char *cgroup_path,
+			  struct cap_error **err);
+/* memory.swap (OCI: memory+swap), unified memory.zswap.max and
+ * memory.zswap.writeback: values checked before anything is created. */
+int mem_validate_resources(const struct spec_resources *r, struct cap_error **err);
+/* In the container's init, just before execve: make its anonymous memory
+ * mergeable by ksmd (kept across fork and exec). */
+int mem_enable_merge(struct cap_error **err);
+
+/* ---- status ---- */
+#define MEM_MAX_UNAVAILABLE 16
+struct mem_container_status {
+	const char *id;
+	struct mem_opts opts;
+	struct mem_val current, peak, max, high, low, min;
+	struct mem_val anon, file, shmem;
+	struct mem_val swap_current, swap_max, zswap_current, zswap_max;
+	struct mem_val ev_low, ev_high, ev_max, ev_oom, ev_oom_kill;
+	struct mem_psi psi;
+	bool has_ksm;
+	uint64_t ksm_merging_pages;
+	int64_t ksm_profit; /* bytes; negative while the metadata costs more */
+	uint64_t reclaimed; /* bytes capsule's watch reclaimed */
+	const char *unavailable[MEM_MAX_UNAVAILABLE];
+	size_t n_unavailable;
+};
+/* cgroup_path may be NULL (no cgroup); state_dir holds the reclaimed counter. */
+int mem_container_status(const char *id, const char *cgroup_path, const char *state_dir,
+			 const struct mem_opts *opts, struct mem_container_status *st,
+			 struct cap_error **err);
+
+struct mem_zram_dev {
+	char *name, *algorithm;
+	uint64_t disksize, orig, compr, mem_used;
+};
+struct mem_host_status {
+	struct mem_val mem_total, mem_free, mem_available, swap_total, swap_free;
+	struct mem_swap_dev *swaps;
+	size_t n_swaps;
+	bool has_swaps;
+	struct mem_zram_dev *zram;
+	size_t n_zram;
+	bool has_zswap, zswap_enabled;
+	char *zswap_compressor, *zswap_zpool;
+	struct mem_val zswap_max_pool_percent;
+	bool has_ksm;
+	uint64_t ksm_run, ksm_pages_shared, ksm_pages_sharing;
+	bool has_ksm_profit;
+	int64_t ksm_general_profit;
+	struct mem_psi psi;
+	const char *unavailable[MEM_MAX_UNAVAILABLE];
+	size_t n_unavailable;
+};
+/* Reads /proc and /sys under sysroot ("" for the real ones; tests pass a tree). */
+int mem_host_status(const char *sysroot, struct mem_host_status *h, struct cap_error **err);
+void mem_host_status_free(struct mem_host_status *h);
+
+/* JSON of `memory status`: {"containers":[...],"host":{...}} (caller frees). */
+char *mem_status_json(const struct mem_container_status *c, size_t n,
+		      const struct mem_host_status *h);
+
+/* ---- controller ---- */
+struct mem_target { /* one container of --root */
+	const char *id;
+	const char *cgroup_path; /* NULL: no cgroup */
+	const char *state_dir;
+	struct mem_opts opts;
+};
+struct mem_watch_opts {
+	unsigned interval_ms;
+	double psi_target; /* percent; a container's annotation overrides it */
+	bool once;
+	/* The containers of --root now (called every round; the watch copies
+	 * what it keeps).  Return -1 to stop the watch with *err set. */
+	int (*list)(void *arg, struct mem_target **t, size_t *n, struct cap_error **err);
+	void (*list_free)(void *arg, struct mem_target *t, size_t n);
+	void (*event)(void *arg, const char *json_line); /* one JSON object */
+	void (*debug)(const char *msg);			  /* may be NULL */
+	void *arg;
+};
+/* Runs until SIGINT/SIGTERM (or one round with once); 0 on a clean stop. */
+int mem_watch(const struct mem_watch_opts *o, struct cap_error **err);
+
+/* The step rule, pure (unit tested): given the pressure seen over the last
+ * interval, the current usage and the floor, how many bytes to ask
+ * memory.reclaim for now.  *step_pct is the controller's state per container:
+ * it grows while pressure stays under the target and halves or drops to 0 when
+ * it rises. */
+/* The working set is reached when reclaimed pages come back: refaults
+ * (memory.stat workingset_refault_*) over an interval above 0.5% of
+ * memory.current stop reclaim for MEM_REFAULT_COOLDOWN rounds. */
+#define MEM_REFAULT_PERMILLE 5
+#define MEM_REFAULT_COOLDOWN 30
+bool mem_refaulting(uint64_t refault_bytes, uint64_t current);
+#define MEM_STEP_MIN_PCT 1.0
+#define MEM_STEP_MAX_PCT 5.0
+uint64_t mem_reclaim_step(double pressure, double target, uint64_t current, uint64_t floor,
+			  double *step_pct);
+
+#endif

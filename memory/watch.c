@@ -1,0 +1,421 @@
+/* `memory watch`: the reclaim controller over the opted-in containers of a
+ * state root.
+ *
+ * Every interval: list the containers (new ones are picked up, vanished ones
+ * dropped with one debug line), then per container measure the memory
+ * pressure over the interval (delta of memory.pressure's "some total", which
+ * reacts faster than avg10) and take one step of mem_reclaim_step().  Between
+ * rounds it sleeps in poll() on a PSI trigger per container ("some <target>
+ * of 1s"), so rising pressure is seen at once and the next step backs off;
+ * without triggers it falls back to the plain timer.  SIGINT/SIGTERM end it. */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../runtime/cleanup.h"
+
+#define PSI_WINDOW_US 1000000
+
+struct watched {
+	char *id, *cgroup_path, *state_dir;
+	struct mem_opts opts;
+	int dfd;  /* cgroup directory */
+	int trig; /* memory.pressure with a trigger, or -1 */
+	bool seen, triggered, has_sample, has_events;
+	double step_pct;
+	uint64_t last_total; /* PSI some total at the last round, us */
+	uint64_t last_ns;
+	uint64_t oom, oom_kill;
+	uint64_t last_refault; /* pages, workingset_refault_anon + _file */
+	unsigned cooldown;     /* rounds left without reclaim after refaults */
+	uint64_t reclaimed; /* the persisted counter */
+};
+
+struct watch {
+	const struct mem_watch_opts *o;
+	struct watched *w;
+	size_t n;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void debugf(const struct watch *wa, const char *fmt, const char *a, const char *b)
+{
+	if (!wa->o->debug)
+		return;
+	char msg[512];
+	snprintf(msg, sizeof(msg), fmt, a, b);
+	wa->o->debug(msg);
+}
+
+static void emit(const struct watch *wa, const struct mem_jfield *f, size_t n)
+{
+	char *line = mem_json_object(f, n);
+	if (line)
+		wa->o->event(wa->o->arg, line);
+	free(line);
+}
+
+static double target_of(const struct watch *wa, const struct watched *w)
+{
+	return w->opts.has_psi_target ? w->opts.psi_target : wa->o->psi_target;
+}
+
+static void drop(struct watched *w)
+{
+	if (w->dfd >= 0)
+		close(w->dfd);
+	if (w->trig >= 0)
+		close(w->trig);
+	free(w->id);
+	free(w->cgroup_path);
+	free(w->state_dir);
+}
+
+/* A trigger fires when "some" stall time passes the target within 1 s. */
+static int open_trigger(int dfd, double target)
+{
+	int fd = openat(dfd, "memory.pressure", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	unsigned long thr = (unsigned long)(target / 100.0 * PSI_WINDOW_US);
+	if (thr < 1000)
+		thr = 1000;
+	char t[64];
+	int n = snprintf(t, sizeof(t), "some %lu %d", thr, PSI_WINDOW_US);
+	if (write(fd, t, (size_t)n + 1) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static uint64_t read_counter(const char *state_dir)
+{
+	char p[4096];
+	snprintf(p, sizeof(p), "%s/%s", state_dir, MEM_RECLAIMED_FILE);
+	cleanup_free char *t = mem_read_at(AT_FDCWD, p);
+	uint64_t v = 0;
+	return t && mem_parse_u64_or_max(t, &v) == 0 && v != MEM_MAX ? v : 0;
+}
+
+static int add(struct watch *wa, const struct mem_target *t)
+{
+	int dfd = open(t->cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		debugf(wa, "memory watch: %s: cgroup %s not there, skipped", t->id, t->cgroup_path);
+		return 0;
+	}
+	struct watched *v = realloc(wa->w, (wa->n + 1) * sizeof(*v));
+	if (!v) {
+		close(dfd);
+		return -1;
+	}
+	wa->w = v;
+	struct watched *w = &wa->w[wa->n];
+	memset(w, 0, sizeof(*w));
+	w->dfd = dfd;
+	w->opts = t->opts;
+	w->id = strdup(t->id);
+	w->cgroup_path = strdup(t->cgroup_path);
+	w->state_dir = strdup(t->state_dir ? t->state_dir : "");
+	w->seen = true;
+	if (!w->id || !w->cgroup_path || !w->state_dir) {
+		w->trig = -1;
+		drop(w);
+		return -1;
+	}
+	w->reclaimed = read_counter(w->state_dir);
+	w->trig = open_trigger(dfd, target_of(wa, w));
+	wa->n++;
+	debugf(wa, "memory watch: %s: watching %s", w->id, w->cgroup_path);
+	if (w->trig < 0)
+		debugf(wa, "memory watch: %s: %s: no PSI trigger, polling", w->id, "memory.pressure");
+	return 0;
+}
+
+static struct watched *find(struct watch *wa, const struct mem_target *t)
+{
+	for (size_t i = 0; i < wa->n; i++)
+		if (strcmp(wa->w[i].id, t->id) == 0 && strcmp(wa->w[i].cgroup_path, t->cgroup_path) == 0)
+			return &wa->w[i];
+	return NULL;
+}
+
+static void remove_at(struct watch *wa, size_t i, const char *why)
+{
+	debugf(wa, "memory watch: %s: %s, dropped", wa->w[i].id, why);
+	drop(&wa->w[i]);
+	wa->w[i] = wa->w[--wa->n];
+}
+
+/* Bring the watched set in line with the containers of --root now. */
+static int refresh(struct watch *wa, struct cap_error **err)
+{
+	struct mem_target *t = NULL;
+	size_t n = 0;
+	if (wa->o->list(wa->o->arg, &t, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < wa->n; i++)
+		wa->w[i].seen = false;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (!t[i].opts.reclaim_auto || !t[i].cgroup_path)
+			continue;
+		struct watched *w = find(wa, &t[i]);
+		if (w)
+			w->seen = true;
+		else if (add(wa, &t[i]) < 0)
+			rc = cap_fail(err, ENOMEM, "memory watch");
+	}
+	wa->o->list_free(wa->o->arg, t, n);
+	for (size_t i = wa->n; i-- > 0;)
+		if (!wa->w[i].seen)
+			remove_at(wa, i, "container gone");
+	return rc;
+}
+
+struct sample {
+	uint64_t current, floor, ns, refault;
+	struct mem_psi psi;
+};
+
+/* -1: the cgroup is gone (or no longer has a memory controller). */
+static int sample(struct watched *w, struct sample *s)
+{
+	struct mem_val cur, low, min;
+	cleanup_free char *p = mem_read_at(w->dfd, "memory.pressure");
+	if (!mem_read_val(w->dfd, "memory.current", &cur) || mem_parse_psi(p, &s->psi) < 0)
+		return -1;
+	cleanup_free char *stat = mem_read_at(w->dfd, "memory.stat");
+	uint64_t ra = 0, rf = 0;
+	mem_parse_keyed(stat, "workingset_refault_anon", &ra);
+	mem_parse_keyed(stat, "workingset_refault_file", &rf);
+	s->refault = ra + rf;
+	mem_read_val(w->dfd, "memory.low", &low);
+	mem_read_val(w->dfd, "memory.min", &min);
+	s->current = cur.v;
+	s->floor = 0;
+	/* Never below what the container was promised. */
+	if (low.set && low.v != MEM_MAX && low.v > s->floor)
+		s->floor = low.v;
+	if (min.set && min.v != MEM_MAX && min.v > s->floor)
+		s->floor = min.v;
+	if ((low.set && low.v == MEM_MAX) || (min.set && min.v == MEM_MAX))
+		s->floor = s->current;
+	s->ns = now_ns();
+	return 0;
+}
+
+/* Pressure in percent over the last interval (avg10 for the first sample);
+ * *refault: bytes that came back meanwhile. */
+static double pressure(struct watched *w, const struct sample *s, uint64_t *refault)
+{
+	double p = s->psi.some.avg10;
+	*refault = w->has_sample && s->refault > w->last_refault
+			   ? (s->refault - w->last_refault) * (uint64_t)sysconf(_SC_PAGESIZE)
+			   : 0;
+	w->last_refault = s->refault;
+	if (w->has_sample && s->ns > w->last_ns && s->psi.some.total >= w->last_total)
+		p = (double)(s->psi.some.total - w->last_total) * 1000.0 * 100.0 /
+		    (double)(s->ns - w->last_ns);
+	w->last_total = s->psi.some.total;
+	w->last_ns = s->ns;
+	w->has_sample = true;
+	return p;
+}
+
+static void report_oom(const struct watch *wa, struct watched *w)
+{
+	cleanup_free char *ev = mem_read_at(w->dfd, "memory.events");
+	uint64_t oom = 0, kill = 0;
+	if (!ev)
+		return;
+	mem_parse_keyed(ev, "oom", &oom);
+	mem_parse_keyed(ev, "oom_kill", &kill);
+	if (w->has_events && (oom > w->oom || kill > w->oom_kill)) {
+		struct mem_jfield f[] = {
+		    {"type", MEM_J_STR, 0, 0, "oom"},
+		    {"id", MEM_J_STR, 0, 0, w->id},
+		    {"oom", MEM_J_U64, oom - w->oom, 0, NULL},
+		    {"oom_kill", MEM_J_U64, kill > w->oom_kill ? kill - w->oom_kill : 0, 0, NULL},
+		};
+		emit(wa, f, sizeof(f) / sizeof(f[0]));
+	}
+	w->oom = oom, w->oom_kill = kill, w->has_events = true;
+}
+
+/* Persist the counter for `memory status`; skipped (and retried next time)
+ * while another command holds the state dir, which may be deleting it. */
+static void save_counter(const struct watched *w)
+{
+	cleanup_close int dfd = open(w->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || flock(dfd, LOCK_EX | LOCK_NB) < 0)
+		return;
+	char b[32];
+	int n = snprintf(b, sizeof(b), "%llu\n", (unsigned long long)w->reclaimed);
+	cleanup_close int fd = openat(dfd, MEM_RECLAIMED_FILE ".tmp",
+				      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (write(fd, b, (size_t)n) == n)
+		renameat(dfd, MEM_RECLAIMED_FILE ".tmp", dfd, MEM_RECLAIMED_FILE);
+	else
+		unlinkat(dfd, MEM_RECLAIMED_FILE ".tmp", 0);
+}
+
+static void report_backoff(const struct watch *wa, const struct watched *w, double p,
+			   const char *reason, uint64_t refault)
+{
+	struct mem_jfield f[] = {
+	    {"type", MEM_J_STR, 0, 0, "backoff"},
+	    {"id", MEM_J_STR, 0, 0, w->id},
+	    {"reason", MEM_J_STR, 0, 0, reason},
+	    {"refault", MEM_J_U64, refault, 0, NULL},
+	    {"psi", MEM_J_DBL, 0, p, NULL},
+	    {"psi_target", MEM_J_DBL, 0, target_of(wa, w), NULL},
+	    {"step_pct", MEM_J_DBL, 0, w->step_pct, NULL},
+	};
+	emit(wa, f, sizeof(f) / sizeof(f[0]));
+}
+
+/* One controller step; -1 when the cgroup vanished. */
+static int step(const struct watch *wa, struct watched *w)
+{
+	struct sample s, after;
+	if (sample(w, &s) < 0)
+		return -1;
+	report_oom(wa, w);
+	uint64_t refault;
+	double p = pressure(w, &s, &refault), target = target_of(wa, w);
+	if (w->triggered && p < target)
+		p = target; /* the trigger saw a burst the average smoothed out */
+	w->triggered = false;
+	if (mem_refaulting(refault, s.current)) {
+		/* the working set is reached: stop a while, start small */
+		w->cooldown = MEM_REFAULT_COOLDOWN;
+		w->step_pct = 0;
+		if (p < target) {
+			report_backoff(wa, w, p, "refault", refault);
+			return 0;
+		}
+	}
+	uint64_t ask = mem_reclaim_step(p, target, s.current, s.floor, &w->step_pct);
+	if (p >= target) {
+		report_backoff(wa, w, p, "psi", refault);
+		return 0;
+	}
+	if (w->cooldown > 0 && w->cooldown--)
+		return 0;
+	if (!ask)
+		return 0;
+	struct cap_error *e = NULL;
+	if (mem_reclaim_write(w->dfd, ask, &e) < 0) {
+		/* gone: drop it; anything else (EINTR, EBUSY): try next round */
+		bool gone = e->errnum == ENOENT || e->errnum == ENODEV;
+		cap_error_free(e);
+		return gone ? -1 : 0;
+	}
+	if (sample(w, &after) < 0)
+		return -1;
+	uint64_t got = s.current > after.current ? s.current - after.current : 0;
+	w->reclaimed += got;
+	if (got)
+		save_counter(w);
+	struct mem_jfield f[] = {
+	    {"type", MEM_J_STR, 0, 0, "reclaim"},
+	    {"id", MEM_J_STR, 0, 0, w->id},
+	    {"asked", MEM_J_U64, ask, 0, NULL},
+	    {"reclaimed", MEM_J_U64, got, 0, NULL},
+	    {"current_before", MEM_J_U64, s.current, 0, NULL},
+	    {"current_after", MEM_J_U64, after.current, 0, NULL},
+	    {"psi_before", MEM_J_DBL, 0, p, NULL},
+	    {"psi_after", MEM_J_DBL, 0, after.psi.some.avg10, NULL},
+	    {"psi_target", MEM_J_DBL, 0, target, NULL},
+	};
+	emit(wa, f, sizeof(f) / sizeof(f[0]));
+	return 0;
+}
+
+static void round_all(struct watch *wa)
+{
+	for (size_t i = wa->n; i-- > 0;)
+		if (step(wa, &wa->w[i]) < 0)
+			remove_at(wa, i, "cgroup gone");
+}
+
+/* Sleep until the next round; true when a stop signal came. */
+static bool wait_round(struct watch *wa, int sfd, uint64_t deadline)
+{
+	struct pollfd *pfd = calloc(wa->n + 1, sizeof(*pfd));
+	if (!pfd)
+		return true;
+	for (;;) {
+		uint64_t now = now_ns();
+		if (now >= deadline)
+			break;
+		pfd[0] = (struct pollfd){sfd, POLLIN, 0};
+		for (size_t i = 0; i < wa->n; i++)
+			pfd[i + 1] = (struct pollfd){wa->w[i].trig, POLLPRI, 0};
+		int r = poll(pfd, wa->n + 1, (int)((deadline - now) / 1000000 + 1));
+		if (r < 0 && errno != EINTR)
+			break;
+		if (pfd[0].revents & POLLIN) {
+			struct signalfd_siginfo si; /* consumed: not delivered on unblock */
+			if (read(sfd, &si, sizeof(si)) < 0)
+				si.ssi_signo = 0;
+			free(pfd);
+			return true;
+		}
+		for (size_t i = 0; r > 0 && i < wa->n; i++) {
+			if (pfd[i + 1].revents & POLLPRI)
+				wa->w[i].triggered = true;
+			if (pfd[i + 1].revents & (POLLERR | POLLNVAL)) { /* cgroup removed */
+				close(wa->w[i].trig);
+				wa->w[i].trig = -1;
+			}
+		}
+	}
+	free(pfd);
+	return false;
+}
+
+int mem_watch(const struct mem_watch_opts *o, struct cap_error **err)
+{
+	struct watch wa = {o, NULL, 0};
+	sigset_t stop, old;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, &old);
+	cleanup_close int sfd = signalfd(-1, &stop, SFD_CLOEXEC | SFD_NONBLOCK);
+	int rc = sfd < 0 ? cap_fail(err, errno, "signalfd") : 0;
+	while (rc == 0) {
+		uint64_t deadline = now_ns() + (uint64_t)o->interval_ms * 1000000ull;
+		if ((rc = refresh(&wa, err)) < 0)
+			break;
+		round_all(&wa);
+		if (o->once || wait_round(&wa, sfd, deadline))
+			break;
+	}
+	for (size_t i = 0; i < wa.n; i++)
+		drop(&wa.w[i]);
+	free(wa.w);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
