@@ -272,8 +272,10 @@ static char **build_env(const struct spec_process *p, char *const *extra, char *
 	char **env = calloc(p->n_env + n + 2, sizeof(char *));
 	if (!env)
 		return p->env;
-	memcpy(env, p->env, p->n_env * sizeof(char *));
-	memcpy(env + p->n_env, extra, n * sizeof(char *));
+	if (p->n_env) /* memcpy from NULL is undefined even for 0 bytes */
+		memcpy(env, p->env, p->n_env * sizeof(char *));
+	if (n)
+		memcpy(env + p->n_env, extra, n * sizeof(char *));
 	env[p->n_env + n] = home;
 	return env;
 }
