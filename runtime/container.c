@@ -165,6 +165,10 @@ static int prepare(struct create_ctx *x, struct cap_error **err)
 		return -1;
 	if (make_cgroup(x, err) < 0)
 		return -1;
+	/* Before any process exists: `delete --force` finds them through it even if this
+	 * create dies before state.json is written. */
+	if (x->cg && state_save_cgroup(&x->sd, cgroup_path(x->cg), err) < 0)
+		return -1;
 	if (!x->run_mode) {
 		/* 0622 whatever the umask: the init may be an unmapped user */
 		if (mkfifoat(x->sd.fd, "exec.fifo", 0622) < 0 ||

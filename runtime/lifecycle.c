@@ -32,16 +32,20 @@ static void handle_close(struct handle *h)
 	state_dir_close(&h->sd);
 }
 
+/* handle_open's failures: no state dir at all, or a dir whose state.json is missing (a
+ * create that has not finished) or unreadable. */
+#define HANDLE_NO_DIR	-1
+#define HANDLE_NO_STATE -2
+
 static int handle_open(const char *root, const char *id, struct handle *h, struct cap_error **err)
 {
 	memset(h, 0, sizeof(*h));
 	h->sd.fd = -1;
 	if (state_dir_open(root, id, &h->sd, err) < 0)
-		return -1;
-	if (state_load(&h->sd, &h->st, NULL) < 0) {
-		/* No state.json: a create that never finished (or is finishing). */
+		return HANDLE_NO_DIR;
+	if (state_load(&h->sd, &h->st, err) < 0) {
 		handle_close(h);
-		return cap_fail(err, 0, "container \"%s\" does not exist", id);
+		return HANDLE_NO_STATE;
 	}
 	h->status = state_status(&h->sd, &h->st);
 	return 0;
@@ -205,25 +209,74 @@ static int destroy(struct handle *h, const char *root, cap_notify_fn warn, struc
 	return rc;
 }
 
-static int remove_leftover(const char *root, const char *id)
+/* kill_and_wait without state.json: everything in the recorded cgroup. */
+static int kill_cgroup_path(const char *path, struct cap_error **err)
 {
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/%s", root, id);
-	return rm_rf(path, NULL);
+	struct cgroup *cg = NULL;
+	struct cap_error *e = NULL;
+	if (cgroup_open(path, &cg, &e) < 0) {
+		bool gone = e && e->errnum == ENOENT; /* nothing left to kill */
+		if (gone)
+			cap_error_free(e);
+		else
+			*err = e;
+		return gone ? 0 : -1;
+	}
+	int rc = cgroup_freeze(cg, false, err) < 0 || cgroup_kill_all(cg, SIGKILL, err) < 0 ||
+			 cgroup_destroy(cg, err) < 0
+		     ? -1
+		     : 0;
+	cgroup_free(cg);
+	return rc;
+}
+
+/* delete --force of a state dir whose state.json is missing (a create that died) or
+ * unreadable: kill through the recorded cgroup, then remove what the create made.  With
+ * state.json present but no cgroup recorded the processes cannot be found: refuse rather
+ * than orphan them. */
+static int remove_without_state(const char *root, const char *id, struct cap_error *why,
+				cap_notify_fn warn, struct cap_error **err)
+{
+	struct state_dir sd;
+	if (state_dir_open(root, id, &sd, err) < 0)
+		return -1;
+	struct cap_error *cg_err = NULL;
+	cleanup_free char *cg = state_load_cgroup(&sd, &cg_err);
+	int rc = 0;
+	if (cg_err)
+		rc = cap_fail(err, 0, "%s; %s: cannot find its processes", why->msg, cg_err->msg);
+	else if (!cg && why->errnum != ENOENT)
+		rc = cap_fail(err, 0, "%s; no cgroup recorded: cannot find its processes, remove %s by hand "
+			      "once they are gone", why->msg, sd.path);
+	else if (cg && kill_cgroup_path(cg, err) < 0)
+		rc = cap_wrap(err, "delete %s", id);
+	cap_error_free(cg_err);
+	if (rc < 0) {
+		state_dir_close(&sd);
+		return -1;
+	}
+	if (why->errnum != ENOENT && warn)
+		warn(why->msg); /* say what was wrong with what we remove */
+	struct cap_error *ovl_err = NULL;
+	if (overlay_cleanup(container_store(), id, &ovl_err) < 0 && warn)
+		warn(ovl_err->msg);
+	cap_error_free(ovl_err);
+	cleanup_free char *bundle = container_image_bundle_dir(root, id);
+	if (bundle)
+		rm_rf(bundle, NULL);
+	return state_dir_remove(&sd, err);
 }
 
 int container_delete(const char *root, const char *id, bool force, cap_notify_fn warn,
 		     struct cap_error **err)
 {
 	struct handle h;
-	struct cap_error *open_err = NULL;
-	if (handle_open(root, id, &h, &open_err) < 0) {
-		/* A dir without state.json is an aborted create: clean it up. */
-		if (force && state_validate_id(id, NULL) == 0 && remove_leftover(root, id) == 0) {
-			cap_error_free(open_err);
-			return 0;
-		}
-		*err = open_err;
+	cleanup_error struct cap_error *open_err = NULL;
+	int opened = handle_open(root, id, &h, &open_err);
+	if (opened == HANDLE_NO_STATE && force)
+		return remove_without_state(root, id, open_err, warn, err);
+	if (opened < 0) {
+		*err = steal_pointer(&open_err);
 		return -1;
 	}
 	/* runtime-spec: deleting a container that is not stopped is an error

@@ -1,0 +1,93 @@
+#!/usr/bin/env bats
+# The state directory: a missing, unreadable or corrupt state.json never makes a live
+# container "not exist", and `delete --force` still kills it through its cgroup (capsule's
+# state layout: <root>/<id>/state.json and <root>/<id>/cgroup).
+
+load helpers
+
+# running_ctr ID: a running `sleep` container; sets PID and CG (its cgroup dir).
+running_ctr() {
+	set_args sleep 1000
+	run_detached_ok "$1"
+	PID=$(ctr_pid "$1")
+	CG=$(jq -r .cgroup "$STATE_ROOT/$1/state.json")
+	[ -d "$CG" ]
+	[ "$(cat "$STATE_ROOT/$1/cgroup")" = "$CG" ]
+}
+
+# gone_everywhere ID: no process, no cgroup, no state dir left.
+gone_everywhere() {
+	wait_gone "$PID" 5
+	[ ! -d "$CG" ]
+	[ ! -e "$STATE_ROOT/$1" ]
+}
+
+@test "state: a corrupt state.json is an error naming the file, not 'does not exist'" {
+	requires_runtime capsule
+	id=$(ctr_id)
+	running_ctr "$id"
+	echo '{"id": "x", "pid": ' >"$STATE_ROOT/$id/state.json"
+	for cmd in "state $id" "kill $id KILL" "start $id" "pause $id" "ps $id" "delete $id"; do
+		# shellcheck disable=SC2086
+		run runtime $cmd
+		[ "$status" -ne 0 ]
+		assert_contains "$output" "state.json: corrupt"
+		[[ "$output" != *"does not exist"* ]]
+	done
+	[ -d "/proc/$PID" ] # nothing above killed it
+	[ -d "$STATE_ROOT/$id" ]
+}
+
+@test "state: delete --force of a corrupt state.json kills through the cgroup and warns" {
+	requires_runtime capsule
+	id=$(ctr_id)
+	running_ctr "$id"
+	printf 'garbage' >"$STATE_ROOT/$id/state.json"
+	run runtime delete --force "$id"
+	[ "$status" -eq 0 ]
+	assert_contains "$output" "warning"
+	assert_contains "$output" "state.json: corrupt"
+	gone_everywhere "$id"
+}
+
+@test "state: an unreadable state.json (EISDIR) is reported with its errno; delete --force cleans up" {
+	requires_runtime capsule
+	id=$(ctr_id)
+	running_ctr "$id"
+	rm "$STATE_ROOT/$id/state.json"
+	mkdir "$STATE_ROOT/$id/state.json"
+	run runtime state "$id"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "state.json: Is a directory"
+	run runtime delete --force "$id"
+	[ "$status" -eq 0 ]
+	gone_everywhere "$id"
+}
+
+@test "state: without state.json (a create that died) the container does not exist, delete --force kills its cgroup" {
+	requires_runtime capsule
+	id=$(ctr_id)
+	running_ctr "$id"
+	rm "$STATE_ROOT/$id/state.json"
+	run runtime state "$id"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "does not exist"
+	run runtime delete --force "$id"
+	[ "$status" -eq 0 ]
+	gone_everywhere "$id"
+}
+
+@test "state: corrupt state.json and no cgroup recorded: delete --force refuses and orphans nothing" {
+	requires_runtime capsule
+	id=$(ctr_id)
+	running_ctr "$id"
+	cp "$STATE_ROOT/$id/state.json" "$BATS_TEST_TMPDIR/good.json"
+	echo '[]' >"$STATE_ROOT/$id/state.json"
+	rm "$STATE_ROOT/$id/cgroup"
+	run runtime delete --force "$id"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "cannot find its processes"
+	[ -d "/proc/$PID" ]
+	[ -d "$STATE_ROOT/$id" ]
+	cp "$BATS_TEST_TMPDIR/good.json" "$STATE_ROOT/$id/state.json" # teardown deletes it
+}
