@@ -190,6 +190,7 @@ static int prepare(struct create_ctx *x, struct cap_error **err)
 
 static void abort_create(struct create_ctx *x)
 {
+	struct cap_error *e = NULL;
 	if (x->pid > 0) {
 		kill(x->pid, SIGKILL);
 		while (waitpid(x->pid, NULL, 0) < 0 && errno == EINTR)
@@ -197,14 +198,19 @@ static void abort_create(struct create_ctx *x)
 		x->pid = 0;
 	}
 	if (x->cg) {
-		cgroup_destroy(x->cg, NULL);
+		cgroup_destroy(x->cg, &e);
+		cap_warn(x->o->warn, &e, "clean up after failed create");
 		cgroup_free(x->cg);
 		x->cg = NULL;
 	}
-	if (x->image_ref)
-		overlay_cleanup(container_store(), x->o->id, NULL);
-	if (x->own_state_dir)
-		state_dir_remove(&x->sd, NULL);
+	if (x->image_ref) {
+		overlay_cleanup(container_store(), x->o->id, &e);
+		cap_warn(x->o->warn, &e, "clean up after failed create");
+	}
+	if (x->own_state_dir) {
+		state_dir_remove(&x->sd, &e);
+		cap_warn(x->o->warn, &e, "clean up after failed create");
+	}
 	x->own_state_dir = false;
 }
 
@@ -369,18 +375,26 @@ void forwarded_signals(sigset_t *set)
 
 static void teardown_after_run(struct create_ctx *x)
 {
+	struct cap_error *e = NULL;
+	const char *id = x->o->id;
 	cleanup_free char *json = state_to_json(&x->st, STATUS_STOPPED, false);
 	if (json)
 		hooks_run_warn(&x->spec->hooks, HOOK_POSTSTOP, json, x->o->warn);
 	if (x->cg) {
-		cgroup_kill_all(x->cg, SIGKILL, NULL);
-		cgroup_destroy(x->cg, NULL);
+		if (cgroup_kill_all(x->cg, SIGKILL, &e) < 0)
+			cap_warn(x->o->warn, &e, "run %s: kill what is left", id);
+		cgroup_destroy(x->cg, &e);
+		cap_warn(x->o->warn, &e, "run %s", id);
 	}
-	if (x->image_ref)
-		overlay_cleanup(container_store(), x->o->id, NULL);
+	if (x->image_ref) {
+		overlay_cleanup(container_store(), id, &e);
+		cap_warn(x->o->warn, &e, "run %s", id);
+	}
 	struct state_dir sd;
-	if (state_dir_open(x->o->root, x->o->id, &sd, NULL) == 0)
-		state_dir_remove(&sd, NULL);
+	if (state_dir_open(x->o->root, id, &sd, NULL) == 0) { /* else: deleted meanwhile */
+		state_dir_remove(&sd, &e);
+		cap_warn(x->o->warn, &e, "run %s", id);
+	}
 }
 
 static int start_and_poststart(struct create_ctx *x, struct cap_error **err)
@@ -419,7 +433,9 @@ static char *bundle_from_image(const struct create_opts *o, struct cap_error **e
 	if (state_validate_id(o->id, err) < 0 || mkdir_p(dir, 0700, err) < 0 ||
 	    overlay_bundle_from_image(container_store(), o->image, dir, o->image_args, isatty(0),
 				      err) < 0) {
-		rm_rf(dir, NULL);
+		struct cap_error *e = NULL;
+		rm_rf(dir, &e);
+		cap_warn(o->warn, &e, "remove the image bundle");
 		free(dir);
 		return NULL;
 	}
@@ -463,8 +479,11 @@ int container_run(const struct create_opts *o_in, bool detach, int *exit_code,
 	}
 	if (!detach)
 		sigprocmask(SIG_SETMASK, &old, NULL);
-	if (img_bundle && (!detach || rc < 0))
-		rm_rf(img_bundle, NULL);
+	if (img_bundle && (!detach || rc < 0)) {
+		struct cap_error *e = NULL;
+		rm_rf(img_bundle, &e);
+		cap_warn(o->warn, &e, "remove the image bundle");
+	}
 	ctx_free(&x);
 	return rc;
 }

@@ -59,3 +59,23 @@ void cap_error_free(struct cap_error *e)
 	free(e->msg);
 	free(e);
 }
+
+void cap_warn(void (*warn)(const char *msg), struct cap_error **e, const char *fmt, ...)
+{
+	if (!*e)
+		return;
+	char *prefix = NULL, *line = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	prefix = vformat(fmt, ap);
+	va_end(ap);
+	const char *msg = (*e)->msg ? (*e)->msg : "unknown error";
+	if (warn && prefix && asprintf(&line, "%s: %s", prefix, msg) >= 0)
+		warn(line);
+	else if (warn)
+		warn(msg);
+	free(line);
+	free(prefix);
+	cap_error_free(*e);
+	*e = NULL;
+}

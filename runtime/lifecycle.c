@@ -69,8 +69,10 @@ static int run_saved_hooks(const struct handle *h, enum spec_hook_kind kind,
 			   enum container_status status, cap_notify_fn warn, struct cap_error **err)
 {
 	size_t len;
-	cleanup_free char *raw = read_file_at(h->sd.fd, "config.json", &len, NULL);
-	if (!raw || !strstr(raw, hook_kind_name(kind)))
+	cleanup_free char *raw = read_file_at(h->sd.fd, "config.json", &len, err);
+	if (!raw)
+		return cap_wrap(err, "%s hooks not run: %s", hook_kind_name(kind), h->sd.path);
+	if (!strstr(raw, hook_kind_name(kind)))
 		return 0;
 	struct spec *s = spec_parse(raw, len, err);
 	if (!s)
@@ -127,7 +129,11 @@ int container_start(const char *root, const char *id, cap_notify_fn warn, struct
 			cap_fail(err, errno, "open %s/exec.fifo", h.sd.path);
 		else if (wait_fifo_exec(fifo, pidfd, err) == 0) {
 			unlinkat(h.sd.fd, "exec.fifo", 0);
-			rc = run_saved_hooks(&h, HOOK_POSTSTART, STATUS_RUNNING, warn, err) < 0 ? -1 : 0;
+			/* runtime-spec: a poststart failure is a warning, the container runs */
+			struct cap_error *e = NULL;
+			run_saved_hooks(&h, HOOK_POSTSTART, STATUS_RUNNING, warn, &e);
+			cap_warn(warn, &e, "start %s", id);
+			rc = 0;
 		}
 	}
 	handle_close(&h);
@@ -163,21 +169,70 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct c
 	return rc;
 }
 
+/* The container's cgroup, or NULL with *err unset when it is gone already (removed by an
+ * admin, a reboot with a persistent --root): nothing left to kill or remove. */
+static struct cgroup *open_existing_cgroup(const char *path, struct cap_error **err)
+{
+	struct cgroup *cg = NULL;
+	struct cap_error *e = NULL;
+	if (!path || cgroup_open(path, &cg, &e) == 0)
+		return cg;
+	if (e && e->errnum == ENOENT)
+		cap_error_free(e);
+	else
+		*err = e;
+	return NULL;
+}
+
+/* SIGKILL everything in the cgroup (unfrozen first: frozen tasks cannot die). */
+static int kill_cgroup(struct cgroup *cg, struct cap_error **err)
+{
+	if (cgroup_freeze(cg, false, err) < 0)
+		return -1;
+	return cgroup_kill_all(cg, SIGKILL, err);
+}
+
 /* SIGKILL everything and wait (bounded) for init to be gone. */
-static void kill_and_wait(const struct container_state *st)
+static void kill_and_wait(const struct container_state *st, cap_notify_fn warn)
 {
 	cleanup_close int pidfd = pidfd_of(st);
-	struct cgroup *cg = NULL;
-	if (st->cgroup_path && cgroup_open(st->cgroup_path, &cg, NULL) == 0) {
-		cgroup_freeze(cg, false, NULL); /* frozen tasks cannot die */
-		cgroup_kill_all(cg, SIGKILL, NULL);
-		cgroup_free(cg);
-	}
+	struct cap_error *e = NULL;
+	struct cgroup *cg = open_existing_cgroup(st->cgroup_path, &e);
+	if (cg)
+		kill_cgroup(cg, &e);
+	cgroup_free(cg);
+	cap_warn(warn, &e, "delete %s: kill", st->id);
 	if (pidfd < 0)
 		return;
 	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 	struct pollfd pfd = {pidfd, POLLIN, 0};
-	poll(&pfd, 1, 10000);
+	if (poll(&pfd, 1, 10000) == 0 && warn)
+		warn("delete: the container's init did not die within 10 s of SIGKILL");
+}
+
+/* Remove what a container leaves besides its state dir: each failure is a warning, the
+ * rest goes on (the state dir is removed last, so nothing is ever lost track of
+ * silently). */
+static void destroy_resources(const struct container_state *st, const char *root,
+			      cap_notify_fn warn)
+{
+	struct cap_error *e = NULL;
+	struct cgroup *cg = open_existing_cgroup(st->cgroup_path, &e);
+	if (cg)
+		cgroup_destroy(cg, &e);
+	cgroup_free(cg);
+	cap_warn(warn, &e, "delete %s: cgroup", st->id);
+	/* image-backed rootfs: upper/work dirs (kept with org.capsule.keep-upper);
+	 * a no-op for a container without one */
+	overlay_cleanup(container_store(), st->id, &e);
+	cap_warn(warn, &e, "delete %s: image rootfs", st->id);
+	/* a bundle that `run --image` made lives next to the state; the saved
+	 * bundle path is canonical, --root may be relative */
+	cleanup_free char *bundle = container_image_bundle_dir(root, st->id);
+	cleanup_free char *canonical = bundle ? realpath(bundle, NULL) : NULL;
+	if (canonical && strcmp(st->bundle, canonical) == 0)
+		rm_rf(canonical, &e);
+	cap_warn(warn, &e, "delete %s: image bundle", st->id);
 }
 
 static int destroy(struct handle *h, const char *root, cap_notify_fn warn, struct cap_error **err)
@@ -185,47 +240,19 @@ static int destroy(struct handle *h, const char *root, cap_notify_fn warn, struc
 	struct cap_error *hook_err = NULL;
 	/* poststop failures are warnings: the container is removed regardless */
 	run_saved_hooks(h, HOOK_POSTSTOP, STATUS_STOPPED, warn, &hook_err);
-	if (h->st.cgroup_path) {
-		struct cgroup *cg = NULL;
-		if (cgroup_open(h->st.cgroup_path, &cg, NULL) == 0) {
-			cgroup_destroy(cg, NULL);
-			cgroup_free(cg);
-		}
-	}
-	/* image-backed rootfs: upper/work dirs (kept with org.capsule.keep-upper);
-	 * a no-op for a container without one */
-	overlay_cleanup(container_store(), h->st.id, NULL);
-	/* a bundle that `run --image` made lives next to the state; the saved
-	 * bundle path is canonical, --root may be relative */
-	cleanup_free char *bundle = container_image_bundle_dir(root, h->st.id);
-	cleanup_free char *canonical = bundle ? realpath(bundle, NULL) : NULL;
-	if (canonical && strcmp(h->st.bundle, canonical) == 0)
-		rm_rf(canonical, NULL);
+	cap_warn(warn, &hook_err, "delete %s: poststop hooks", h->st.id);
+	destroy_resources(&h->st, root, warn);
 	state_free(&h->st);
-	int rc = state_dir_remove(&h->sd, err);
-	if (hook_err && warn)
-		warn(hook_err->msg); /* the saved config could not be parsed */
-	cap_error_free(hook_err);
-	return rc;
+	return state_dir_remove(&h->sd, err);
 }
 
 /* kill_and_wait without state.json: everything in the recorded cgroup. */
 static int kill_cgroup_path(const char *path, struct cap_error **err)
 {
-	struct cgroup *cg = NULL;
-	struct cap_error *e = NULL;
-	if (cgroup_open(path, &cg, &e) < 0) {
-		bool gone = e && e->errnum == ENOENT; /* nothing left to kill */
-		if (gone)
-			cap_error_free(e);
-		else
-			*err = e;
-		return gone ? 0 : -1;
-	}
-	int rc = cgroup_freeze(cg, false, err) < 0 || cgroup_kill_all(cg, SIGKILL, err) < 0 ||
-			 cgroup_destroy(cg, err) < 0
-		     ? -1
-		     : 0;
+	struct cgroup *cg = open_existing_cgroup(path, err);
+	if (!cg)
+		return *err ? -1 : 0;
+	int rc = kill_cgroup(cg, err) < 0 || cgroup_destroy(cg, err) < 0 ? -1 : 0;
 	cgroup_free(cg);
 	return rc;
 }
@@ -258,12 +285,12 @@ static int remove_without_state(const char *root, const char *id, struct cap_err
 	if (why->errnum != ENOENT && warn)
 		warn(why->msg); /* say what was wrong with what we remove */
 	struct cap_error *ovl_err = NULL;
-	if (overlay_cleanup(container_store(), id, &ovl_err) < 0 && warn)
-		warn(ovl_err->msg);
-	cap_error_free(ovl_err);
+	overlay_cleanup(container_store(), id, &ovl_err);
+	cap_warn(warn, &ovl_err, "delete %s: image rootfs", id);
 	cleanup_free char *bundle = container_image_bundle_dir(root, id);
 	if (bundle)
-		rm_rf(bundle, NULL);
+		rm_rf(bundle, &ovl_err);
+	cap_warn(warn, &ovl_err, "delete %s: image bundle", id);
 	return state_dir_remove(&sd, err);
 }
 
@@ -288,7 +315,7 @@ int container_delete(const char *root, const char *id, bool force, cap_notify_fn
 		return -1;
 	}
 	if (h.status != STATUS_STOPPED)
-		kill_and_wait(&h.st);
+		kill_and_wait(&h.st, warn);
 	return destroy(&h, root, warn, err);
 }
 

@@ -91,3 +91,62 @@ gone_everywhere() {
 	[ -d "$STATE_ROOT/$id" ]
 	cp "$BATS_TEST_TMPDIR/good.json" "$STATE_ROOT/$id/state.json" # teardown deletes it
 }
+
+# ---- cleanup failures are warnings in the log, never silent ----
+
+# log_warnings LOG: the msg of every warning line of a --log-format json file.
+log_warnings() { jq -r 'select(.level == "warning") | .msg' "$1"; }
+
+@test "cleanup: a cgroup that cannot be removed is a warning in the --log (json and text)" {
+	requires_runtime capsule
+	id=$(ctr_id)
+	set_args true
+	create_ok "$id"
+	CG=$(cat "$STATE_ROOT/$id/cgroup")
+	runtime start "$id"
+	wait_status "$id" stopped
+	# A process the runtime does not know keeps a sub-cgroup busy.
+	mkdir "$CG/busy"
+	sleep 1000 &
+	HOLDER=$!
+	echo "$HOLDER" >"$CG/busy/cgroup.procs"
+	run "$RUNTIME" --root "$STATE_ROOT" --log "$BATS_TEST_TMPDIR/log.json" --log-format json delete "$id"
+	[ "$status" -eq 0 ] # the container is gone; what is left is said
+	[ ! -e "$STATE_ROOT/$id" ]
+	log_warnings "$BATS_TEST_TMPDIR/log.json" | grep -F "delete $id: cgroup: rmdir $CG/busy: Device or resource busy"
+	kill "$HOLDER"
+	wait "$HOLDER" || true
+	rmdir "$CG/busy" "$CG"
+
+	# Same with the text format.
+	id=$(ctr_id)
+	create_ok "$id"
+	CG=$(cat "$STATE_ROOT/$id/cgroup")
+	runtime start "$id"
+	wait_status "$id" stopped
+	mkdir "$CG/busy"
+	sleep 1000 &
+	HOLDER=$!
+	echo "$HOLDER" >"$CG/busy/cgroup.procs"
+	run "$RUNTIME" --root "$STATE_ROOT" --log "$BATS_TEST_TMPDIR/log.txt" delete "$id"
+	[ "$status" -eq 0 ]
+	grep -F 'level=warning' "$BATS_TEST_TMPDIR/log.txt" | grep -F "rmdir $CG/busy"
+	kill "$HOLDER"
+	wait "$HOLDER" || true
+	rmdir "$CG/busy" "$CG"
+}
+
+@test "cleanup: poststop hooks that cannot be read are a warning, not skipped silently" {
+	requires_runtime capsule
+	id=$(ctr_id)
+	set_args true
+	update_config '.hooks.poststop = [{"path": "/bin/true"}]'
+	create_ok "$id"
+	runtime start "$id"
+	wait_status "$id" stopped
+	rm "$STATE_ROOT/$id/config.json"
+	run "$RUNTIME" --root "$STATE_ROOT" --log "$BATS_TEST_TMPDIR/log.json" --log-format json delete "$id"
+	[ "$status" -eq 0 ]
+	[ ! -e "$STATE_ROOT/$id" ]
+	log_warnings "$BATS_TEST_TMPDIR/log.json" | grep -F "poststop hooks not run"
+}
