@@ -71,8 +71,12 @@ static int load_config(struct create_ctx *x, struct cap_error **err)
 		x->rootfs = realpath(buf, NULL);
 	}
 	struct stat st;
-	if (!x->rootfs || stat(x->rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
-		return cap_fail(err, ENOENT, "root.path: rootfs (%s) does not exist", root);
+	if (!x->rootfs || stat(x->rootfs, &st) < 0)
+		return errno == ENOENT
+			   ? cap_fail(err, 0, "root.path: rootfs (\"%s\") does not exist", root)
+			   : cap_fail(err, errno, "root.path: rootfs (\"%s\")", root);
+	if (!S_ISDIR(st.st_mode))
+		return cap_fail(err, 0, "root.path: rootfs (\"%s\") is not a directory", root);
 	return 0;
 }
 
@@ -405,7 +409,7 @@ static int start_and_poststart(struct create_ctx *x, struct cap_error **err)
 	struct sync_msg m;
 	struct cap_error *e = NULL;
 	if (sync_recv(x->sync[0], &m, &e) == 0) {
-		int rc = m.type == SYNC_ERROR ? cap_fail(err, m.errnum, "%s", m.buf) : 0;
+		int rc = m.type == SYNC_ERROR ? sync_error(err, &m) : 0;
 		sync_msg_free(&m);
 		if (rc < 0)
 			return rc;

@@ -251,7 +251,7 @@ static int start_exec(struct create_ctx *x, const struct exec_opts *o, struct ca
 	int rc = 0;
 	if (sync_recv(x->sync[0], &m, &eof) == 0) {
 		if (m.type == SYNC_ERROR)
-			rc = cap_fail(err, m.errnum, "%s", m.buf);
+			rc = sync_error(err, &m);
 		sync_msg_free(&m);
 	}
 	cap_error_free(eof);
@@ -277,8 +277,14 @@ int container_exec(const struct exec_opts *o, int *exit_code, struct cap_error *
 		kill(x.pid, SIGKILL);
 		rc = -1;
 	}
-	if (x.pid > 0 && (!o->detach || rc < 0))
-		*exit_code = exit_code_of(forward_and_wait(&x, &fwd));
+	/* Reap the child either way; its status is the exit code only if the program ran (a
+	 * failed exec is the runtime's error: whether the child had exited or was killed must
+	 * not change the caller's exit code). */
+	if (x.pid > 0 && (!o->detach || rc < 0)) {
+		int code = exit_code_of(forward_and_wait(&x, &fwd));
+		if (rc == 0)
+			*exit_code = code;
+	}
 	if (!o->detach)
 		sigprocmask(SIG_SETMASK, &old, NULL);
 	ctx_free(&x);

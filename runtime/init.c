@@ -247,7 +247,8 @@ static int setup_process(struct init_ctx *c, char **exe, struct cap_error **err)
 	    process_set_cpu_affinity(p->exec_cpu_affinity.initial, err) < 0)
 		return -1;
 	if (p->cwd && chdir(p->cwd) < 0)
-		return cap_fail(err, errno, "chdir to cwd (\"%s\") set in config.json", p->cwd);
+		return cap_fail(err, errno, "chdir to %s (\"%s\")",
+				c->is_exec ? "the exec process's cwd" : "process.cwd", p->cwd);
 	/* A cwd reached through a leaked fd (/proc/self/fd/N) lies outside our
 	 * root: getcwd() then reports "(unreachable)" (CVE-2024-21626). */
 	char cwd[PATH_MAX];

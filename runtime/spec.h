@@ -319,6 +319,9 @@ void spec_free(struct spec *s);
 void spec_process_free(struct spec_process *p);
 void spec_resources_free(struct spec_resources *r);
 
+/* Checks across fields (spec_check.c), run by spec_parse. */
+int spec_check(const struct spec *s, struct cap_error **err);
+
 /* The namespace entry of a given CLONE_NEW* type, or NULL. */
 const struct spec_namespace *spec_find_namespace(const struct spec *s, int clone_type);
 
