@@ -5,6 +5,7 @@
 #   make check      unit + host integration tests (nothing installed)
 #   make check-asan host integration tests against an ASan+UBSan build
 #   make fuzz [FUZZ_SECONDS=60]  every libFuzzer target in tests/fuzz
+#   make check-fault  kill capsule at each lifecycle step; cleanup must leave nothing
 #   make demo       build a busybox bundle and run a container from it
 #   make install PREFIX=/usr/local
 
@@ -44,7 +45,7 @@ CMD_OBJS := $(CMD_SRCS:.c=.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 DEPS := $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_SRCS:.c=.d)
-SAN_DEPS = $(wildcard build-asan/*/*.d build-fuzz/*/*.d build-fuzz/*.d)
+SAN_DEPS = $(wildcard build-asan/*/*.d build-fuzz/*/*.d build-fuzz/*.d build-fault/*/*.d)
 
 all: capsule
 
@@ -78,6 +79,22 @@ $(ASAN_DIR)/%.o: %.c
 
 $(ASAN_DIR)/capsule: $(ASAN_OBJS)
 	$(SAN_CC) $(SAN_CFLAGS) $(LDFLAGS) -o $@ $(ASAN_OBJS) $(LDLIBS)
+
+# Fault injection (runtime/fault.h): a test-only binary that SIGKILLs itself at the step
+# named by CAPSULE_FAULT; ./capsule never has the switch.
+FAULT_DIR := build-fault
+FAULT_OBJS := $(addprefix $(FAULT_DIR)/,$(LIB_OBJS) $(CMD_OBJS))
+
+$(FAULT_DIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DCAPSULE_FAULT_INJECTION -MMD -MP -c -o $@ $<
+
+$(FAULT_DIR)/capsule: $(FAULT_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(FAULT_OBJS) $(LDLIBS)
+
+# Kill capsule at each step of create/start/exec/delete/import; nothing may be left.
+check-fault: capsule $(FAULT_DIR)/capsule
+	@FAULT_RUNTIME=$(abspath $(FAULT_DIR)/capsule) tests/integration/run fault.bats
 
 # Each tests/fuzz/fuzz_<name>.c defines LLVMFuzzerTestOneInput; seeds live in
 # tests/fuzz/corpus/<name>/.  New parsers add a file there and nothing else.
@@ -158,8 +175,8 @@ format:
 
 clean:
 	rm -f capsule libcapsule.a $(LIB_OBJS) $(CMD_OBJS) $(UNIT_BINS) $(DEPS)
-	rm -rf $(ASAN_DIR) $(FUZZ_DIR)
+	rm -rf $(ASAN_DIR) $(FUZZ_DIR) $(FAULT_DIR)
 
-.PHONY: all deps check check-asan asan fuzz fuzz-build test test-unit test-integration test-clients test-cgroups demo install format clean
+.PHONY: all deps check check-asan check-fault asan fuzz fuzz-build test test-unit test-integration test-clients test-cgroups demo install format clean
 
 -include $(DEPS) $(SAN_DEPS)

@@ -32,6 +32,7 @@
 #include "cleanup.h"
 #include "cloned_binary.h"
 #include "create_internal.h"
+#include "fault.h"
 #include "fsutil.h"
 #include "hooks.h"
 #include "init.h"
@@ -165,6 +166,7 @@ static int prepare(struct create_ctx *x, struct cap_error **err)
 	x->own_state_dir = true;
 	if (write_file_atomic(x->sd.fd, "config.json", x->config_raw, x->config_len, 0600, err) < 0)
 		return -1;
+	fault_point("create-state-dir");
 	if (x->image_ref && prepare_image_rootfs(x, err) < 0)
 		return -1;
 	if (make_cgroup(x, err) < 0)
@@ -173,6 +175,7 @@ static int prepare(struct create_ctx *x, struct cap_error **err)
 	 * create dies before state.json is written. */
 	if (x->cg && state_save_cgroup(&x->sd, cgroup_path(x->cg), err) < 0)
 		return -1;
+	fault_point("create-cgroup");
 	if (!x->run_mode) {
 		/* 0622 whatever the umask: the init may be an unmapped user */
 		if (mkfifoat(x->sd.fd, "exec.fifo", 0622) < 0 ||
@@ -309,16 +312,27 @@ static int finish(struct create_ctx *x, struct cap_error **err)
 	return rc;
 }
 
-static int create_common(struct create_ctx *x, struct cap_error **err)
+static int create_steps(struct create_ctx *x, struct cap_error **err)
 {
+	if (prepare(x, err) < 0 || spawn(x, err) < 0)
+		return -1;
+	fault_point("create-spawned");
 	/* The device filter is loaded while the child sets up its mounts and
 	 * attached once it is ready, before it can exec (cgroups.h). */
-	if (prepare(x, err) < 0 || spawn(x, err) < 0 ||
-	    cgroup_load_device_filter(x->cg, err) < 0 || handshake(x, err) < 0 ||
-	    cgroup_attach_device_filter(x->cg, err) < 0 || finish(x, err) < 0) {
+	if (cgroup_load_device_filter(x->cg, err) < 0 || handshake(x, err) < 0 ||
+	    cgroup_attach_device_filter(x->cg, err) < 0)
+		return -1;
+	fault_point("create-ready");
+	return finish(x, err);
+}
+
+static int create_common(struct create_ctx *x, struct cap_error **err)
+{
+	if (create_steps(x, err) < 0) {
 		abort_create(x);
 		return -1;
 	}
+	fault_point("create-saved");
 	return 0;
 }
 

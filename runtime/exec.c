@@ -19,6 +19,7 @@
 #include "cleanup.h"
 #include "cloned_binary.h"
 #include "create_internal.h"
+#include "fault.h"
 #include "fsutil.h"
 #include "init.h"
 #include "strv.h"
@@ -272,11 +273,14 @@ int container_exec(const struct exec_opts *o, int *exit_code, struct cap_error *
 		/* the lock is not needed once the process is spawned */
 		rc = spawn_exec(&x, o, err);
 		state_dir_close(&x.sd);
+		fault_point("exec-spawned");
 	}
 	if (rc == 0 && start_exec(&x, o, err) < 0) {
 		kill(x.pid, SIGKILL);
 		rc = -1;
 	}
+	if (rc == 0)
+		fault_point("exec-started");
 	/* Reap the child either way; its status is the exit code only if the program ran (a
 	 * failed exec is the runtime's error: whether the child had exited or was killed must
 	 * not change the caller's exit code). */

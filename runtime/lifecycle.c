@@ -15,6 +15,7 @@
 #include "../overlay/overlay.h"
 #include "cleanup.h"
 #include "container.h"
+#include "fault.h"
 #include "fsutil.h"
 #include "hooks.h"
 #include "state.h"
@@ -123,11 +124,13 @@ int container_start(const char *root, const char *id, cap_notify_fn warn, struct
 	else if (h.status != STATUS_CREATED)
 		cap_fail(err, 0, "cannot start an already running container");
 	else {
+		fault_point("start-before-exec");
 		cleanup_close int fifo = openat(h.sd.fd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		cleanup_close int pidfd = pidfd_of(&h.st);
 		if (fifo < 0 || pidfd < 0)
 			cap_fail(err, errno, "open %s/exec.fifo", h.sd.path);
 		else if (wait_fifo_exec(fifo, pidfd, err) == 0) {
+			fault_point("start-after-exec");
 			unlinkat(h.sd.fd, "exec.fifo", 0);
 			/* runtime-spec: a poststart failure is a warning, the container runs */
 			struct cap_error *e = NULL;
@@ -242,6 +245,7 @@ static int destroy(struct handle *h, const char *root, cap_notify_fn warn, struc
 	run_saved_hooks(h, HOOK_POSTSTOP, STATUS_STOPPED, warn, &hook_err);
 	cap_warn(warn, &hook_err, "delete %s: poststop hooks", h->st.id);
 	destroy_resources(&h->st, root, warn);
+	fault_point("delete-resources-gone");
 	state_free(&h->st);
 	return state_dir_remove(&h->sd, err);
 }
@@ -316,6 +320,7 @@ int container_delete(const char *root, const char *id, bool force, cap_notify_fn
 	}
 	if (h.status != STATUS_STOPPED)
 		kill_and_wait(&h.st, warn);
+	fault_point("delete-killed");
 	return destroy(&h, root, warn, err);
 }
 
