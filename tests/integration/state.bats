@@ -97,43 +97,41 @@ gone_everywhere() {
 # log_warnings LOG: the msg of every warning line of a --log-format json file.
 log_warnings() { jq -r 'select(.level == "warning") | .msg' "$1"; }
 
+# busy_stopped_ctr: a stopped container (ID, CG) whose cgroup a process the runtime does not
+# know (HOLDER) keeps busy from a sub-cgroup; release_busy ends it.
+busy_stopped_ctr() {
+	ID=$(ctr_id)
+	set_args true
+	create_ok "$ID"
+	CG=$(cat "$STATE_ROOT/$ID/cgroup")
+	runtime start "$ID"
+	wait_status "$ID" stopped
+	mkdir "$CG/busy"
+	sleep 1000 &
+	HOLDER=$!
+	echo "$HOLDER" >"$CG/busy/cgroup.procs"
+}
+
+release_busy() {
+	kill "$HOLDER"
+	wait "$HOLDER" || true
+	rmdir "$CG/busy" "$CG"
+}
+
 @test "cleanup: a cgroup that cannot be removed is a warning in the --log (json and text)" {
 	requires_runtime capsule
-	id=$(ctr_id)
-	set_args true
-	create_ok "$id"
-	CG=$(cat "$STATE_ROOT/$id/cgroup")
-	runtime start "$id"
-	wait_status "$id" stopped
-	# A process the runtime does not know keeps a sub-cgroup busy.
-	mkdir "$CG/busy"
-	sleep 1000 &
-	HOLDER=$!
-	echo "$HOLDER" >"$CG/busy/cgroup.procs"
-	run "$RUNTIME" --root "$STATE_ROOT" --log "$BATS_TEST_TMPDIR/log.json" --log-format json delete "$id"
+	busy_stopped_ctr
+	run "$RUNTIME" --root "$STATE_ROOT" --log "$BATS_TEST_TMPDIR/log.json" --log-format json delete "$ID"
 	[ "$status" -eq 0 ] # the container is gone; what is left is said
-	[ ! -e "$STATE_ROOT/$id" ]
-	log_warnings "$BATS_TEST_TMPDIR/log.json" | grep -F "delete $id: cgroup: rmdir $CG/busy: Device or resource busy"
-	kill "$HOLDER"
-	wait "$HOLDER" || true
-	rmdir "$CG/busy" "$CG"
+	[ ! -e "$STATE_ROOT/$ID" ]
+	log_warnings "$BATS_TEST_TMPDIR/log.json" | grep -F "delete $ID: cgroup: rmdir $CG/busy: Device or resource busy"
+	release_busy
 
-	# Same with the text format.
-	id=$(ctr_id)
-	create_ok "$id"
-	CG=$(cat "$STATE_ROOT/$id/cgroup")
-	runtime start "$id"
-	wait_status "$id" stopped
-	mkdir "$CG/busy"
-	sleep 1000 &
-	HOLDER=$!
-	echo "$HOLDER" >"$CG/busy/cgroup.procs"
-	run "$RUNTIME" --root "$STATE_ROOT" --log "$BATS_TEST_TMPDIR/log.txt" delete "$id"
+	busy_stopped_ctr
+	run "$RUNTIME" --root "$STATE_ROOT" --log "$BATS_TEST_TMPDIR/log.txt" delete "$ID"
 	[ "$status" -eq 0 ]
 	grep -F 'level=warning' "$BATS_TEST_TMPDIR/log.txt" | grep -F "rmdir $CG/busy"
-	kill "$HOLDER"
-	wait "$HOLDER" || true
-	rmdir "$CG/busy" "$CG"
+	release_busy
 }
 
 @test "cleanup: poststop hooks that cannot be read are a warning, not skipped silently" {
