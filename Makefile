@@ -2,6 +2,10 @@
 #   make            build ./capsule
 #   make test       unit + integration tests (host)
 #   make test-unit  C unit tests only
+#   make check      unit + host integration tests (nothing installed)
+#   make check-asan host integration tests against an ASan+UBSan build
+#   make fuzz [FUZZ_SECONDS=60]  every libFuzzer target in tests/fuzz
+#   make check-fault  kill capsule at each lifecycle step; cleanup must leave nothing
 #   make demo       build a busybox bundle and run a container from it
 #   make install PREFIX=/usr/local
 
@@ -20,11 +24,17 @@ STATIC_LIBS := -larchive -lcrypto -lseccomp -lyajl_s -lcap -lz -lzstd -lbz2 -llz
 DYNAMIC_LIBS :=
 PKG_LIBS = -Wl,--as-needed -Wl,--gc-sections -Wl,-Bstatic $(STATIC_LIBS) -Wl,-Bdynamic $(DYNAMIC_LIBS)
 
+# The user's CFLAGS/LDFLAGS only add to (and may override) the project's own flags, so
+# `make CFLAGS=-O0` or `make CFLAGS="-O1 -g3"` keeps the language, warnings and libraries.
 CFLAGS ?= -O2 -g
-CFLAGS += -ffunction-sections -fdata-sections -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE \
-	  -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fno-strict-aliasing \
-	  -DCAPSULE_VERSION='"$(VERSION)"' -DCAPSULE_COMMIT='"$(GIT_COMMIT)"' $(PKG_CFLAGS)
 LDFLAGS ?=
+# _FORTIFY_SOURCE needs an optimising build (glibc warns, -Werror fails otherwise).
+OPT_LEVEL = $(lastword $(filter -O%,$(CFLAGS)))
+FORTIFY = $(if $(filter-out -O0,$(OPT_LEVEL)),-D_FORTIFY_SOURCE=2)
+CAPSULE_CFLAGS = -ffunction-sections -fdata-sections -std=gnu11 -Wall -Wextra -Werror \
+	  -Wno-unused-parameter -D_GNU_SOURCE -fstack-protector-strong $(FORTIFY) -fno-strict-aliasing \
+	  -DCAPSULE_VERSION='"$(VERSION)"' -DCAPSULE_COMMIT='"$(GIT_COMMIT)"' $(PKG_CFLAGS)
+ALL_CFLAGS = $(CAPSULE_CFLAGS) $(CFLAGS)
 LDLIBS += $(PKG_LIBS)
 
 LIB_DIRS := runtime cgroups seccomp overlay gpu oci job memory
@@ -35,21 +45,92 @@ CMD_OBJS := $(CMD_SRCS:.c=.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 DEPS := $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_SRCS:.c=.d)
+SAN_DEPS = $(wildcard build-asan/*/*.d build-fuzz/*/*.d build-fuzz/*.d build-fault/*/*.d)
 
 all: capsule
 
 capsule: $(CMD_OBJS) libcapsule.a
-	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJS) libcapsule.a $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJS) libcapsule.a $(LDLIBS)
 
 libcapsule.a: $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
 %.o: %.c
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.h libcapsule.a
-	$(CC) $(CFLAGS) -MMD -MP -o $@ $< libcapsule.a $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< libcapsule.a $(LDLIBS)
+
+# Sanitizer builds (clang, ASan+UBSan) live in their own object dirs so they never
+# clobber ./capsule or libcapsule.a.  Static libraries stay static: they are not
+# instrumented, the sanitizer runtimes are linked by the clang driver.
+SAN_CC ?= clang
+SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	     -fno-sanitize-recover=undefined
+SAN_CFLAGS = $(CAPSULE_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
+
+ASAN_DIR := build-asan
+ASAN_OBJS := $(addprefix $(ASAN_DIR)/,$(LIB_OBJS) $(CMD_OBJS))
+
+$(ASAN_DIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(SAN_CC) $(SAN_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(ASAN_DIR)/capsule: $(ASAN_OBJS)
+	$(SAN_CC) $(SAN_CFLAGS) $(LDFLAGS) -o $@ $(ASAN_OBJS) $(LDLIBS)
+
+# Fault injection (runtime/fault.h): a test-only binary that SIGKILLs itself at the step
+# named by CAPSULE_FAULT; ./capsule never has the switch.
+FAULT_DIR := build-fault
+FAULT_OBJS := $(addprefix $(FAULT_DIR)/,$(LIB_OBJS) $(CMD_OBJS))
+
+$(FAULT_DIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DCAPSULE_FAULT_INJECTION -MMD -MP -c -o $@ $<
+
+$(FAULT_DIR)/capsule: $(FAULT_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(FAULT_OBJS) $(LDLIBS)
+
+# Kill capsule at each step of create/start/exec/delete/import; nothing may be left.
+check-fault: capsule $(FAULT_DIR)/capsule
+	@FAULT_RUNTIME=$(abspath $(FAULT_DIR)/capsule) tests/integration/run fault.bats
+
+# Each tests/fuzz/fuzz_<name>.c defines LLVMFuzzerTestOneInput; seeds live in
+# tests/fuzz/corpus/<name>/.  New parsers add a file there and nothing else.
+FUZZ_DIR := build-fuzz
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(FUZZ_SRCS))
+FUZZ_LIB_OBJS := $(addprefix $(FUZZ_DIR)/,$(LIB_OBJS))
+FUZZ_SECONDS ?= 60
+
+$(FUZZ_DIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(SAN_CC) $(SAN_CFLAGS) -fsanitize=fuzzer-no-link -DCAPSULE_FUZZING -MMD -MP -c -o $@ $<
+
+$(FUZZ_DIR)/libcapsule.a: $(FUZZ_LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_DIR)/libcapsule.a
+	$(SAN_CC) $(SAN_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< $(FUZZ_DIR)/libcapsule.a $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# Every target for FUZZ_SECONDS; any crash, leak or timeout fails it.
+fuzz: $(FUZZ_BINS)
+	@tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+asan: $(ASAN_DIR)/capsule
+
+# The host integration suite against the sanitizer build.
+check-asan: $(ASAN_DIR)/capsule
+	@tests/integration/run-asan $(abspath $(ASAN_DIR)/capsule)
+
+# Unit + host integration tests, without installing anything.
+check: capsule $(UNIT_BINS)
+	@$(MAKE) --no-print-directory test-unit
+	@$(MAKE) --no-print-directory test-integration
 
 deps:
 	@scripts/install-deps
@@ -101,7 +182,8 @@ format:
 
 clean:
 	rm -f capsule libcapsule.a $(LIB_OBJS) $(CMD_OBJS) $(UNIT_BINS) $(DEPS)
+	rm -rf $(ASAN_DIR) $(FUZZ_DIR) $(FAULT_DIR)
 
-.PHONY: all deps test test-unit test-integration test-clients test-cgroups test-memory demo install format clean
+.PHONY: all deps check check-asan check-fault asan fuzz fuzz-build test test-unit test-integration test-clients test-cgroups test-memory demo install format clean
 
--include $(DEPS)
+-include $(DEPS) $(SAN_DEPS)

@@ -91,9 +91,10 @@ CMD(exec)
 	free(o.caps);
 	free(o.additional_gids);
 	if (rc < 0) {
-		int status = cmd_report(g, err);
+		/* as runc: 255 when the process could not be started at all */
+		cmd_report(g, err);
 		cap_error_free(err);
-		return exit_code ? exit_code : status;
+		return 255;
 	}
 	return exit_code;
 }

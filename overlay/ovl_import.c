@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "../runtime/cleanup.h"
+#include "../runtime/fault.h"
 #include "internal.h"
 #include "overlay.h"
 
@@ -302,12 +303,14 @@ static int commit(struct import *im, struct cap_error **err)
 	 * either absent or complete. */
 	if (syncfs(im->storefd) < 0)
 		return cap_fail(err, errno, "sync store");
+	fault_point("import-staged");
 	for (size_t i = 1; i < im->n_tmp; i++) {
 		char dest[128];
 		snprintf(dest, sizeof(dest), "layers/sha256/%s", im->tmp_diff[i]);
 		if (renameat(im->storefd, im->tmp[i], im->storefd, dest) < 0 && errno != EEXIST &&
 		    errno != ENOTEMPTY)
 			return cap_fail(err, errno, "commit %s", dest);
+		fault_point("import-layer-committed");
 	}
 	for (size_t i = 0; i < im->n_images; i++)
 		if (commit_image(im, &im->images[i], err) < 0)

@@ -32,6 +32,7 @@
 #include "cleanup.h"
 #include "cloned_binary.h"
 #include "create_internal.h"
+#include "fault.h"
 #include "fsutil.h"
 #include "hooks.h"
 #include "init.h"
@@ -77,8 +78,12 @@ static int load_config(struct create_ctx *x, struct cap_error **err)
 		x->rootfs = realpath(buf, NULL);
 	}
 	struct stat st;
-	if (!x->rootfs || stat(x->rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
-		return cap_fail(err, ENOENT, "root.path: rootfs (%s) does not exist", root);
+	if (!x->rootfs || stat(x->rootfs, &st) < 0)
+		return errno == ENOENT
+			   ? cap_fail(err, 0, "root.path: rootfs (\"%s\") does not exist", root)
+			   : cap_fail(err, errno, "root.path: rootfs (\"%s\")", root);
+	if (!S_ISDIR(st.st_mode))
+		return cap_fail(err, 0, "root.path: rootfs (\"%s\") is not a directory", root);
 	return 0;
 }
 
@@ -210,10 +215,16 @@ static int prepare(struct create_ctx *x, struct cap_error **err)
 	x->own_state_dir = true;
 	if (write_file_atomic(x->sd.fd, "config.json", x->config_raw, x->config_len, 0600, err) < 0)
 		return -1;
+	fault_point("create-state-dir");
 	if (x->image_ref && prepare_image_rootfs(x, err) < 0)
 		return -1;
 	if (make_cgroup(x, err) < 0 || create_memory_check_cgroup(x, err) < 0)
 		return -1;
+	/* Before any process exists: `delete --force` finds them through it even if this
+	 * create dies before state.json is written. */
+	if (x->cg && state_save_cgroup(&x->sd, cgroup_path(x->cg), err) < 0)
+		return -1;
+	fault_point("create-cgroup");
 	if (!x->run_mode) {
 		/* 0622 whatever the umask: the init may be an unmapped user */
 		if (mkfifoat(x->sd.fd, "exec.fifo", 0622) < 0 ||
@@ -235,6 +246,7 @@ static int prepare(struct create_ctx *x, struct cap_error **err)
 
 static void abort_create(struct create_ctx *x)
 {
+	struct cap_error *e = NULL;
 	if (x->pid > 0) {
 		kill(x->pid, SIGKILL);
 		while (waitpid(x->pid, NULL, 0) < 0 && errno == EINTR)
@@ -242,14 +254,19 @@ static void abort_create(struct create_ctx *x)
 		x->pid = 0;
 	}
 	if (x->cg) {
-		cgroup_destroy(x->cg, NULL);
+		cgroup_destroy(x->cg, &e);
+		cap_warn(x->o->warn, &e, "clean up after failed create");
 		cgroup_free(x->cg);
 		x->cg = NULL;
 	}
-	if (x->image_ref)
-		overlay_cleanup(container_store(), x->o->id, NULL);
-	if (x->own_state_dir)
-		state_dir_remove(&x->sd, NULL);
+	if (x->image_ref) {
+		overlay_cleanup(container_store(), x->o->id, &e);
+		cap_warn(x->o->warn, &e, "clean up after failed create");
+	}
+	if (x->own_state_dir) {
+		state_dir_remove(&x->sd, &e);
+		cap_warn(x->o->warn, &e, "clean up after failed create");
+	}
 	x->own_state_dir = false;
 }
 
@@ -344,16 +361,27 @@ static int finish(struct create_ctx *x, struct cap_error **err)
 	return rc;
 }
 
-static int create_common(struct create_ctx *x, struct cap_error **err)
+static int create_steps(struct create_ctx *x, struct cap_error **err)
 {
+	if (prepare(x, err) < 0 || spawn(x, err) < 0)
+		return -1;
+	fault_point("create-spawned");
 	/* The device filter is loaded while the child sets up its mounts and
 	 * attached once it is ready, before it can exec (cgroups.h). */
-	if (prepare(x, err) < 0 || spawn(x, err) < 0 ||
-	    cgroup_load_device_filter(x->cg, err) < 0 || handshake(x, err) < 0 ||
-	    cgroup_attach_device_filter(x->cg, err) < 0 || finish(x, err) < 0) {
+	if (cgroup_load_device_filter(x->cg, err) < 0 || handshake(x, err) < 0 ||
+	    cgroup_attach_device_filter(x->cg, err) < 0)
+		return -1;
+	fault_point("create-ready");
+	return finish(x, err);
+}
+
+static int create_common(struct create_ctx *x, struct cap_error **err)
+{
+	if (create_steps(x, err) < 0) {
 		abort_create(x);
 		return -1;
 	}
+	fault_point("create-saved");
 	return 0;
 }
 
@@ -414,21 +442,28 @@ void forwarded_signals(sigset_t *set)
 
 static void teardown_after_run(struct create_ctx *x)
 {
+	struct cap_error *e = NULL;
+	const char *id = x->o->id;
 	cleanup_free char *json = state_to_json(&x->st, STATUS_STOPPED, false);
 	if (json)
 		hooks_run_warn(&x->spec->hooks, HOOK_POSTSTOP, json, x->o->warn);
 	if (x->cg) {
 		/* with its own pid namespace, all died with the init; the
 		 * cgroup may hold another container's processes */
-		if (!x->new_pidns)
-			cgroup_kill_all(x->cg, SIGKILL, NULL);
-		cgroup_destroy(x->cg, NULL);
+		if (!x->new_pidns && cgroup_kill_all(x->cg, SIGKILL, &e) < 0)
+			cap_warn(x->o->warn, &e, "run %s: kill what is left", id);
+		cgroup_destroy(x->cg, &e);
+		cap_warn(x->o->warn, &e, "run %s", id);
 	}
-	if (x->image_ref)
-		overlay_cleanup(container_store(), x->o->id, NULL);
+	if (x->image_ref) {
+		overlay_cleanup(container_store(), id, &e);
+		cap_warn(x->o->warn, &e, "run %s", id);
+	}
 	struct state_dir sd;
-	if (state_dir_open(x->o->root, x->o->id, &sd, NULL) == 0)
-		state_dir_remove(&sd, NULL);
+	if (state_dir_open(x->o->root, id, &sd, NULL) == 0) { /* else: deleted meanwhile */
+		state_dir_remove(&sd, &e);
+		cap_warn(x->o->warn, &e, "run %s", id);
+	}
 }
 
 static int start_and_poststart(struct create_ctx *x, struct cap_error **err)
@@ -439,7 +474,7 @@ static int start_and_poststart(struct create_ctx *x, struct cap_error **err)
 	struct sync_msg m;
 	struct cap_error *e = NULL;
 	if (ctx_recv(x, &m, &e) == 0) {
-		int rc = m.type == SYNC_ERROR ? cap_fail(err, m.errnum, "%s", m.buf) : 0;
+		int rc = m.type == SYNC_ERROR ? sync_error(err, &m) : 0;
 		sync_msg_free(&m);
 		if (rc < 0)
 			return rc;
@@ -470,7 +505,9 @@ static char *bundle_from_image(const struct create_opts *o, struct cap_error **e
 	if (state_validate_id(o->id, err) < 0 || mkdir_p(dir, 0700, err) < 0 ||
 	    overlay_bundle_from_image(container_store(), o->image, dir, o->image_args, isatty(0),
 				      seccomp_default_profile_json(), err) < 0) {
-		rm_rf(dir, NULL);
+		struct cap_error *e = NULL;
+		rm_rf(dir, &e);
+		cap_warn(o->warn, &e, "remove the image bundle");
 		free(dir);
 		return NULL;
 	}
@@ -518,8 +555,11 @@ int container_run(const struct create_opts *o_in, bool detach, int *exit_code,
 	}
 	if (!detach)
 		sigprocmask(SIG_SETMASK, &old, NULL);
-	if (img_bundle && (!detach || rc < 0))
-		rm_rf(img_bundle, NULL);
+	if (img_bundle && (!detach || rc < 0)) {
+		struct cap_error *e = NULL;
+		rm_rf(img_bundle, &e);
+		cap_warn(o->warn, &e, "remove the image bundle");
+	}
 	ctx_free(&x);
 	return rc;
 }

@@ -23,6 +23,14 @@ int cap_wrap(struct cap_error **err, const char *fmt, ...) __attribute__((format
 
 void cap_error_free(struct cap_error *e);
 
+/* Cleanup paths go on after a failed step, but never silently: hand *e (if set) to warn
+ * (the CLI's warning, shown and logged) and free it.  For example:
+ *   struct cap_error *e = NULL;
+ *   cgroup_destroy(cg, &e);
+ *   cap_warn(warn, &e, "delete %s", id);            -> "delete x: remove ...: Device busy" */
+void cap_warn(void (*warn)(const char *msg), struct cap_error **e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 static inline void cleanup_error_fn(struct cap_error **e)
 {
 	cap_error_free(*e);

@@ -29,8 +29,8 @@ static int load_running(const char *root, const char *id, struct container_state
 	if (state_dir_open(root, id, &sd, err) < 0)
 		return -1;
 	int rc = -1;
-	if (state_load(&sd, st, NULL) < 0)
-		cap_fail(err, ENOENT, "container \"%s\" does not exist", id);
+	if (state_load(&sd, st, err) < 0)
+		; /* err says why: absent or corrupt */
 	else if (state_status(&sd, st) == STATUS_STOPPED)
 		cap_fail(err, 0, "container with id %s is not running", id);
 	else if (!st->cgroup_path)

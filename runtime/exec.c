@@ -19,6 +19,7 @@
 #include "cleanup.h"
 #include "cloned_binary.h"
 #include "create_internal.h"
+#include "fault.h"
 #include "fsutil.h"
 #include "init.h"
 #include "strv.h"
@@ -251,7 +252,7 @@ static int start_exec(struct create_ctx *x, const struct exec_opts *o, struct ca
 	int rc = 0;
 	if (ctx_recv(x, &m, &eof) == 0) {
 		if (m.type == SYNC_ERROR)
-			rc = cap_fail(err, m.errnum, "%s", m.buf);
+			rc = sync_error(err, &m);
 		sync_msg_free(&m);
 	} else if (eof && eof->errnum != 0) { /* not the EOF of a successful execve */
 		*err = steal_pointer(&eof);
@@ -275,13 +276,22 @@ int container_exec(const struct exec_opts *o, int *exit_code, struct cap_error *
 		/* the lock is not needed once the process is spawned */
 		rc = spawn_exec(&x, o, err);
 		state_dir_close(&x.sd);
+		fault_point("exec-spawned");
 	}
 	if (rc == 0 && start_exec(&x, o, err) < 0) {
 		kill(x.pid, SIGKILL);
 		rc = -1;
 	}
-	if (x.pid > 0 && (!o->detach || rc < 0))
-		*exit_code = exit_code_of(forward_and_wait(&x, &fwd));
+	if (rc == 0)
+		fault_point("exec-started");
+	/* Reap the child either way; its status is the exit code only if the program ran (a
+	 * failed exec is the runtime's error: whether the child had exited or was killed must
+	 * not change the caller's exit code). */
+	if (x.pid > 0 && (!o->detach || rc < 0)) {
+		int code = exit_code_of(forward_and_wait(&x, &fwd));
+		if (rc == 0)
+			*exit_code = code;
+	}
 	if (!o->detach)
 		sigprocmask(SIG_SETMASK, &old, NULL);
 	ctx_free(&x);

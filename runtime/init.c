@@ -248,7 +248,8 @@ static int setup_process(struct init_ctx *c, char **exe, struct cap_error **err)
 	    process_set_cpu_affinity(p->exec_cpu_affinity.initial, err) < 0)
 		return -1;
 	if (p->cwd && chdir(p->cwd) < 0)
-		return cap_fail(err, errno, "chdir to cwd (\"%s\") set in config.json", p->cwd);
+		return cap_fail(err, errno, "chdir to %s (\"%s\")",
+				c->is_exec ? "the exec process's cwd" : "process.cwd", p->cwd);
 	/* A cwd reached through a leaked fd (/proc/self/fd/N) lies outside our
 	 * root: getcwd() then reports "(unreachable)" (CVE-2024-21626). */
 	char cwd[PATH_MAX];
@@ -273,8 +274,10 @@ static char **build_env(const struct spec_process *p, char *const *extra, char *
 	char **env = calloc(p->n_env + n + 2, sizeof(char *));
 	if (!env)
 		return p->env;
-	memcpy(env, p->env, p->n_env * sizeof(char *));
-	memcpy(env + p->n_env, extra, n * sizeof(char *));
+	if (p->n_env) /* memcpy from NULL is undefined even for 0 bytes */
+		memcpy(env, p->env, p->n_env * sizeof(char *));
+	if (n)
+		memcpy(env + p->n_env, extra, n * sizeof(char *));
 	env[p->n_env + n] = home;
 	return env;
 }

@@ -15,6 +15,7 @@
 #include "../overlay/overlay.h"
 #include "cleanup.h"
 #include "container.h"
+#include "fault.h"
 #include "fsutil.h"
 #include "hooks.h"
 #include "state.h"
@@ -32,16 +33,20 @@ static void handle_close(struct handle *h)
 	state_dir_close(&h->sd);
 }
 
+/* handle_open's failures: no state dir at all, or a dir whose state.json is missing (a
+ * create that has not finished) or unreadable. */
+#define HANDLE_NO_DIR	-1
+#define HANDLE_NO_STATE -2
+
 static int handle_open(const char *root, const char *id, struct handle *h, struct cap_error **err)
 {
 	memset(h, 0, sizeof(*h));
 	h->sd.fd = -1;
 	if (state_dir_open(root, id, &h->sd, err) < 0)
-		return -1;
-	if (state_load(&h->sd, &h->st, NULL) < 0) {
-		/* No state.json: a create that never finished (or is finishing). */
+		return HANDLE_NO_DIR;
+	if (state_load(&h->sd, &h->st, err) < 0) {
 		handle_close(h);
-		return cap_fail(err, 0, "container \"%s\" does not exist", id);
+		return HANDLE_NO_STATE;
 	}
 	h->status = state_status(&h->sd, &h->st);
 	return 0;
@@ -65,8 +70,10 @@ static int run_saved_hooks(const struct handle *h, enum spec_hook_kind kind,
 			   enum container_status status, cap_notify_fn warn, struct cap_error **err)
 {
 	size_t len;
-	cleanup_free char *raw = read_file_at(h->sd.fd, "config.json", &len, NULL);
-	if (!raw || !strstr(raw, hook_kind_name(kind)))
+	cleanup_free char *raw = read_file_at(h->sd.fd, "config.json", &len, err);
+	if (!raw)
+		return cap_wrap(err, "%s hooks not run: %s", hook_kind_name(kind), h->sd.path);
+	if (!strstr(raw, hook_kind_name(kind)))
 		return 0;
 	struct spec *s = spec_parse(raw, len, err);
 	if (!s)
@@ -120,6 +127,7 @@ int container_start(const char *root, const char *id, cap_notify_fn warn, struct
 		/* The pidfd first: opening the fifo releases the init, whose
 		 * program may exit (and be reaped) at once, before a pidfd
 		 * taken after it could be opened ("No such process"). */
+		fault_point("start-before-exec");
 		cleanup_close int pidfd = pidfd_of(&h.st);
 		if (pidfd < 0) {
 			cap_fail(err, errno, "container init %d", h.st.pid);
@@ -130,8 +138,13 @@ int container_start(const char *root, const char *id, cap_notify_fn warn, struct
 		if (fifo < 0)
 			cap_fail(err, errno, "open %s/exec.fifo", h.sd.path);
 		else if (wait_fifo_exec(fifo, pidfd, err) == 0) {
+			fault_point("start-after-exec");
 			unlinkat(h.sd.fd, "exec.fifo", 0);
-			rc = run_saved_hooks(&h, HOOK_POSTSTART, STATUS_RUNNING, warn, err) < 0 ? -1 : 0;
+			/* runtime-spec: a poststart failure is a warning, the container runs */
+			struct cap_error *e = NULL;
+			run_saved_hooks(&h, HOOK_POSTSTART, STATUS_RUNNING, warn, &e);
+			cap_warn(warn, &e, "start %s", id);
+			rc = 0;
 		}
 	}
 	handle_close(&h);
@@ -167,26 +180,76 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct c
 	return rc;
 }
 
+/* The container's cgroup, or NULL with *err unset when it is gone already (removed by an
+ * admin, a reboot with a persistent --root): nothing left to kill or remove. */
+static struct cgroup *open_existing_cgroup(const char *path, struct cap_error **err)
+{
+	struct cgroup *cg = NULL;
+	struct cap_error *e = NULL;
+	if (!path || cgroup_open(path, &cg, &e) == 0)
+		return cg;
+	if (e && e->errnum == ENOENT)
+		cap_error_free(e);
+	else
+		*err = e;
+	return NULL;
+}
+
+/* SIGKILL everything in the cgroup (unfrozen first: frozen tasks cannot die). */
+static int kill_cgroup(struct cgroup *cg, struct cap_error **err)
+{
+	if (cgroup_freeze(cg, false, err) < 0)
+		return -1;
+	return cgroup_kill_all(cg, SIGKILL, err);
+}
+
 /* SIGKILL everything and wait (bounded) for init to be gone.  With its own
  * pid namespace, killing the init kills all of the container and nothing
  * else: the cgroup may be shared with another container (the same
  * cgroupsPath), whose processes must live on.  Without one, as runc, kill
  * through the cgroup. */
-static void kill_and_wait(const struct container_state *st)
+static void kill_and_wait(const struct container_state *st, cap_notify_fn warn)
 {
 	cleanup_close int pidfd = pidfd_of(st);
-	struct cgroup *cg = NULL;
-	if (st->cgroup_path && cgroup_open(st->cgroup_path, &cg, NULL) == 0) {
-		cgroup_freeze(cg, false, NULL); /* frozen tasks cannot die */
-		if (!st->own_pidns || pidfd < 0)
-			cgroup_kill_all(cg, SIGKILL, NULL);
-		cgroup_free(cg);
-	}
+	struct cap_error *e = NULL;
+	struct cgroup *cg = open_existing_cgroup(st->cgroup_path, &e);
+	if (cg && (!st->own_pidns || pidfd < 0))
+		kill_cgroup(cg, &e);
+	else if (cg)
+		cgroup_freeze(cg, false, &e); /* frozen tasks cannot die */
+	cgroup_free(cg);
+	cap_warn(warn, &e, "delete %s: kill", st->id);
 	if (pidfd < 0)
 		return;
 	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 	struct pollfd pfd = {pidfd, POLLIN, 0};
-	poll(&pfd, 1, 10000);
+	if (poll(&pfd, 1, 10000) == 0 && warn)
+		warn("delete: the container's init did not die within 10 s of SIGKILL");
+}
+
+/* Remove what a container leaves besides its state dir: each failure is a warning, the
+ * rest goes on (the state dir is removed last, so nothing is ever lost track of
+ * silently). */
+static void destroy_resources(const struct container_state *st, const char *root,
+			      cap_notify_fn warn)
+{
+	struct cap_error *e = NULL;
+	struct cgroup *cg = open_existing_cgroup(st->cgroup_path, &e);
+	if (cg)
+		cgroup_destroy(cg, &e);
+	cgroup_free(cg);
+	cap_warn(warn, &e, "delete %s: cgroup", st->id);
+	/* image-backed rootfs: upper/work dirs (kept with org.capsule.keep-upper);
+	 * a no-op for a container without one */
+	overlay_cleanup(container_store(), st->id, &e);
+	cap_warn(warn, &e, "delete %s: image rootfs", st->id);
+	/* a bundle that `run --image` made lives next to the state; the saved
+	 * bundle path is canonical, --root may be relative */
+	cleanup_free char *bundle = container_image_bundle_dir(root, st->id);
+	cleanup_free char *canonical = bundle ? realpath(bundle, NULL) : NULL;
+	if (canonical && strcmp(st->bundle, canonical) == 0)
+		rm_rf(canonical, &e);
+	cap_warn(warn, &e, "delete %s: image bundle", st->id);
 }
 
 static int destroy(struct handle *h, const char *root, cap_notify_fn warn, struct cap_error **err)
@@ -194,49 +257,71 @@ static int destroy(struct handle *h, const char *root, cap_notify_fn warn, struc
 	struct cap_error *hook_err = NULL;
 	/* poststop failures are warnings: the container is removed regardless */
 	run_saved_hooks(h, HOOK_POSTSTOP, STATUS_STOPPED, warn, &hook_err);
-	if (h->st.cgroup_path) {
-		struct cgroup *cg = NULL;
-		if (cgroup_open(h->st.cgroup_path, &cg, NULL) == 0) {
-			cgroup_destroy(cg, NULL);
-			cgroup_free(cg);
-		}
-	}
-	/* image-backed rootfs: upper/work dirs (kept with org.capsule.keep-upper);
-	 * a no-op for a container without one */
-	overlay_cleanup(container_store(), h->st.id, NULL);
-	/* a bundle that `run --image` made lives next to the state; the saved
-	 * bundle path is canonical, --root may be relative */
-	cleanup_free char *bundle = container_image_bundle_dir(root, h->st.id);
-	cleanup_free char *canonical = bundle ? realpath(bundle, NULL) : NULL;
-	if (canonical && strcmp(h->st.bundle, canonical) == 0)
-		rm_rf(canonical, NULL);
+	cap_warn(warn, &hook_err, "delete %s: poststop hooks", h->st.id);
+	destroy_resources(&h->st, root, warn);
+	fault_point("delete-resources-gone");
 	state_free(&h->st);
-	int rc = state_dir_remove(&h->sd, err);
-	if (hook_err && warn)
-		warn(hook_err->msg); /* the saved config could not be parsed */
-	cap_error_free(hook_err);
+	return state_dir_remove(&h->sd, err);
+}
+
+/* kill_and_wait without state.json: everything in the recorded cgroup. */
+static int kill_cgroup_path(const char *path, struct cap_error **err)
+{
+	struct cgroup *cg = open_existing_cgroup(path, err);
+	if (!cg)
+		return *err ? -1 : 0;
+	int rc = kill_cgroup(cg, err) < 0 || cgroup_destroy(cg, err) < 0 ? -1 : 0;
+	cgroup_free(cg);
 	return rc;
 }
 
-static int remove_leftover(const char *root, const char *id)
+/* delete --force of a state dir whose state.json is missing (a create that died) or
+ * unreadable: kill through the recorded cgroup, then remove what the create made.  With
+ * state.json present but no cgroup recorded the processes cannot be found: refuse rather
+ * than orphan them. */
+static int remove_without_state(const char *root, const char *id, struct cap_error *why,
+				cap_notify_fn warn, struct cap_error **err)
 {
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/%s", root, id);
-	return rm_rf(path, NULL);
+	struct state_dir sd;
+	if (state_dir_open(root, id, &sd, err) < 0)
+		return -1;
+	struct cap_error *cg_err = NULL;
+	cleanup_free char *cg = state_load_cgroup(&sd, &cg_err);
+	int rc = 0;
+	if (cg_err)
+		rc = cap_fail(err, 0, "%s; %s: cannot find its processes", why->msg, cg_err->msg);
+	else if (!cg && why->errnum != ENOENT)
+		rc = cap_fail(err, 0, "%s; no cgroup recorded: cannot find its processes, remove %s by hand "
+			      "once they are gone", why->msg, sd.path);
+	else if (cg && kill_cgroup_path(cg, err) < 0)
+		rc = cap_wrap(err, "delete %s", id);
+	cap_error_free(cg_err);
+	if (rc < 0) {
+		state_dir_close(&sd);
+		return -1;
+	}
+	if (why->errnum != ENOENT && warn)
+		warn(why->msg); /* say what was wrong with what we remove */
+	struct cap_error *ovl_err = NULL;
+	overlay_cleanup(container_store(), id, &ovl_err);
+	cap_warn(warn, &ovl_err, "delete %s: image rootfs", id);
+	cleanup_free char *bundle = container_image_bundle_dir(root, id);
+	if (bundle)
+		rm_rf(bundle, &ovl_err);
+	cap_warn(warn, &ovl_err, "delete %s: image bundle", id);
+	return state_dir_remove(&sd, err);
 }
 
 int container_delete(const char *root, const char *id, bool force, cap_notify_fn warn,
 		     struct cap_error **err)
 {
 	struct handle h;
-	struct cap_error *open_err = NULL;
-	if (handle_open(root, id, &h, &open_err) < 0) {
-		/* A dir without state.json is an aborted create: clean it up. */
-		if (force && state_validate_id(id, NULL) == 0 && remove_leftover(root, id) == 0) {
-			cap_error_free(open_err);
-			return 0;
-		}
-		*err = open_err;
+	cleanup_error struct cap_error *open_err = NULL;
+	int opened = handle_open(root, id, &h, &open_err);
+	if (opened == HANDLE_NO_STATE && force)
+		return remove_without_state(root, id, open_err, warn, err);
+	if (opened < 0) {
+		*err = steal_pointer(&open_err);
 		return -1;
 	}
 	/* runtime-spec: deleting a container that is not stopped is an error
@@ -248,7 +333,8 @@ int container_delete(const char *root, const char *id, bool force, cap_notify_fn
 		return -1;
 	}
 	if (h.status != STATUS_STOPPED)
-		kill_and_wait(&h.st);
+		kill_and_wait(&h.st, warn);
+	fault_point("delete-killed");
 	return destroy(&h, root, warn, err);
 }
 

@@ -311,12 +311,8 @@ static int on_message(struct create_ctx *x, struct sync_msg *m, struct cap_error
 		x->pty_master = m->fd;
 		m->fd = -1;
 		return 0;
-	case SYNC_ERROR: {
-		int rc = cap_fail(err, 0, "%s", m->buf);
-		if (*err)
-			(*err)->errnum = m->errnum;
-		return rc;
-	}
+	case SYNC_ERROR:
+		return sync_error(err, m);
 	default:
 		return cap_fail(err, EPROTO, "unexpected message %u from container init", m->type);
 	}

@@ -128,6 +128,8 @@ static struct spec *spec_from_tree(yajl_val root, struct cap_error **err)
 	if ((rc = jf_sub(root, "linux", &p, linux_fn, &s->linux_, err)) < 0)
 		return NULL;
 	s->has_linux = rc > 0;
+	if (spec_check(s, err) < 0)
+		return NULL;
 	return steal_pointer(&s);
 }
 

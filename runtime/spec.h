@@ -323,6 +323,8 @@ void spec_resources_free(struct spec_resources *r);
  * what a path naming a file to create must be before it is joined to the
  * rootfs. */
 bool spec_path_is_clean(const char *path);
+/* Checks across fields (spec_check.c), run by spec_parse. */
+int spec_check(const struct spec *s, struct cap_error **err);
 
 /* The namespace entry of a given CLONE_NEW* type, or NULL. */
 const struct spec_namespace *spec_find_namespace(const struct spec *s, int clone_type);

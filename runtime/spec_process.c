@@ -360,6 +360,23 @@ static int parse_cwd(yajl_val v, struct jpath *p, struct spec_process *pr, struc
 	return -1;
 }
 
+/* runtime-spec: env entries are KEY=VALUE; one without "=" would reach execve as is and
+ * mean nothing to the program (runc refuses it too). */
+static int check_env(const struct spec_process *pr, struct jpath *p, struct cap_error **err)
+{
+	for (size_t i = 0; i < pr->n_env; i++) {
+		const char *eq = strchr(pr->env[i], '=');
+		if (eq && eq != pr->env[i])
+			continue;
+		size_t m = jp_key(p, "env");
+		jp_idx(p, i);
+		jp_fail(p, err, "\"%s\" is not KEY=VALUE", pr->env[i]);
+		jp_pop(p, m);
+		return -1;
+	}
+	return 0;
+}
+
 int spec_process_from_json(yajl_val v, struct jpath *p, struct spec_process *pr,
 			   struct cap_error **err)
 {
@@ -370,7 +387,8 @@ int spec_process_from_json(yajl_val v, struct jpath *p, struct spec_process *pr,
 		return -1;
 	pr->has_console_size = rc > 0;
 	if (jf_sub(v, "user", p, user_fn, &pr->user, err) < 0 || parse_args(v, p, pr, err) < 0 ||
-	    jf_strv(v, "env", p, &pr->env, &pr->n_env, err) < 0 || parse_cwd(v, p, pr, err) < 0)
+	    jf_strv(v, "env", p, &pr->env, &pr->n_env, err) < 0 || check_env(pr, p, err) < 0 ||
+	    parse_cwd(v, p, pr, err) < 0)
 		return -1;
 	if ((rc = jf_sub(v, "capabilities", p, caps_fn, &pr->caps, err)) < 0)
 		return -1;

@@ -322,13 +322,26 @@ int state_load(const struct state_dir *sd, struct container_state *st, struct ca
 {
 	memset(st, 0, sizeof(*st));
 	size_t len;
-	cleanup_free char *buf = read_file_at(sd->fd, "state.json", &len, err);
-	if (!buf)
+	struct cap_error *rerr = NULL;
+	cleanup_free char *buf = read_file_at(sd->fd, "state.json", &len, &rerr);
+	if (!buf) {
+		int e = rerr ? rerr->errnum : EIO;
+		cap_error_free(rerr);
+		if (e != ENOENT)
+			return cap_fail(err, e, "%s/state.json", sd->path);
+		/* A create that has not finished (or is finishing) is no container yet. */
+		const char *id = strrchr(sd->path, '/');
+		cap_fail(err, 0, "container \"%s\" does not exist", id ? id + 1 : sd->path);
+		if (err && *err)
+			(*err)->errnum = ENOENT;
 		return -1;
+	}
 	char errbuf[256];
-	yajl_val root = yajl_tree_parse(buf, errbuf, sizeof(errbuf));
-	if (!root)
-		return cap_fail(err, 0, "%s/state.json: invalid JSON", sd->path);
+	yajl_val root = memchr(buf, '\0', len) ? NULL : yajl_tree_parse(buf, errbuf, sizeof(errbuf));
+	if (!root || !YAJL_IS_OBJECT(root)) {
+		yajl_tree_free(root);
+		return cap_fail(err, 0, "%s/state.json: corrupt (not a JSON object)", sd->path);
+	}
 	st->id = dup_str(root, "id");
 	st->bundle = dup_str(root, "bundle");
 	st->rootfs = dup_str(root, "rootfs");
@@ -341,9 +354,33 @@ int state_load(const struct state_dir *sd, struct container_state *st, struct ca
 	st->systemd_cgroup = get_bool(root, "systemd_cgroup");
 	load_annotations(root, st);
 	yajl_tree_free(root);
-	if (!st->id || !st->bundle)
-		return cap_fail(err, 0, "%s/state.json: missing fields", sd->path);
+	if (!st->id || !st->bundle || st->pid <= 0)
+		return cap_fail(err, 0, "%s/state.json: corrupt (id, bundle or pid missing)", sd->path);
 	return 0;
+}
+
+int state_save_cgroup(const struct state_dir *sd, const char *cgroup_path, struct cap_error **err)
+{
+	return write_file_atomic(sd->fd, "cgroup", cgroup_path, strlen(cgroup_path), 0600, err);
+}
+
+char *state_load_cgroup(const struct state_dir *sd, struct cap_error **err)
+{
+	size_t len;
+	struct cap_error *rerr = NULL;
+	char *path = read_file_at(sd->fd, "cgroup", &len, &rerr);
+	if (!path) {
+		if (rerr && rerr->errnum != ENOENT)
+			cap_fail(err, rerr->errnum, "%s/cgroup", sd->path);
+		cap_error_free(rerr);
+		return NULL;
+	}
+	if (path[0] != '/' || strlen(path) != len || strstr(path, "/../") || strchr(path, '\n')) {
+		cap_fail(err, 0, "%s/cgroup: not a cgroup path", sd->path);
+		free(path);
+		return NULL;
+	}
+	return path;
 }
 
 void state_free(struct container_state *st)

@@ -4,6 +4,9 @@
  *   <root>/<id>/state.json  written atomically once the container process exists
  *   <root>/<id>/config.json copy of the bundle's config, for exec/update
  *   <root>/<id>/exec.fifo   exists while the container is "created"
+ *   <root>/<id>/cgroup      the cgroup's path, written as soon as the cgroup exists: what
+ *                           `delete --force` kills through when state.json is missing or
+ *                           unreadable (a create that died, a corrupted disk)
  *
  * Status is never stored: it is derived from the init process (alive and the
  * same start time), the fifo and the cgroup's freezer. */
@@ -58,7 +61,13 @@ int state_dir_remove(struct state_dir *sd, struct cap_error **err);
 void state_dir_close(struct state_dir *sd);
 
 int state_save(const struct state_dir *sd, const struct container_state *st, struct cap_error **err);
+/* Fails with errnum ENOENT only when there is no state.json (a create that has not finished);
+ * unreadable or corrupt state is another error, never "does not exist".  Call state_free
+ * after a failure too. */
 int state_load(const struct state_dir *sd, struct container_state *st, struct cap_error **err);
+int state_save_cgroup(const struct state_dir *sd, const char *cgroup_path, struct cap_error **err);
+/* The recorded cgroup path, or NULL (none recorded, or unreadable: *err says which). */
+char *state_load_cgroup(const struct state_dir *sd, struct cap_error **err);
 void state_free(struct container_state *st);
 
 enum container_status state_status(const struct state_dir *sd, const struct container_state *st);

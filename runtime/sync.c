@@ -139,10 +139,7 @@ int sync_expect(int sock, enum sync_type type, struct sync_msg *m, struct cap_er
 		return 0;
 	int rc;
 	if (m->type == SYNC_ERROR) {
-		/* The message already carries strerror text; keep errno for callers. */
-		rc = cap_fail(err, 0, "%s", m->buf);
-		if (err && *err)
-			(*err)->errnum = m->errnum;
+		rc = sync_error(err, m);
 	} else {
 		rc = cap_fail(err, EPROTO, "unexpected message %u from container init", m->type);
 	}
@@ -157,4 +154,12 @@ void sync_msg_free(struct sync_msg *m)
 	if (m->fd >= 0)
 		close(m->fd);
 	m->fd = -1;
+}
+
+int sync_error(struct cap_error **err, const struct sync_msg *m)
+{
+	int rc = cap_fail(err, 0, "%s", m->buf ? m->buf : "container init failed");
+	if (err && *err)
+		(*err)->errnum = m->errnum;
+	return rc;
 }

@@ -39,5 +39,8 @@ int sync_recv(int sock, struct sync_msg *m, struct cap_error **err);
 /* Receive and require `type`; a SYNC_ERROR from the peer becomes *err. */
 int sync_expect(int sock, enum sync_type type, struct sync_msg *m, struct cap_error **err);
 void sync_msg_free(struct sync_msg *m);
+/* A SYNC_ERROR from the child as an error: its text already ends in the strerror of its
+ * errnum, which is kept for callers but not appended again. */
+int sync_error(struct cap_error **err, const struct sync_msg *m);
 
 #endif

@@ -357,8 +357,8 @@ int container_update(const char *root, const char *id, const struct spec_resourc
 	if (state_dir_open(root, id, &sd, err) < 0)
 		return -1;
 	int rc = -1;
-	if (state_load(&sd, &st, NULL) < 0)
-		cap_fail(err, ENOENT, "container \"%s\" does not exist", id);
+	if (state_load(&sd, &st, err) < 0)
+		; /* err says why: absent or corrupt */
 	else if (state_status(&sd, &st) == STATUS_STOPPED)
 		cap_fail(err, 0, "container %s is stopped: cannot update its resources", id);
 	else if (!st.cgroup_path)

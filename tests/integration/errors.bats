@@ -113,3 +113,84 @@ create_fails() {
 	for p in $(stray_pids); do wait_gone "$p" 2; done
 	[ -z "$(stray_pids)" ]
 }
+
+# ---- bad input: one clear line naming the field (issue 9) ----
+
+@test "errors: a new user namespace without uidMappings/gidMappings" {
+	update_config '.linux.namespaces += [{"type": "user"}] | del(.linux.uidMappings, .linux.gidMappings)'
+	create_fails uidMappings
+	is_capsule || return 0
+	[[ "$output" != *"Value too large"* ]]
+}
+
+@test "errors: uidMappings without a user namespace" {
+	update_config '.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+	if is_capsule; then
+		create_fails linux.uidMappings
+	fi
+}
+
+@test "errors: a rootfs that is a file, not a directory" {
+	printf 'x' >"$BATS_TEST_TMPDIR/afile"
+	update_config ".root.path = \"$BATS_TEST_TMPDIR/afile\""
+	create_fails "not a directory"
+	is_capsule || return 0
+	[[ "$output" != *"does not exist"* ]]
+}
+
+@test "errors: a 1 MiB hostname gives a short error naming hostname" {
+	head -c 1048576 /dev/zero | tr '\0' a >"$BATS_TEST_TMPDIR/h"
+	jq --rawfile h "$BATS_TEST_TMPDIR/h" '.hostname = $h' "$BUNDLE/config.json" >"$BUNDLE/c"
+	mv "$BUNDLE/c" "$BUNDLE/config.json"
+	create_fails hostname
+	is_capsule || return 0
+	[ "${#output}" -lt 600 ]
+}
+
+@test "errors: process.env entry without '='" {
+	update_config '.process.env += ["NOEQUALS"]'
+	if is_capsule; then
+		create_fails 'process.env[2]: "NOEQUALS"'
+	fi
+}
+
+@test "errors: an error quotes at most ~200 bytes of a value, keeps the field and the errno" {
+	requires_runtime capsule
+	long=$(head -c 5000 /dev/zero | tr '\0' b)
+	set_args "/$long"
+	run runtime run --bundle "$BUNDLE" "$(ctr_id)"
+	[ "$status" -ne 0 ]
+	[ "${#output}" -lt 1200 ]
+	assert_contains "$output" "exec:"
+	assert_contains "$output" "File name too long"
+}
+
+# exec failures: runc's exit code (255) every time, errno text once, the right culprit.
+start_sleeper_ctr() {
+	set_args sleep 1000
+	ID=$(ctr_id)
+	run_detached_ok "$ID"
+}
+
+@test "errors: exec of a missing program exits 255 every time (as runc), errno said once" {
+	requires_runtime capsule runc
+	start_sleeper_ctr
+	for _ in 1 2 3 4 5 6 7 8; do
+		run runtime exec "$ID" /no/such/program
+		[ "$status" -eq 255 ]
+	done
+	assert_contains "$output" "/no/such/program"
+	is_capsule || return 0
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" != *"No such file or directory: No such file or directory"* ]]
+	[ "$(ctr_status "$ID")" = running ]
+}
+
+@test "errors: a bad exec --cwd is not blamed on config.json" {
+	requires_runtime capsule
+	start_sleeper_ctr
+	run runtime exec --cwd /no/such/dir "$ID" true
+	[ "$status" -eq 255 ]
+	assert_contains "$output" "/no/such/dir"
+	[[ "$output" != *config.json* ]]
+}
