@@ -300,7 +300,7 @@ int cgroup_open(const char *path, struct cgroup **out, struct cap_error **err)
 	if (!cg)
 		return cap_fail(err, ENOMEM, "cgroup");
 	if (find_mount(cg, err) < 0 || !(cg->path = strdup(path)) || open_dirfd(cg, err) < 0) {
-		if (!*err)
+		if (err && !*err) /* err may be NULL: callers that only try */
 			cap_fail(err, ENOMEM, "cgroup");
 		cgroup_free(cg);
 		return -1;

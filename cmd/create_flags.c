@@ -11,6 +11,7 @@ enum {
 	OPT_NO_KEYRING,
 	OPT_PRESERVE,
 	OPT_IMAGE,
+	OPT_KEEP,
 	OPT_IGNORED
 };
 
@@ -36,7 +37,7 @@ int parse_create_flags(struct global_opts *g, int argc, char **argv, struct crea
 		{"preserve-fds", required_argument, 0, OPT_PRESERVE},
 		{"detach", no_argument, 0, 'd'},
 		{"image", required_argument, 0, OPT_IMAGE},
-		{"keep", no_argument, 0, OPT_IGNORED},
+		{"keep", no_argument, 0, OPT_KEEP},
 		{"no-subreaper", no_argument, 0, OPT_IGNORED},
 		{0, 0, 0, 0},
 	};
@@ -82,6 +83,13 @@ int parse_create_flags(struct global_opts *g, int argc, char **argv, struct crea
 				return -1;
 			}
 			o->image = optarg;
+			break;
+		case OPT_KEEP:
+			if (!detach) { /* run only */
+				cmd_errorf(g, "%s: unknown flag --keep", argv[0]);
+				return -1;
+			}
+			o->keep = true;
 			break;
 		case OPT_IGNORED:
 			break;

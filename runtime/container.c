@@ -387,7 +387,7 @@ static int start_and_poststart(struct create_ctx *x, struct cap_error **err)
 	struct sync_msg m;
 	struct cap_error *e = NULL;
 	if (sync_recv(x->sync[0], &m, &e) == 0) {
-		int rc = m.type == SYNC_ERROR ? cap_fail(err, m.errnum, "%s", m.buf) : 0;
+		int rc = m.type == SYNC_ERROR ? sync_error_of(&m, err) : 0;
 		sync_msg_free(&m);
 		if (rc < 0)
 			return rc;
@@ -452,14 +452,15 @@ int container_run(const struct create_opts *o_in, bool detach, int *exit_code,
 		}
 		if (!detach) {
 			*exit_code = exit_code_of(forward_and_wait(&x, &fwd));
-			teardown_after_run(&x);
+			if (rc < 0 || !o->keep)
+				teardown_after_run(&x);
 		} else if (rc < 0) {
 			teardown_after_run(&x);
 		}
 	}
 	if (!detach)
 		sigprocmask(SIG_SETMASK, &old, NULL);
-	if (img_bundle && (!detach || rc < 0))
+	if (img_bundle && ((!detach && !o->keep) || rc < 0))
 		rm_rf(img_bundle, NULL);
 	ctx_free(&x);
 	return rc;

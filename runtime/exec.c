@@ -199,6 +199,34 @@ static int spawn_exec(struct create_ctx *x, const struct exec_opts *o, struct ca
 	return 0;
 }
 
+/* The container's cgroup, or with --cgroup a sub-cgroup of it (runc: on v2
+ * a path relative to the container's cgroup, "" or "/" for the cgroup itself). */
+static int open_exec_cgroup(struct create_ctx *x, const char *sub, struct cap_error **err)
+{
+	if (sub) {
+		const char *colon = strchr(sub, ':');
+		if (colon && colon != sub)
+			return cap_fail(err, 0, "--cgroup %.200s: cgroup v2 takes a path only, "
+						"no controller names", sub);
+		if (colon)
+			sub = colon + 1;
+		if (!x->st.cgroup_path)
+			return cap_fail(err, 0, "--cgroup %.200s: the container has no cgroup", sub);
+		for (const char *p = sub; *p;) {
+			size_t len = strcspn(p, "/");
+			if (len == 2 && p[0] == '.' && p[1] == '.')
+				return cap_fail(err, 0, "--cgroup %.200s: \"..\" is not allowed", sub);
+			p += len + (p[len] == '/');
+		}
+	}
+	if (!x->st.cgroup_path)
+		return 0;
+	cleanup_free char *path = NULL;
+	if (asprintf(&path, "%s/%s", x->st.cgroup_path, sub ? sub : "") < 0)
+		return cap_fail(err, ENOMEM, "cgroup path");
+	return cgroup_open(path, &x->cg, err);
+}
+
 static int prepare_exec(struct create_ctx *x, const struct exec_opts *o, struct cap_error **err)
 {
 	if (state_dir_open(o->root, o->id, &x->sd, err) < 0 || state_load(&x->sd, &x->st, err) < 0)
@@ -206,8 +234,9 @@ static int prepare_exec(struct create_ctx *x, const struct exec_opts *o, struct 
 	enum container_status status = state_status(&x->sd, &x->st);
 	if (status == STATUS_STOPPED)
 		return cap_fail(err, 0, "cannot exec in a stopped container");
-	if (status == STATUS_PAUSED)
-		return cap_fail(err, 0, "cannot exec in a paused container");
+	if (status == STATUS_PAUSED && !o->ignore_paused)
+		return cap_fail(err, 0,
+				"cannot exec in a paused container (use --ignore-paused to override)");
 	x->config_raw = read_file_at(x->sd.fd, "config.json", &x->config_len, err);
 	if (!x->config_raw || !(x->spec = spec_parse(x->config_raw, x->config_len, err)))
 		return -1;
@@ -219,7 +248,7 @@ static int prepare_exec(struct create_ctx *x, const struct exec_opts *o, struct 
 					"console socket");
 	x->bundle = strdup(x->st.bundle);
 	x->rootfs = strdup(x->st.rootfs ? x->st.rootfs : "/");
-	if (x->st.cgroup_path && cgroup_open(x->st.cgroup_path, &x->cg, err) < 0)
+	if (open_exec_cgroup(x, o->sub_cgroup, err) < 0)
 		return -1;
 	if (x->spec->linux_.seccomp &&
 	    seccomp_program_build(x->spec->linux_.seccomp, &x->seccomp, o->debug, err) < 0)
@@ -251,7 +280,7 @@ static int start_exec(struct create_ctx *x, const struct exec_opts *o, struct ca
 	int rc = 0;
 	if (sync_recv(x->sync[0], &m, &eof) == 0) {
 		if (m.type == SYNC_ERROR)
-			rc = cap_fail(err, m.errnum, "%s", m.buf);
+			rc = sync_error_of(&m, err);
 		sync_msg_free(&m);
 	}
 	cap_error_free(eof);
@@ -277,7 +306,9 @@ int container_exec(const struct exec_opts *o, int *exit_code, struct cap_error *
 		kill(x.pid, SIGKILL);
 		rc = -1;
 	}
-	if (x.pid > 0 && (!o->detach || rc < 0))
+	if (x.pid > 0 && rc < 0)
+		forward_and_wait(&x, &fwd); /* reap; the program never ran */
+	else if (x.pid > 0 && !o->detach)
 		*exit_code = exit_code_of(forward_and_wait(&x, &fwd));
 	if (!o->detach)
 		sigprocmask(SIG_SETMASK, &old, NULL);

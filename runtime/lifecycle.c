@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -146,7 +148,15 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct c
 	if (handle_open(root, id, &h, err) < 0)
 		return -1;
 	int rc = 0;
-	if (h.status == STATUS_STOPPED) {
+	if (h.status == STATUS_STOPPED && all) {
+		/* runc: --all on a stopped container signals what is left in its
+		 * cgroup (processes of a shared pid namespace) and succeeds. */
+		struct cgroup *cg = NULL;
+		if (h.st.cgroup_path && cgroup_open(h.st.cgroup_path, &cg, NULL) == 0) {
+			cgroup_kill_all(cg, sig, NULL);
+			cgroup_free(cg);
+		}
+	} else if (h.status == STATUS_STOPPED) {
 		rc = cap_fail(err, 0, "container not running");
 	} else if (all) {
 		rc = signal_all(&h.st, sig, err);
@@ -314,13 +324,32 @@ static char *annotations_json(const struct container_state *st)
 	return strndup(a, len ? len - 1 : 0); /* drop the outer closing brace */
 }
 
+/* runc's OWNER column: the user owning the state dir, "#UID" when unknown. */
+static char *state_dir_owner(int fd)
+{
+	struct stat st;
+	char buf[32];
+	if (fstat(fd, &st) < 0)
+		return strdup("");
+	struct passwd *pw = getpwuid(st.st_uid);
+	if (pw)
+		return strdup(pw->pw_name);
+	snprintf(buf, sizeof(buf), "#%u", (unsigned)st.st_uid);
+	return strdup(buf);
+}
+
+static int by_id(const void *a, const void *b)
+{
+	return strcmp(((const struct container_info *)a)->id, ((const struct container_info *)b)->id);
+}
+
 static void fill_info(struct container_info *ci, struct handle *h)
 {
 	ci->id = strdup(h->st.id);
 	ci->bundle = strdup(h->st.bundle);
 	ci->rootfs = strdup(h->st.rootfs ? h->st.rootfs : "");
 	ci->created = strdup(h->st.created ? h->st.created : "");
-	ci->owner = strdup(h->st.owner ? h->st.owner : "");
+	ci->owner = state_dir_owner(h->sd.fd);
 	ci->status = strdup(status_name(h->status));
 	ci->pid = h->status == STATUS_STOPPED ? 0 : h->st.pid;
 	ci->annotations_json = annotations_json(&h->st);
@@ -354,6 +383,8 @@ int container_list(const char *root, struct container_info **list, size_t *n,
 		fill_info(&(*list)[(*n)++], &h);
 		handle_close(&h);
 	}
+	if (*n)
+		qsort(*list, *n, sizeof(**list), by_id); /* runc lists in id order */
 	return 0;
 }
 

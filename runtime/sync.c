@@ -39,6 +39,15 @@ int sync_send(int sock, enum sync_type type, const void *payload, size_t len, in
 	return n < 0 ? -1 : 0;
 }
 
+int sync_error_of(const struct sync_msg *m, struct cap_error **err)
+{
+	/* The message already carries strerror text; keep errno for callers. */
+	int rc = cap_fail(err, 0, "%s", m->buf ? m->buf : "unknown error");
+	if (err && *err)
+		(*err)->errnum = m->errnum;
+	return rc;
+}
+
 int sync_send_error(int sock, const struct cap_error *e)
 {
 	const char *msg = e && e->msg ? e->msg : "unknown error";
@@ -139,10 +148,7 @@ int sync_expect(int sock, enum sync_type type, struct sync_msg *m, struct cap_er
 		return 0;
 	int rc;
 	if (m->type == SYNC_ERROR) {
-		/* The message already carries strerror text; keep errno for callers. */
-		rc = cap_fail(err, 0, "%s", m->buf);
-		if (err && *err)
-			(*err)->errnum = m->errnum;
+		rc = sync_error_of(m, err);
 	} else {
 		rc = cap_fail(err, EPROTO, "unexpected message %u from container init", m->type);
 	}

@@ -34,6 +34,8 @@ struct sync_msg {
 
 int sync_send(int sock, enum sync_type type, const void *payload, size_t len, int fd);
 int sync_send_error(int sock, const struct cap_error *e);
+/* The error a SYNC_ERROR message carries (its text has the strerror already). */
+int sync_error_of(const struct sync_msg *m, struct cap_error **err);
 /* Receive one message.  Returns 0, or -1 with *err set (EOF included). */
 int sync_recv(int sock, struct sync_msg *m, struct cap_error **err);
 /* Receive and require `type`; a SYNC_ERROR from the peer becomes *err. */

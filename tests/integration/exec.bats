@@ -164,3 +164,55 @@ start_sleeper() {
 	run runtime exec nosuchcontainer true
 	[ "$status" -ne 0 ]
 }
+
+# ---- runc's exit statuses and flags -------------------------------------------
+
+@test "exec: a program that cannot be executed exits 255 (runc), the container runs on" {
+	start_sleeper
+	run runtime exec "$ID" /nonexistent
+	[ "$status" -eq 255 ]
+	run runtime exec "$ID" /etc/passwd # not executable
+	[ "$status" -eq 255 ]
+	[[ "$output" == *"exec failed"* ]]
+	[ "$(ctr_status "$ID")" = running ]
+	run -0 runtime exec "$ID" true
+}
+
+@test "exec: refused in a paused container (255); --ignore-paused runs once resumed" {
+	start_sleeper
+	run -0 runtime pause "$ID"
+	run runtime exec "$ID" true
+	[ "$status" -eq 255 ]
+	[[ "$output" == *"paused"* ]]
+	# The exec'd process is frozen with the rest until resume; resume must not
+	# wait for the exec (it used to share the state lock with the frozen child).
+	(
+		sleep 1
+		timeout 10 "$RUNTIME" --root "$STATE_ROOT" resume "$ID"
+	) 3>&- &
+	local resumer=$!
+	run -0 timeout 20 "$RUNTIME" --root "$STATE_ROOT" exec --ignore-paused "$ID" echo ran
+	[ "$output" = ran ]
+	wait "$resumer"
+	[ "$(ctr_status "$ID")" = running ]
+}
+
+@test "exec --cgroup SUB: the process joins a sub-cgroup of the container's" {
+	requires_runtime capsule # runc 1.1 on this hybrid host joins v1 hierarchies
+	start_sleeper
+	local pid rel base
+	pid=$(ctr_pid "$ID")
+	rel=$(sed -n 's/^0:://p' "/proc/$pid/cgroup")
+	base=/sys/fs/cgroup
+	[ -d /sys/fs/cgroup/unified ] && base=/sys/fs/cgroup/unified
+	mkdir "$base$rel/sub"
+	run -0 runtime exec --cgroup sub "$ID" cat /proc/self/cgroup
+	grep -q "^0::.*/sub$" <<<"$output"
+	run -0 runtime exec --cgroup / "$ID" cat /proc/self/cgroup
+	! grep -q "/sub$" <<<"$output"
+	run runtime exec --cgroup ../x "$ID" true
+	[ "$status" -eq 255 ]
+	run runtime exec --cgroup nosuch "$ID" true
+	[ "$status" -eq 255 ]
+	rmdir "$base$rel/sub"
+}
