@@ -205,6 +205,9 @@ static int add_rule(scmp_filter_ctx ctx, const struct spec_seccomp_syscall *s,
 	return 0;
 }
 
+/* Native syscall numbers scanned for newer syscalls (x86_64 is near 460). */
+enum { ENOSYS_SCAN_END = 1024 };
+
 /* libseccomp 2.5 exports BPF only to an fd: go through a memfd. */
 static int export_bpf(scmp_filter_ctx ctx, struct seccomp_program *p, struct cap_error **err)
 {
@@ -266,6 +269,47 @@ static int load_flags(const struct spec_seccomp *sc, struct seccomp_program *p,
 	return 0;
 }
 
+/* Highest native syscall number the profile names (-1: none known). */
+static int highest_named(const struct spec_seccomp *sc)
+{
+	int max = -1;
+	for (size_t i = 0; i < sc->n_syscalls; i++)
+		for (size_t k = 0; k < sc->syscalls[i].n_names; k++) {
+			int nr = seccomp_syscall_resolve_name(sc->syscalls[i].names[k]);
+			if (nr != __NR_SCMP_ERROR && nr > max)
+				max = nr;
+		}
+	return max;
+}
+
+static bool denies(uint32_t def)
+{
+	return def != SCMP_ACT_ALLOW && def != SCMP_ACT_LOG && def != SCMP_ACT_ERRNO(ENOSYS) &&
+	       (def & SCMP_ACT_TRACE(0)) != SCMP_ACT_TRACE(0);
+}
+
+/* runc's -ENOSYS patch: a syscall newer than every syscall the profile names
+ * was unknown to whoever wrote it, so it fails with ENOSYS (libc then falls
+ * back, as glibc does from clone3 to clone) rather than with the default
+ * action.  Done with explicit rules for the newer syscalls libseccomp knows. */
+static int add_enosys_newer(scmp_filter_ctx ctx, const struct spec_seccomp *sc, uint32_t def,
+			    struct cap_error **err)
+{
+	int max = highest_named(sc);
+	if (max < 0 || !denies(def))
+		return 0;
+	for (int nr = max + 1; nr < ENOSYS_SCAN_END; nr++) {
+		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+		if (!name)
+			continue;
+		free(name);
+		int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
+		if (rc < 0 && rc != -EEXIST)
+			return cap_fail(err, -rc, "seccomp: ENOSYS rule for syscall %d", nr);
+	}
+	return 0;
+}
+
 static int build_ctx(const struct spec_seccomp *sc, scmp_filter_ctx ctx, uint32_t def, note_fn note,
 		     struct cap_error **err)
 {
@@ -274,7 +318,7 @@ static int build_ctx(const struct spec_seccomp *sc, scmp_filter_ctx ctx, uint32_
 	for (size_t i = 0; i < sc->n_syscalls; i++)
 		if (add_rule(ctx, &sc->syscalls[i], def, note, err) < 0)
 			return -1;
-	return 0;
+	return add_enosys_newer(ctx, sc, def, err);
 }
 
 int seccomp_program_build(const struct spec_seccomp *sc, struct seccomp_program **out,
