@@ -393,9 +393,11 @@ static int start_and_poststart(struct create_ctx *x, struct cap_error **err)
 			return rc;
 	}
 	cap_error_free(e);
+	/* runtime-spec 1.3 (runc 1.4): a failing poststart hook fails the
+	 * container; the caller kills it. */
 	cleanup_free char *json = state_to_json(&x->st, STATUS_RUNNING, false);
-	if (json)
-		hooks_run_warn(&x->spec->hooks, HOOK_POSTSTART, json, x->o->warn);
+	if (json && hooks_run(&x->spec->hooks, HOOK_POSTSTART, json, err) < 0)
+		return -1;
 	return 0;
 }
 

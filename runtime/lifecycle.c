@@ -63,6 +63,8 @@ static int pidfd_of(const struct container_state *st)
 
 /* Parse the saved config only when it mentions the hook kind (cheap check:
  * most containers have no hooks and start/delete stay on the fast path). */
+/* The saved config's hooks of one kind: poststop failures are warnings
+ * (warn set), poststart failures errors (warn NULL, runtime-spec 1.3). */
 static int run_saved_hooks(const struct handle *h, enum spec_hook_kind kind,
 			   enum container_status status, cap_notify_fn warn, struct cap_error **err)
 {
@@ -74,7 +76,11 @@ static int run_saved_hooks(const struct handle *h, enum spec_hook_kind kind,
 	if (!s)
 		return -1;
 	cleanup_free char *json = state_to_json(&h->st, status, false);
-	int rc = json ? hooks_run_warn(&s->hooks, kind, json, warn) : 0;
+	int rc = 0;
+	if (json && warn)
+		rc = hooks_run_warn(&s->hooks, kind, json, warn);
+	else if (json)
+		rc = hooks_run(&s->hooks, kind, json, err);
 	spec_free(s);
 	return rc;
 }
@@ -108,6 +114,8 @@ static int wait_fifo_exec(int fifo, int pidfd, struct cap_error **err)
 	}
 }
 
+static void kill_and_wait(const struct container_state *st);
+
 int container_start(const char *root, const char *id, cap_notify_fn warn, struct cap_error **err)
 {
 	struct handle h;
@@ -125,7 +133,9 @@ int container_start(const char *root, const char *id, cap_notify_fn warn, struct
 			cap_fail(err, errno, "open %s/exec.fifo", h.sd.path);
 		else if (wait_fifo_exec(fifo, pidfd, err) == 0) {
 			unlinkat(h.sd.fd, "exec.fifo", 0);
-			rc = run_saved_hooks(&h, HOOK_POSTSTART, STATUS_RUNNING, warn, err) < 0 ? -1 : 0;
+			rc = run_saved_hooks(&h, HOOK_POSTSTART, STATUS_RUNNING, NULL, err);
+			if (rc < 0) /* runtime-spec 1.3: stop the container */
+				kill_and_wait(&h.st);
 		}
 	}
 	handle_close(&h);
