@@ -53,7 +53,7 @@ static void usage(FILE *out)
 static void version(void)
 {
 	const struct scmp_version *v = seccomp_version();
-	printf("capsule version %s\ncommit: %s\nspec: 1.2.0\n", CAPSULE_VERSION, CAPSULE_COMMIT);
+	printf("capsule version %s\ncommit: %s\nspec: 1.3.0\n", CAPSULE_VERSION, CAPSULE_COMMIT);
 	if (v)
 		printf("libseccomp: %u.%u.%u\n", v->major, v->minor, v->micro);
 }

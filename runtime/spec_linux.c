@@ -230,7 +230,8 @@ int spec_linux_from_json(yajl_val l, struct jpath *p, struct spec_linux *out,
 	    jf_strv(l, "readonlyPaths", p, &out->readonly_paths, &out->n_readonly_paths, err) < 0 ||
 	    jf_str(l, "mountLabel", p, &out->mount_label, err) < 0 ||
 	    jf_sub(l, "personality", p, parse_personality, &out->personality, err) < 0 ||
-	    jf_sub(l, "intelRdt", p, parse_intel_rdt, &out->intel_rdt, err) < 0)
+	    jf_sub(l, "intelRdt", p, parse_intel_rdt, &out->intel_rdt, err) < 0 ||
+	    jf_sub(l, "memoryPolicy", p, spec_mempolicy_from_json, &out->mem_policy, err) < 0)
 		return -1;
 	return 0;
 }
