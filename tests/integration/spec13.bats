@@ -77,3 +77,16 @@ create_fails_with() {
 	run -0 "$RUNTIME" --version
 	[ "${lines[2]}" = "spec: 1.3.0" ]
 }
+
+@test "netDevices: refused with a clear error (not supported; features says so)" {
+	requires_runtime capsule
+	update_config '.linux.netDevices = {"dummy0": {name: "eth1"}}'
+	create_fails_with 'linux.netDevices: not supported'
+}
+
+@test "unified memory.oom.group (the kubelet's) on a hybrid host: a clear error" {
+	requires_runtime capsule
+	[ -d /sys/fs/cgroup/unified ] || skip "pure cgroup v2 host: applied (cgroups.bats)"
+	update_config '.linux.resources.unified = {"memory.oom.group": "1"}'
+	create_fails_with 'controller "memory" is not available'
+}
