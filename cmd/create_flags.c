@@ -25,6 +25,13 @@ static int parse_count(const char *s, int *out)
 	return 0;
 }
 
+static int run_only_flag(struct global_opts *g, const char *cmd, int c)
+{
+	const char *name = c == 'd' ? "detach" : c == OPT_IMAGE ? "image" : "keep";
+	cmd_errorf(g, "%s: unknown flag --%s", cmd, name);
+	return -1;
+}
+
 int parse_create_flags(struct global_opts *g, int argc, char **argv, struct create_opts *o,
 		       bool *detach)
 {
@@ -71,25 +78,16 @@ int parse_create_flags(struct global_opts *g, int argc, char **argv, struct crea
 			}
 			break;
 		case 'd':
-			if (!detach) {
-				cmd_errorf(g, "%s: unknown flag --detach", argv[0]);
-				return -1;
-			}
-			*detach = true;
-			break;
 		case OPT_IMAGE:
-			if (!detach) { /* run only */
-				cmd_errorf(g, "%s: unknown flag --image", argv[0]);
-				return -1;
-			}
-			o->image = optarg;
-			break;
 		case OPT_KEEP:
-			if (!detach) { /* run only */
-				cmd_errorf(g, "%s: unknown flag --keep", argv[0]);
-				return -1;
-			}
-			o->keep = true;
+			if (!detach) /* run only: create is called without detach */
+				return run_only_flag(g, argv[0], c);
+			if (c == 'd')
+				*detach = true;
+			else if (c == OPT_IMAGE)
+				o->image = optarg;
+			else
+				o->keep = true;
 			break;
 		case OPT_IGNORED:
 			break;

@@ -61,6 +61,10 @@ int terminal_setup(const struct spec_process *p, int console_fd, int sync_fd,
 	cleanup_close int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (slave < 0)
 		return cap_fail(err, errno, "open %s", name);
+	/* The process's pty is its own (runc's fixStdioPermissions: the uid,
+	 * the tty group kept); an id the namespace cannot map is left alone. */
+	if (fchown(slave, p->user.uid, (gid_t)-1) < 0 && errno != EINVAL && errno != EPERM)
+		return cap_fail(err, errno, "chown %s to uid %u", name, (unsigned)p->user.uid);
 	if (p->has_console_size) {
 		struct winsize ws = {.ws_row = (unsigned short)p->console_height,
 				     .ws_col = (unsigned short)p->console_width};

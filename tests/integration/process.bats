@@ -243,6 +243,20 @@ cap_mask() {
 	grep -q 'got:hello' "$BATS_TEST_TMPDIR/tty.out"
 }
 
+@test "terminal: the pty belongs to the process's uid (runc)" {
+	set_cmd 'stat -c "%u %g" "$(tty)"; echo done'
+	update_config '.process.terminal = true | .process.user = {uid: 1000, gid: 1000}'
+	sock=$BATS_TEST_TMPDIR/console.sock
+	start_recvtty "$sock" "$BATS_TEST_TMPDIR/tty.out"
+	id=$(ctr_id)
+	run_detached_ok "$id" --console-socket "$sock"
+	wait_recvtty
+	run cat "$BATS_TEST_TMPDIR/tty.out"
+	[[ "$output" == *done* ]]
+	# uid 1000; the group stays the devpts one (tty, 5), as runc leaves it
+	[ "$(tr -d '\r' <<<"${lines[0]}" | cut -d' ' -f1)" = 1000 ]
+}
+
 @test "terminal: true without --console-socket in detached mode fails" {
 	update_config '.process.terminal = true'
 	set_args true
