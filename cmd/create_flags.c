@@ -12,6 +12,7 @@ enum {
 	OPT_PRESERVE,
 	OPT_IMAGE,
 	OPT_KEEP,
+	OPT_PIDFD_SOCKET,
 	OPT_IGNORED
 };
 
@@ -45,6 +46,7 @@ int parse_create_flags(struct global_opts *g, int argc, char **argv, struct crea
 		{"detach", no_argument, 0, 'd'},
 		{"image", required_argument, 0, OPT_IMAGE},
 		{"keep", no_argument, 0, OPT_KEEP},
+		{"pidfd-socket", required_argument, 0, OPT_PIDFD_SOCKET},
 		{"no-subreaper", no_argument, 0, OPT_IGNORED},
 		{0, 0, 0, 0},
 	};
@@ -64,6 +66,9 @@ int parse_create_flags(struct global_opts *g, int argc, char **argv, struct crea
 			break;
 		case OPT_CONSOLE:
 			o->console_socket = optarg;
+			break;
+		case OPT_PIDFD_SOCKET:
+			o->pidfd_socket = optarg;
 			break;
 		case OPT_NO_PIVOT:
 			o->no_pivot = true;

@@ -13,6 +13,7 @@ enum {
 	OPT_NNP,
 	OPT_PRESERVE,
 	OPT_CGROUP,
+	OPT_PIDFD_SOCKET,
 	OPT_IGNORE_PAUSED,
 	OPT_IGNORED,
 };
@@ -47,6 +48,7 @@ static int parse_exec(struct global_opts *g, int argc, char **argv, struct exec_
 		{"cap", required_argument, 0, 'c'},
 		{"preserve-fds", required_argument, 0, OPT_PRESERVE},
 		{"cgroup", required_argument, 0, OPT_CGROUP},
+		{"pidfd-socket", required_argument, 0, OPT_PIDFD_SOCKET},
 		{"ignore-paused", no_argument, 0, OPT_IGNORE_PAUSED},
 		{0, 0, 0, 0},
 	};
@@ -67,6 +69,7 @@ static int parse_exec(struct global_opts *g, int argc, char **argv, struct exec_
 		case 'c': rc = push(&o->caps, optarg); break;
 		case OPT_PRESERVE: o->preserve_fds = atoi(optarg); break;
 		case OPT_CGROUP: o->sub_cgroup = optarg; break;
+		case OPT_PIDFD_SOCKET: o->pidfd_socket = optarg; break;
 		case OPT_IGNORE_PAUSED: o->ignore_paused = true; break;
 		case OPT_IGNORED: break;
 		default: return -1;

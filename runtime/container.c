@@ -289,6 +289,8 @@ static int finish(struct create_ctx *x, struct cap_error **err)
 	int rc = state_save(&x->sd, &x->st, err);
 	if (rc == 0)
 		rc = write_pid_file(x->o->pid_file, x->pid, err);
+	if (rc == 0)
+		rc = pidfd_socket_send(x->o->pidfd_socket, x->pidfd, err);
 	/* annotations are borrowed from the spec */
 	x->st.annotations = NULL;
 	x->st.n_annotations = 0;

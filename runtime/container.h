@@ -14,6 +14,7 @@ struct create_opts {
 	const char *root;	    /* state root */
 	const char *pid_file;	    /* may be NULL */
 	const char *console_socket; /* may be NULL */
+	const char *pidfd_socket;   /* --pidfd-socket: gets a pidfd of the init; may be NULL */
 	bool no_pivot, no_new_keyring, systemd_cgroup, rootless;
 	bool keep;		    /* run --keep: a foreground run leaves the stopped container */
 	int preserve_fds;
@@ -85,6 +86,7 @@ struct exec_opts {
 	bool ignore_paused;	    /* --ignore-paused: exec into a paused container */
 	const char *sub_cgroup;	    /* --cgroup: a sub-cgroup of the container's to join */
 	const char *console_socket, *pid_file;
+	const char *pidfd_socket;   /* --pidfd-socket: gets a pidfd of the process */
 	int preserve_fds;
 	void (*debug)(const char *msg);
 };

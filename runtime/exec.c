@@ -273,6 +273,8 @@ static int start_exec(struct create_ctx *x, const struct exec_opts *o, struct ca
 		if (fd < 0 || write_all(fd, buf, (size_t)n) < 0)
 			return cap_fail(err, errno, "--pid-file %s", o->pid_file);
 	}
+	if (pidfd_socket_send(o->pidfd_socket, x->pidfd, err) < 0)
+		return -1;
 	if (sync_send(x->sync[0], SYNC_START, NULL, 0, -1) < 0)
 		return cap_fail(err, errno, "start exec process");
 	struct sync_msg m;

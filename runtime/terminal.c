@@ -33,6 +33,20 @@ int console_socket_connect(const char *path, struct cap_error **err)
 	return fd;
 }
 
+static int send_master(int sock, int master, const char *name);
+
+int pidfd_socket_send(const char *path, int pidfd, struct cap_error **err)
+{
+	if (!path)
+		return 0;
+	cleanup_close int sock = console_socket_connect(path, err);
+	if (sock < 0)
+		return cap_wrap(err, "--pidfd-socket");
+	if (send_master(sock, pidfd, "pidfd") < 0)
+		return cap_fail(err, errno, "--pidfd-socket %s: send the pidfd", path);
+	return 0;
+}
+
 static int send_master(int sock, int master, const char *name)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))] = {0};

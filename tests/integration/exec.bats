@@ -216,3 +216,43 @@ start_sleeper() {
 	[ "$status" -eq 255 ]
 	rmdir "$base$rel/sub"
 }
+
+# pidfd_receiver SOCK OUT: accept one connection on SOCK, take the fd sent, and write
+# "<readlink of the fd> <Pid: from its fdinfo>" to OUT.
+pidfd_receiver() {
+	python3 - "$1" "$2" <<-'PY' 3>&- &
+		import os, socket, sys
+		s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+		s.bind(sys.argv[1]); s.listen(1); s.settimeout(30)
+		c, _ = s.accept()
+		msg, fds, _, _ = socket.recv_fds(c, 64, 1)
+		fd = fds[0]
+		pid = [l.split()[1] for l in open(f"/proc/self/fdinfo/{fd}") if l.startswith("Pid:")]
+		open(sys.argv[2] + ".tmp", "w").write(os.readlink(f"/proc/self/fd/{fd}") + " " + (pid[0] if pid else "?") + "\n")
+		os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+	PY
+	local n=50
+	while [ ! -S "$1" ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+}
+
+@test "--pidfd-socket: run -d and exec -d send a pidfd of the process (runc 1.2)" {
+	requires_runtime capsule # runc 1.2+
+	set_args sleep 1000
+	local sock=$BATS_TEST_TMPDIR/p.sock out=$BATS_TEST_TMPDIR/pidfd.out
+	pidfd_receiver "$sock" "$out"
+	ID=$(ctr_id)
+	run_detached_ok "$ID" --pidfd-socket "$sock"
+	wait_file "$out"
+	[ "$(cat "$out")" = "anon_inode:[pidfd] $(ctr_pid "$ID")" ]
+	rm -f "$sock" "$out"
+	pidfd_receiver "$sock" "$out"
+	run_bg runtime exec -d --pid-file "$BATS_TEST_TMPDIR/e.pid" --pidfd-socket "$sock" "$ID" sleep 999
+	[ "$status" -eq 0 ]
+	wait_file "$out"
+	[ "$(cat "$out")" = "anon_inode:[pidfd] $(cat "$BATS_TEST_TMPDIR/e.pid")" ]
+	# nobody listening: a clear error, nothing left running
+	rm -f "$sock"
+	run runtime exec --pidfd-socket "$sock" "$ID" true
+	[ "$status" -eq 255 ]
+	[[ "$output" == *"--pidfd-socket"* ]]
+}
