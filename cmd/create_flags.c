@@ -17,6 +17,8 @@ enum {
 	OPT_MEM_KSM,
 	OPT_MEM_RECLAIM,
 	OPT_MEM_PSI,
+	OPT_KEEP,
+	OPT_PIDFD_SOCKET,
 	OPT_IGNORED
 };
 
@@ -44,6 +46,13 @@ static void set_annotation(struct create_opts *o, const char *key, const char *v
 	o->annotations = kv;
 }
 
+static int run_only_flag(struct global_opts *g, const char *cmd, int c)
+{
+	const char *name = c == 'd' ? "detach" : c == OPT_IMAGE ? "image" : "keep";
+	cmd_errorf(g, "%s: unknown flag --%s", cmd, name);
+	return -1;
+}
+
 int parse_create_flags(struct global_opts *g, int argc, char **argv, struct create_opts *o,
 		       bool *detach)
 {
@@ -59,7 +68,8 @@ int parse_create_flags(struct global_opts *g, int argc, char **argv, struct crea
 		{"memory-ksm", no_argument, 0, OPT_MEM_KSM},
 		{"memory-reclaim", required_argument, 0, OPT_MEM_RECLAIM},
 		{"memory-psi-target", required_argument, 0, OPT_MEM_PSI},
-		{"keep", no_argument, 0, OPT_IGNORED},
+		{"keep", no_argument, 0, OPT_KEEP},
+		{"pidfd-socket", required_argument, 0, OPT_PIDFD_SOCKET},
 		{"no-subreaper", no_argument, 0, OPT_IGNORED},
 		{0, 0, 0, 0},
 	};
@@ -80,6 +90,9 @@ int parse_create_flags(struct global_opts *g, int argc, char **argv, struct crea
 		case OPT_CONSOLE:
 			o->console_socket = optarg;
 			break;
+		case OPT_PIDFD_SOCKET:
+			o->pidfd_socket = optarg;
+			break;
 		case OPT_NO_PIVOT:
 			o->no_pivot = true;
 			break;
@@ -93,18 +106,16 @@ int parse_create_flags(struct global_opts *g, int argc, char **argv, struct crea
 			}
 			break;
 		case 'd':
-			if (!detach) {
-				cmd_errorf(g, "%s: unknown flag --detach", argv[0]);
-				return -1;
-			}
-			*detach = true;
-			break;
 		case OPT_IMAGE:
-			if (!detach) { /* run only */
-				cmd_errorf(g, "%s: unknown flag --image", argv[0]);
-				return -1;
-			}
-			o->image = optarg;
+		case OPT_KEEP:
+			if (!detach) /* run only: create is called without detach */
+				return run_only_flag(g, argv[0], c);
+			if (c == 'd')
+				*detach = true;
+			else if (c == OPT_IMAGE)
+				o->image = optarg;
+			else
+				o->keep = true;
 			break;
 		case OPT_MEM_KSM:
 			set_annotation(o, MEM_ANNOTATION_KSM, "true");

@@ -12,6 +12,9 @@ enum {
 	OPT_PID_FILE,
 	OPT_NNP,
 	OPT_PRESERVE,
+	OPT_CGROUP,
+	OPT_PIDFD_SOCKET,
+	OPT_IGNORE_PAUSED,
 	OPT_IGNORED,
 };
 
@@ -44,8 +47,9 @@ static int parse_exec(struct global_opts *g, int argc, char **argv, struct exec_
 		{"no-new-privs", no_argument, 0, OPT_NNP},
 		{"cap", required_argument, 0, 'c'},
 		{"preserve-fds", required_argument, 0, OPT_PRESERVE},
-		{"cgroup", required_argument, 0, OPT_IGNORED},
-		{"ignore-paused", no_argument, 0, OPT_IGNORED},
+		{"cgroup", required_argument, 0, OPT_CGROUP},
+		{"pidfd-socket", required_argument, 0, OPT_PIDFD_SOCKET},
+		{"ignore-paused", no_argument, 0, OPT_IGNORE_PAUSED},
 		{0, 0, 0, 0},
 	};
 	int c;
@@ -64,6 +68,9 @@ static int parse_exec(struct global_opts *g, int argc, char **argv, struct exec_
 		case OPT_NNP: o->no_new_privs = o->has_no_new_privs = true; break;
 		case 'c': rc = push(&o->caps, optarg); break;
 		case OPT_PRESERVE: o->preserve_fds = atoi(optarg); break;
+		case OPT_CGROUP: o->sub_cgroup = optarg; break;
+		case OPT_PIDFD_SOCKET: o->pidfd_socket = optarg; break;
+		case OPT_IGNORE_PAUSED: o->ignore_paused = true; break;
 		case OPT_IGNORED: break;
 		default: return -1;
 		}
@@ -79,11 +86,16 @@ static int parse_exec(struct global_opts *g, int argc, char **argv, struct exec_
 	return 0;
 }
 
+/* runc: an exec that fails before the program runs (no such container, a
+ * paused one, a program that cannot be executed) exits 255, so callers can
+ * tell it from the program's own status. */
+enum { EXEC_FAILED = 255 };
+
 CMD(exec)
 {
 	struct exec_opts o = {.root = g->root, .debug = cmd_debug_callback(g)};
 	if (parse_exec(g, argc, argv, &o) < 0)
-		return 1;
+		return EXEC_FAILED;
 	struct cap_error *err = NULL;
 	int exit_code = 0;
 	int rc = container_exec(&o, &exit_code, &err);
@@ -91,10 +103,10 @@ CMD(exec)
 	free(o.caps);
 	free(o.additional_gids);
 	if (rc < 0) {
-		/* as runc: 255 when the process could not be started at all */
+		cap_wrap(&err, "exec failed");
 		cmd_report(g, err);
 		cap_error_free(err);
-		return 255;
+		return EXEC_FAILED;
 	}
 	return exit_code;
 }

@@ -31,8 +31,14 @@ static void gen_hooks_and_mounts(yajl_gen j)
 	yajl_gen_array_close(j);
 	json_gen_key(j, "mountOptions");
 	yajl_gen_array_open(j);
-	for (size_t i = 0; i < mount_opt_table_len; i++)
+	bool recursive = mounts_recursive_supported(), idmap = mounts_idmap_supported();
+	for (size_t i = 0; i < mount_opt_table_len; i++) {
+		enum mount_opt_kind k = mount_opt_table[i].kind;
+		/* advertised only where this kernel can do them */
+		if ((k == MOPT_RECURSIVE && !recursive) || (k == MOPT_IDMAP && !idmap))
+			continue;
 		json_gen_str(j, mount_opt_table[i].name);
+	}
 	yajl_gen_array_close(j);
 }
 
@@ -74,6 +80,25 @@ static void gen_seccomp(yajl_gen j)
 	yajl_gen_map_close(j);
 }
 
+static void gen_names(yajl_gen j, const char *key, const struct name_value *t, size_t n)
+{
+	json_gen_key(j, key);
+	yajl_gen_array_open(j);
+	for (size_t i = 0; i < n; i++)
+		json_gen_str(j, t[i].name);
+	yajl_gen_array_close(j);
+}
+
+/* runtime-spec 1.3 linux.memoryPolicy: the modes and flags the parser takes. */
+static void gen_mempolicy(yajl_gen j)
+{
+	json_gen_key(j, "memoryPolicy");
+	yajl_gen_map_open(j);
+	gen_names(j, "modes", mpol_mode_table, mpol_mode_table_len);
+	gen_names(j, "flags", mpol_flag_table, mpol_flag_table_len);
+	yajl_gen_map_close(j);
+}
+
 static void gen_linux(yajl_gen j)
 {
 	json_gen_key(j, "linux");
@@ -92,6 +117,8 @@ static void gen_linux(yajl_gen j)
 	gen_bool_obj(j, "apparmor", false);
 	gen_bool_obj(j, "selinux", false);
 	gen_bool_obj(j, "intelRdt", false);
+	gen_bool_obj(j, "netDevices", false);
+	gen_mempolicy(j);
 	json_gen_key(j, "mountExtensions");
 	yajl_gen_map_open(j);
 	gen_bool_obj(j, "idmap", mounts_idmap_supported());
@@ -106,7 +133,7 @@ CMD(features)
 	yajl_gen_config(j, yajl_gen_indent_string, "    ");
 	yajl_gen_map_open(j);
 	json_gen_kv_str(j, "ociVersionMin", "1.0.0");
-	json_gen_kv_str(j, "ociVersionMax", "1.2.0");
+	json_gen_kv_str(j, "ociVersionMax", "1.3.0");
 	gen_hooks_and_mounts(j);
 	gen_linux(j);
 	json_gen_key(j, "annotations");

@@ -1,5 +1,6 @@
 #include <getopt.h>
 #include <signal.h>
+#include <string.h>
 
 #include "../runtime/container.h"
 #include "../runtime/tables.h"
@@ -21,7 +22,10 @@ CMD(kill)
 		return 1;
 	}
 	int sig = SIGTERM;
-	if (nargs == 2 && (sig = signal_from_string(argv[optind + 1])) < 0)
+	/* signal 0: a liveness check (runc accepts it; `kill --all ID 0`) */
+	if (nargs == 2 && strcmp(argv[optind + 1], "0") == 0)
+		sig = 0;
+	else if (nargs == 2 && (sig = signal_from_string(argv[optind + 1])) < 0)
 		return cmd_errorf(g, "invalid signal \"%s\"", argv[optind + 1]);
 	struct cap_error *err = NULL;
 	return finish_cmd(g, container_kill(g->root, argv[optind], sig, all, &err), &err);

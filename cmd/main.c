@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "image.h"
 #include "memory.h"
+#include "../runtime/userns.h"
 
 struct command {
 	const char *name;
@@ -55,23 +56,36 @@ static void usage(FILE *out)
 static void version(void)
 {
 	const struct scmp_version *v = seccomp_version();
-	printf("capsule version %s\ncommit: %s\nspec: 1.2.0\n", CAPSULE_VERSION, CAPSULE_COMMIT);
+	printf("capsule version %s\ncommit: %s\nspec: 1.3.0\n", CAPSULE_VERSION, CAPSULE_COMMIT);
 	if (v)
 		printf("libseccomp: %u.%u.%u\n", v->major, v->minor, v->micro);
+}
+
+/* runc's shouldHonorXDGRuntimeDir: a non-root user, or root of a user
+ * namespace (rootless podman runs the runtime as uid 0 in its namespace)
+ * unless $USER says root, keeps its state under $XDG_RUNTIME_DIR. */
+static bool honor_xdg(void)
+{
+	if (geteuid() != 0)
+		return true;
+	if (!userns_running_in())
+		return false;
+	const char *user = getenv("USER");
+	return !user || strcmp(user, "root") != 0;
 }
 
 static const char *default_root(void)
 {
 	static char buf[4096];
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	if (geteuid() != 0 && xdg && *xdg) {
+	if (xdg && *xdg && honor_xdg()) {
 		snprintf(buf, sizeof(buf), "%s/capsule", xdg);
 		return buf;
 	}
 	return "/run/capsule";
 }
 
-enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_IGNORED };
+enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_ROOTLESS, OPT_IGNORED };
 
 static int parse_globals(struct global_opts *g, int argc, char **argv)
 {
@@ -82,7 +96,7 @@ static int parse_globals(struct global_opts *g, int argc, char **argv)
 		{"debug", no_argument, 0, OPT_DEBUG},
 		{"systemd-cgroup", no_argument, 0, OPT_SYSTEMD},
 		{"criu", required_argument, 0, OPT_IGNORED},
-		{"rootless", required_argument, 0, OPT_IGNORED},
+		{"rootless", required_argument, 0, OPT_ROOTLESS},
 		{"version", no_argument, 0, 'v'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
@@ -109,6 +123,16 @@ static int parse_globals(struct global_opts *g, int argc, char **argv)
 		case OPT_SYSTEMD:
 			g->systemd_cgroup = true;
 			break;
+		case OPT_ROOTLESS:
+			if (strcmp(optarg, "auto") == 0)
+				break;
+			if (strcmp(optarg, "true") && strcmp(optarg, "false")) {
+				fprintf(stderr, "capsule: invalid --rootless value: %s "
+						"(true, false or auto)\n", optarg);
+				exit(1);
+			}
+			g->rootless = strcmp(optarg, "true") == 0;
+			break;
 		case OPT_IGNORED:
 			break;
 		case 'v':
@@ -127,7 +151,7 @@ static int parse_globals(struct global_opts *g, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct global_opts g = {.root = default_root(), .rootless = geteuid() != 0};
+	struct global_opts g = {.root = default_root(), .rootless = geteuid() != 0 || userns_running_in()};
 	int first = parse_globals(&g, argc, argv);
 	if (first >= argc) {
 		usage(stderr);

@@ -355,6 +355,8 @@ static int finish(struct create_ctx *x, struct cap_error **err)
 	int rc = state_save(&x->sd, &x->st, err);
 	if (rc == 0)
 		rc = write_pid_file(x->o->pid_file, x->pid, err);
+	if (rc == 0)
+		rc = pidfd_socket_send(x->o->pidfd_socket, x->pidfd, err);
 	/* annotations are borrowed from the spec */
 	x->st.annotations = NULL;
 	x->st.n_annotations = 0;
@@ -483,9 +485,11 @@ static int start_and_poststart(struct create_ctx *x, struct cap_error **err)
 		return -1;
 	}
 	cap_error_free(e);
+	/* runtime-spec 1.3 (runc 1.4): a failing poststart hook fails the
+	 * container; the caller kills it. */
 	cleanup_free char *json = state_to_json(&x->st, STATUS_RUNNING, false);
-	if (json)
-		hooks_run_warn(&x->spec->hooks, HOOK_POSTSTART, json, x->o->warn);
+	if (json && hooks_run(&x->spec->hooks, HOOK_POSTSTART, json, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -548,14 +552,15 @@ int container_run(const struct create_opts *o_in, bool detach, int *exit_code,
 		}
 		if (!detach) {
 			*exit_code = exit_code_of(forward_and_wait(&x, &fwd));
-			teardown_after_run(&x);
+			if (rc < 0 || !o->keep)
+				teardown_after_run(&x);
 		} else if (rc < 0) {
 			teardown_after_run(&x);
 		}
 	}
 	if (!detach)
 		sigprocmask(SIG_SETMASK, &old, NULL);
-	if (img_bundle && (!detach || rc < 0)) {
+	if (img_bundle && ((!detach && !o->keep) || rc < 0)) {
 		struct cap_error *e = NULL;
 		rm_rf(img_bundle, &e);
 		cap_warn(o->warn, &e, "remove the image bundle");

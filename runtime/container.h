@@ -16,7 +16,9 @@ struct create_opts {
 	const char *root;	    /* state root */
 	const char *pid_file;	    /* may be NULL */
 	const char *console_socket; /* may be NULL */
+	const char *pidfd_socket;   /* --pidfd-socket: gets a pidfd of the init; may be NULL */
 	bool no_pivot, no_new_keyring, systemd_cgroup, rootless;
+	bool keep;		    /* run --keep: a foreground run leaves the stopped container */
 	int preserve_fds;
 	void (*debug)(const char *msg);
 	void (*warn)(const char *msg); /* failed poststart/poststop hooks */
@@ -89,10 +91,15 @@ struct exec_opts {
 	char **caps;		    /* --cap additions */
 	char **additional_gids;	    /* --additional-gids */
 	bool tty, detach, no_new_privs, has_no_new_privs;
+	bool ignore_paused;	    /* --ignore-paused: exec into a paused container */
+	const char *sub_cgroup;	    /* --cgroup: a sub-cgroup of the container's to join */
 	const char *console_socket, *pid_file;
+	const char *pidfd_socket;   /* --pidfd-socket: gets a pidfd of the process */
 	int preserve_fds;
 	void (*debug)(const char *msg);
 };
+/* Runs the process; *exit_code gets its status only when it ran (a failure
+ * before the program started returns -1 with *exit_code left alone). */
 int container_exec(const struct exec_opts *o, int *exit_code, struct cap_error **err);
 
 #endif

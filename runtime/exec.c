@@ -201,6 +201,34 @@ static int spawn_exec(struct create_ctx *x, const struct exec_opts *o, struct ca
 	return 0;
 }
 
+/* The container's cgroup, or with --cgroup a sub-cgroup of it (runc: on v2
+ * a path relative to the container's cgroup, "" or "/" for the cgroup itself). */
+static int open_exec_cgroup(struct create_ctx *x, const char *sub, struct cap_error **err)
+{
+	if (sub) {
+		const char *colon = strchr(sub, ':');
+		if (colon && colon != sub)
+			return cap_fail(err, 0, "--cgroup %.200s: cgroup v2 takes a path only, "
+						"no controller names", sub);
+		if (colon)
+			sub = colon + 1;
+		if (!x->st.cgroup_path)
+			return cap_fail(err, 0, "--cgroup %.200s: the container has no cgroup", sub);
+		for (const char *p = sub; *p;) {
+			size_t len = strcspn(p, "/");
+			if (len == 2 && p[0] == '.' && p[1] == '.')
+				return cap_fail(err, 0, "--cgroup %.200s: \"..\" is not allowed", sub);
+			p += len + (p[len] == '/');
+		}
+	}
+	if (!x->st.cgroup_path)
+		return 0;
+	cleanup_free char *path = NULL;
+	if (asprintf(&path, "%s/%s", x->st.cgroup_path, sub ? sub : "") < 0)
+		return cap_fail(err, ENOMEM, "cgroup path");
+	return cgroup_open(path, &x->cg, err);
+}
+
 static int prepare_exec(struct create_ctx *x, const struct exec_opts *o, struct cap_error **err)
 {
 	if (state_dir_open(o->root, o->id, &x->sd, err) < 0 || state_load(&x->sd, &x->st, err) < 0)
@@ -208,8 +236,9 @@ static int prepare_exec(struct create_ctx *x, const struct exec_opts *o, struct 
 	enum container_status status = state_status(&x->sd, &x->st);
 	if (status == STATUS_STOPPED)
 		return cap_fail(err, 0, "cannot exec in a stopped container");
-	if (status == STATUS_PAUSED)
-		return cap_fail(err, 0, "cannot exec in a paused container");
+	if (status == STATUS_PAUSED && !o->ignore_paused)
+		return cap_fail(err, 0,
+				"cannot exec in a paused container (use --ignore-paused to override)");
 	x->config_raw = read_file_at(x->sd.fd, "config.json", &x->config_len, err);
 	if (!x->config_raw || !(x->spec = spec_parse(x->config_raw, x->config_len, err)))
 		return -1;
@@ -221,7 +250,7 @@ static int prepare_exec(struct create_ctx *x, const struct exec_opts *o, struct 
 					"console socket");
 	x->bundle = strdup(x->st.bundle);
 	x->rootfs = strdup(x->st.rootfs ? x->st.rootfs : "/");
-	if (x->st.cgroup_path && cgroup_open(x->st.cgroup_path, &x->cg, err) < 0)
+	if (open_exec_cgroup(x, o->sub_cgroup, err) < 0)
 		return -1;
 	if (build_seccomp(x, o->root, o->debug, err) < 0)
 		return -1;
@@ -245,6 +274,8 @@ static int start_exec(struct create_ctx *x, const struct exec_opts *o, struct ca
 		if (fd < 0 || write_all(fd, buf, (size_t)n) < 0)
 			return cap_fail(err, errno, "--pid-file %s", o->pid_file);
 	}
+	if (pidfd_socket_send(o->pidfd_socket, x->pidfd, err) < 0)
+		return -1;
 	if (sync_send(x->sync[0], SYNC_START, NULL, 0, -1) < 0)
 		return cap_fail(err, errno, "start exec process");
 	struct sync_msg m;

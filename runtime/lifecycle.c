@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -66,6 +68,8 @@ static int pidfd_of(const struct container_state *st)
 
 /* Parse the saved config only when it mentions the hook kind (cheap check:
  * most containers have no hooks and start/delete stay on the fast path). */
+/* The saved config's hooks of one kind: poststop failures are warnings
+ * (warn set), poststart failures errors (warn NULL, runtime-spec 1.3). */
 static int run_saved_hooks(const struct handle *h, enum spec_hook_kind kind,
 			   enum container_status status, cap_notify_fn warn, struct cap_error **err)
 {
@@ -79,7 +83,11 @@ static int run_saved_hooks(const struct handle *h, enum spec_hook_kind kind,
 	if (!s)
 		return -1;
 	cleanup_free char *json = state_to_json(&h->st, status, false);
-	int rc = json ? hooks_run_warn(&s->hooks, kind, json, warn) : 0;
+	int rc = 0;
+	if (json && warn)
+		rc = hooks_run_warn(&s->hooks, kind, json, warn);
+	else if (json)
+		rc = hooks_run(&s->hooks, kind, json, err);
 	spec_free(s);
 	return rc;
 }
@@ -113,6 +121,8 @@ static int wait_fifo_exec(int fifo, int pidfd, struct cap_error **err)
 	}
 }
 
+static void kill_and_wait(const struct container_state *st, cap_notify_fn warn);
+
 int container_start(const char *root, const char *id, cap_notify_fn warn, struct cap_error **err)
 {
 	struct handle h;
@@ -140,11 +150,9 @@ int container_start(const char *root, const char *id, cap_notify_fn warn, struct
 		else if (wait_fifo_exec(fifo, pidfd, err) == 0) {
 			fault_point("start-after-exec");
 			unlinkat(h.sd.fd, "exec.fifo", 0);
-			/* runtime-spec: a poststart failure is a warning, the container runs */
-			struct cap_error *e = NULL;
-			run_saved_hooks(&h, HOOK_POSTSTART, STATUS_RUNNING, warn, &e);
-			cap_warn(warn, &e, "start %s", id);
-			rc = 0;
+			rc = run_saved_hooks(&h, HOOK_POSTSTART, STATUS_RUNNING, NULL, err);
+			if (rc < 0) /* runtime-spec 1.3: stop the container */
+				kill_and_wait(&h.st, warn);
 		}
 	}
 	handle_close(&h);
@@ -167,7 +175,15 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct c
 	if (handle_open(root, id, &h, err) < 0)
 		return -1;
 	int rc = 0;
-	if (h.status == STATUS_STOPPED) {
+	if (h.status == STATUS_STOPPED && all) {
+		/* runc: --all on a stopped container signals what is left in its
+		 * cgroup (processes of a shared pid namespace) and succeeds. */
+		struct cgroup *cg = NULL;
+		if (h.st.cgroup_path && cgroup_open(h.st.cgroup_path, &cg, NULL) == 0) {
+			cgroup_kill_all(cg, sig, NULL);
+			cgroup_free(cg);
+		}
+	} else if (h.status == STATUS_STOPPED) {
 		rc = cap_fail(err, 0, "container not running");
 	} else if (all) {
 		rc = signal_all(&h.st, sig, err);
@@ -413,13 +429,32 @@ static char *annotations_json(const struct container_state *st)
 	return strndup(a, len ? len - 1 : 0); /* drop the outer closing brace */
 }
 
+/* runc's OWNER column: the user owning the state dir, "#UID" when unknown. */
+static char *state_dir_owner(int fd)
+{
+	struct stat st;
+	char buf[32];
+	if (fstat(fd, &st) < 0)
+		return strdup("");
+	struct passwd *pw = getpwuid(st.st_uid);
+	if (pw)
+		return strdup(pw->pw_name);
+	snprintf(buf, sizeof(buf), "#%u", (unsigned)st.st_uid);
+	return strdup(buf);
+}
+
+static int by_id(const void *a, const void *b)
+{
+	return strcmp(((const struct container_info *)a)->id, ((const struct container_info *)b)->id);
+}
+
 static void fill_info(struct container_info *ci, struct handle *h)
 {
 	ci->id = strdup(h->st.id);
 	ci->bundle = strdup(h->st.bundle);
 	ci->rootfs = strdup(h->st.rootfs ? h->st.rootfs : "");
 	ci->created = strdup(h->st.created ? h->st.created : "");
-	ci->owner = strdup(h->st.owner ? h->st.owner : "");
+	ci->owner = state_dir_owner(h->sd.fd);
 	ci->status = strdup(status_name(h->status));
 	ci->pid = h->status == STATUS_STOPPED ? 0 : h->st.pid;
 	ci->annotations_json = annotations_json(&h->st);
@@ -457,6 +492,8 @@ int container_list(const char *root, struct container_info **list, size_t *n,
 		fill_info(&(*list)[(*n)++], &h);
 		handle_close(&h);
 	}
+	if (*n)
+		qsort(*list, *n, sizeof(**list), by_id); /* runc lists in id order */
 	return 0;
 }
 

@@ -285,6 +285,20 @@ static bool type_is(const char *type, const char *name)
 	return type && strcmp(type, name) == 0;
 }
 
+/* runc: proc and sysfs go only on an ordinary directory.  A /proc or /sys
+ * that is a symlink in the rootfs would put them (and the masked paths
+ * below them) somewhere the image chose. */
+static int check_plain_dir(struct mnt_op *op, const char *type, struct cap_error **err)
+{
+	cleanup_close int fd = pathres_try_open(op->rootfd, op->m->destination, O_NOFOLLOW);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0 || S_ISDIR(st.st_mode))
+		return 0; /* absent: made as a directory */
+	return cap_fail(err, ENOTDIR, "filesystem \"%s\" must be mounted on an ordinary directory: "
+				      "%s in the rootfs is %s",
+			type, op->m->destination, S_ISLNK(st.st_mode) ? "a symlink" : "not a directory");
+}
+
 static int mount_one(struct mnt_op *op, struct cap_error **err)
 {
 	const struct spec_mount *m = op->m;
@@ -299,6 +313,8 @@ static int mount_one(struct mnt_op *op, struct cap_error **err)
 	const char *type = m->type;
 	if (!type)
 		return cap_fail(err, EINVAL, "mount without a type");
+	if ((type_is(type, "proc") || type_is(type, "sysfs")) && check_plain_dir(op, type, err) < 0)
+		return -1;
 	if (type_is(type, "sysfs"))
 		return mount_fs_or_bind(op, type, "/sys", err);
 	if (type_is(type, "mqueue"))

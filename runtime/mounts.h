@@ -37,6 +37,8 @@ int mounts_idmap_prepare(const struct spec *s, const char *bundle, int **trees, 
 void mounts_idmap_free(int *trees, size_t n);
 /* The kernel has mount_setattr(MOUNT_ATTR_IDMAP) (for `features`). */
 bool mounts_idmap_supported(void);
+/* mount_setattr(2) exists: the recursive options (rro, rnosuid, ...) work. */
+bool mounts_recursive_supported(void);
 
 /* Make the mount tree private/slave, bind the rootfs onto itself, perform
  * spec.mounts in order, populate /dev (default devices, symlinks, linux.devices). */

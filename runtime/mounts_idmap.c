@@ -43,6 +43,13 @@ bool mounts_idmap_supported(void)
 	return mount_setattr(-1, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0 && errno == EBADF;
 }
 
+bool mounts_recursive_supported(void)
+{
+	/* Same probe: EBADF from a kernel with mount_setattr, ENOSYS without. */
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
+	return mount_setattr(-1, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0 && errno == EBADF;
+}
+
 static int write_idmap(pid_t pid, const char *file, const struct spec_id_mapping *m, size_t n,
 		       struct cap_error **err)
 {

@@ -85,6 +85,21 @@ int process_set_personality(const struct spec_linux *l, struct cap_error **err)
 	return 0;
 }
 
+int process_set_mempolicy(const struct spec_linux *l, struct cap_error **err)
+{
+	const struct spec_mem_policy *mp = &l->mem_policy;
+	if (!mp->present)
+		return 0;
+	const unsigned long *mask = mp->has_nodes ? mp->nodes : NULL;
+	if (syscall(SYS_set_mempolicy, mp->mode | (int)mp->flags, mask,
+		    mask ? (unsigned long)SPEC_MPOL_MAX_NODES : 0UL) < 0)
+		return cap_fail(err, errno,
+				"linux.memoryPolicy: set_mempolicy (mode %d, flags 0x%x; nodes "
+				"outside the allowed set or a mode this kernel lacks?)",
+				mp->mode, mp->flags);
+	return 0;
+}
+
 /* "0-3,7" -> cpu_set_t */
 static int parse_cpu_list(const char *s, cpu_set_t *set)
 {

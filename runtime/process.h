@@ -13,6 +13,8 @@ int process_set_rlimits(const struct spec_process *p, struct cap_error **err);
 int process_set_oom_score_adj(const struct spec_process *p, struct cap_error **err);
 int process_set_scheduling(const struct spec_process *p, struct cap_error **err);
 int process_set_personality(const struct spec_linux *l, struct cap_error **err);
+/* linux.memoryPolicy: set_mempolicy for the init (inherited by its program). */
+int process_set_mempolicy(const struct spec_linux *l, struct cap_error **err);
 int process_set_cpu_affinity(const char *cpus, struct cap_error **err);
 
 /* Find args[0] through the container's PATH (from env), as execvp would; the

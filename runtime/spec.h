@@ -259,6 +259,16 @@ struct spec_intel_rdt {
 	bool present;
 };
 
+/* linux.memoryPolicy: set_mempolicy(mode | flags, nodes) in the init. */
+enum { SPEC_MPOL_MAX_NODES = 1024 };
+struct spec_mem_policy {
+	bool present;
+	int mode;	/* MPOL_* */
+	unsigned flags; /* MPOL_F_* */
+	unsigned long nodes[SPEC_MPOL_MAX_NODES / (8 * sizeof(unsigned long))];
+	bool has_nodes;
+};
+
 struct spec_personality {
 	bool present;
 	unsigned long domain; /* PER_LINUX or PER_LINUX32 */
@@ -287,6 +297,7 @@ struct spec_linux {
 	char *mount_label;
 	struct spec_personality personality;
 	struct spec_intel_rdt intel_rdt;
+	struct spec_mem_policy mem_policy;
 };
 
 struct spec {

@@ -17,6 +17,8 @@ int spec_resources_from_json(yajl_val v, struct jpath *p, struct spec_resources 
 			     struct cap_error **err);
 int spec_seccomp_from_json(yajl_val v, struct jpath *p, struct spec_seccomp *out,
 			   struct cap_error **err);
+/* linux.memoryPolicy (a jitem_fn: out is a struct spec_mem_policy). */
+int spec_mempolicy_from_json(yajl_val v, struct jpath *p, void *out, struct cap_error **err);
 /* obj[key] as an array of {containerID, hostID, size}. */
 int spec_id_mappings_from_json(yajl_val obj, const char *key, struct jpath *p,
 			       struct spec_id_mapping **out, size_t *n, struct cap_error **err);

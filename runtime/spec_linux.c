@@ -233,9 +233,22 @@ static int seccomp_fn(yajl_val v, struct jpath *p, void *out, struct cap_error *
 	return spec_seccomp_from_json(v, p, *sc, err);
 }
 
+/* runtime-spec 1.3 linux.netDevices is not built yet: refused (features
+ * says enabled false) rather than silently leaving the devices on the host. */
+static int refuse_net_devices(yajl_val l, struct jpath *p, struct cap_error **err)
+{
+	yajl_val nd;
+	int rc = jf_obj(l, "netDevices", p, &nd, err);
+	if (rc <= 0 || !nd->u.object.len)
+		return rc;
+	return jf_fail(p, "netDevices", err, "%s", "not supported by capsule yet");
+}
+
 int spec_linux_from_json(yajl_val l, struct jpath *p, struct spec_linux *out,
 			 struct cap_error **err)
 {
+	if (refuse_net_devices(l, p, err) < 0)
+		return -1;
 	if (parse_namespaces(l, p, out, err) < 0 ||
 	    spec_id_mappings_from_json(l, "uidMappings", p, &out->uid_mappings,
 				       &out->n_uid_mappings, err) < 0 ||
@@ -254,7 +267,8 @@ int spec_linux_from_json(yajl_val l, struct jpath *p, struct spec_linux *out,
 			    err) < 0 ||
 	    jf_str(l, "mountLabel", p, &out->mount_label, err) < 0 ||
 	    jf_sub(l, "personality", p, parse_personality, &out->personality, err) < 0 ||
-	    jf_sub(l, "intelRdt", p, parse_intel_rdt, &out->intel_rdt, err) < 0)
+	    jf_sub(l, "intelRdt", p, parse_intel_rdt, &out->intel_rdt, err) < 0 ||
+	    jf_sub(l, "memoryPolicy", p, spec_mempolicy_from_json, &out->mem_policy, err) < 0)
 		return -1;
 	return 0;
 }

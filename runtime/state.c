@@ -111,8 +111,13 @@ int state_dir_remove(struct state_dir *sd, struct cap_error **err)
 
 void state_dir_close(struct state_dir *sd)
 {
-	if (sd->fd >= 0)
+	/* Unlock first: a child cloned meanwhile shares the open file and with
+	 * it the lock until it execs (an exec into a paused container waits
+	 * frozen, and `resume` needs the lock). */
+	if (sd->fd >= 0) {
+		flock(sd->fd, LOCK_UN);
 		close(sd->fd);
+	}
 	sd->fd = -1;
 	free(sd->path);
 	sd->path = NULL;

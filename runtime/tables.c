@@ -201,3 +201,18 @@ unsigned long propagation_from_name(const char *name)
 		return 0;
 	return o->flag;
 }
+
+/* Values from linux/mempolicy.h; the newer ones spelled out for older headers. */
+const struct name_value mpol_mode_table[] = {
+    {"MPOL_DEFAULT", 0},   {"MPOL_PREFERRED", 1},	    {"MPOL_BIND", 2},
+    {"MPOL_INTERLEAVE", 3}, {"MPOL_LOCAL", 4},	    {"MPOL_PREFERRED_MANY", 5},
+    {"MPOL_WEIGHTED_INTERLEAVE", 6},
+};
+const size_t mpol_mode_table_len = sizeof(mpol_mode_table) / sizeof(mpol_mode_table[0]);
+
+const struct name_value mpol_flag_table[] = {
+    {"MPOL_F_NUMA_BALANCING", 1 << 13},
+    {"MPOL_F_RELATIVE_NODES", 1 << 14},
+    {"MPOL_F_STATIC_NODES", 1 << 15},
+};
+const size_t mpol_flag_table_len = sizeof(mpol_flag_table) / sizeof(mpol_flag_table[0]);

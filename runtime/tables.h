@@ -49,6 +49,12 @@ extern const struct mount_opt mount_opt_table[];
 extern const size_t mount_opt_table_len;
 const struct mount_opt *mount_opt_lookup(const char *name);
 
+/* linux.memoryPolicy modes and flags (runtime-spec 1.3: MPOL_* names). */
+extern const struct name_value mpol_mode_table[];
+extern const size_t mpol_mode_table_len;
+extern const struct name_value mpol_flag_table[];
+extern const size_t mpol_flag_table_len;
+
 /* Propagation names for linux.rootfsPropagation ("shared", "rslave", ...). */
 unsigned long propagation_from_name(const char *name); /* 0 if unknown */
 

@@ -33,6 +33,20 @@ int console_socket_connect(const char *path, struct cap_error **err)
 	return fd;
 }
 
+static int send_master(int sock, int master, const char *name);
+
+int pidfd_socket_send(const char *path, int pidfd, struct cap_error **err)
+{
+	if (!path)
+		return 0;
+	cleanup_close int sock = console_socket_connect(path, err);
+	if (sock < 0)
+		return cap_wrap(err, "--pidfd-socket");
+	if (send_master(sock, pidfd, "pidfd") < 0)
+		return cap_fail(err, errno, "--pidfd-socket %s: send the pidfd", path);
+	return 0;
+}
+
 static int send_master(int sock, int master, const char *name)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
@@ -61,6 +75,10 @@ int terminal_setup(const struct spec_process *p, int console_fd, int sync_fd,
 	cleanup_close int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (slave < 0)
 		return cap_fail(err, errno, "open %s", name);
+	/* The process's pty is its own (runc's fixStdioPermissions: the uid,
+	 * the tty group kept); an id the namespace cannot map is left alone. */
+	if (fchown(slave, p->user.uid, (gid_t)-1) < 0 && errno != EINVAL && errno != EPERM)
+		return cap_fail(err, errno, "chown %s to uid %u", name, (unsigned)p->user.uid);
 	if (p->has_console_size) {
 		struct winsize ws = {.ws_row = (unsigned short)p->console_height,
 				     .ws_col = (unsigned short)p->console_width};

@@ -80,6 +80,17 @@ static int write_map(pid_t pid, const char *file, const char *helper,
 	return 0;
 }
 
+bool userns_running_in(void)
+{
+	cleanup_file FILE *f = fopen("/proc/self/uid_map", "re");
+	unsigned long a, b, c;
+	if (!f)
+		return false;
+	if (fscanf(f, "%lu %lu %lu", &a, &b, &c) != 3)
+		return false;
+	return !(a == 0 && b == 0 && c == 4294967295UL);
+}
+
 int userns_write_maps(pid_t pid, const struct spec_linux *l, struct cap_error **err)
 {
 	if (geteuid() != 0 && !needs_helper(l->gid_mappings, l->n_gid_mappings, getegid())) {

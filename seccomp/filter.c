@@ -216,6 +216,9 @@ int seccomp_bpf_check(const char *what, size_t bytes, struct cap_error **err)
 	return 0;
 }
 
+/* Native syscall numbers scanned for newer syscalls (x86_64 is near 460). */
+enum { ENOSYS_SCAN_END = 1024 };
+
 /* libseccomp 2.5 exports BPF only to an fd: go through a memfd. */
 static int export_bpf(scmp_filter_ctx ctx, struct seccomp_program *p, struct cap_error **err)
 {
@@ -272,6 +275,47 @@ static int load_flags(const struct spec_seccomp *sc, struct seccomp_program *p,
 	return 0;
 }
 
+/* Highest native syscall number the profile names (-1: none known). */
+static int highest_named(const struct spec_seccomp *sc)
+{
+	int max = -1;
+	for (size_t i = 0; i < sc->n_syscalls; i++)
+		for (size_t k = 0; k < sc->syscalls[i].n_names; k++) {
+			int nr = seccomp_syscall_resolve_name(sc->syscalls[i].names[k]);
+			if (nr != __NR_SCMP_ERROR && nr > max)
+				max = nr;
+		}
+	return max;
+}
+
+static bool denies(uint32_t def)
+{
+	return def != SCMP_ACT_ALLOW && def != SCMP_ACT_LOG && def != SCMP_ACT_ERRNO(ENOSYS) &&
+	       (def & SCMP_ACT_TRACE(0)) != SCMP_ACT_TRACE(0);
+}
+
+/* runc's -ENOSYS patch: a syscall newer than every syscall the profile names
+ * was unknown to whoever wrote it, so it fails with ENOSYS (libc then falls
+ * back, as glibc does from clone3 to clone) rather than with the default
+ * action.  Done with explicit rules for the newer syscalls libseccomp knows. */
+static int add_enosys_newer(struct seccomp_xlate *ctx, const struct spec_seccomp *sc, uint32_t def,
+			    struct cap_error **err)
+{
+	int max = highest_named(sc);
+	if (max < 0 || !denies(def))
+		return 0;
+	for (int nr = max + 1; nr < ENOSYS_SCAN_END; nr++) {
+		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+		if (!name)
+			continue;
+		free(name);
+		int rc = xlate_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0, NULL);
+		if (rc < 0 && rc != -EEXIST)
+			return cap_fail(err, -rc, "seccomp: ENOSYS rule for syscall %d", nr);
+	}
+	return 0;
+}
+
 static int build_ctx(const struct spec_seccomp *sc, struct seccomp_xlate *ctx, uint32_t def,
 		     note_fn note, struct cap_error **err)
 {
@@ -280,7 +324,7 @@ static int build_ctx(const struct spec_seccomp *sc, struct seccomp_xlate *ctx, u
 	for (size_t i = 0; i < sc->n_syscalls; i++)
 		if (add_rule(ctx, &sc->syscalls[i], def, note, err) < 0)
 			return -1;
-	return 0;
+	return add_enosys_newer(ctx, sc, def, err);
 }
 
 /* Everything else the BPF depends on besides the recorded calls: which
@@ -289,7 +333,7 @@ static int build_ctx(const struct spec_seccomp *sc, struct seccomp_xlate *ctx, u
  * e.g. whether LOG and KILL_PROCESS actions are used).  FILTER_FORMAT: bump it
  * when filter.c changes the BPF in a way the recorded calls do not show (e.g.
  * patching the exported program). */
-#define FILTER_FORMAT 1
+#define FILTER_FORMAT 2
 static void record_environment(struct seccomp_xlate *x, const struct spec_seccomp *sc,
 			       const struct seccomp_program *p, uint32_t def,
 			       const struct scmp_version *v)

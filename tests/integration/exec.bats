@@ -164,3 +164,95 @@ start_sleeper() {
 	run runtime exec nosuchcontainer true
 	[ "$status" -ne 0 ]
 }
+
+# ---- runc's exit statuses and flags -------------------------------------------
+
+@test "exec: a program that cannot be executed exits 255 (runc), the container runs on" {
+	start_sleeper
+	run runtime exec "$ID" /nonexistent
+	[ "$status" -eq 255 ]
+	run runtime exec "$ID" /etc/passwd # not executable
+	[ "$status" -eq 255 ]
+	[[ "$output" == *"exec failed"* ]]
+	[ "$(ctr_status "$ID")" = running ]
+	run -0 runtime exec "$ID" true
+}
+
+@test "exec: refused in a paused container (255); --ignore-paused runs once resumed" {
+	start_sleeper
+	run -0 runtime pause "$ID"
+	run runtime exec "$ID" true
+	[ "$status" -eq 255 ]
+	[[ "$output" == *"paused"* ]]
+	# The exec'd process is frozen with the rest until resume; resume must not
+	# wait for the exec (it used to share the state lock with the frozen child).
+	(
+		sleep 1
+		timeout 10 "$RUNTIME" --root "$STATE_ROOT" resume "$ID"
+	) 3>&- &
+	local resumer=$!
+	run -0 timeout 20 "$RUNTIME" --root "$STATE_ROOT" exec --ignore-paused "$ID" echo ran
+	[ "$output" = ran ]
+	wait "$resumer"
+	[ "$(ctr_status "$ID")" = running ]
+}
+
+@test "exec --cgroup SUB: the process joins a sub-cgroup of the container's" {
+	requires_runtime capsule # runc 1.1 on this hybrid host joins v1 hierarchies
+	start_sleeper
+	local pid rel base
+	pid=$(ctr_pid "$ID")
+	rel=$(sed -n 's/^0:://p' "/proc/$pid/cgroup")
+	base=/sys/fs/cgroup
+	[ -d /sys/fs/cgroup/unified ] && base=/sys/fs/cgroup/unified
+	mkdir "$base$rel/sub"
+	run -0 runtime exec --cgroup sub "$ID" cat /proc/self/cgroup
+	grep -q "^0::.*/sub$" <<<"$output"
+	run -0 runtime exec --cgroup / "$ID" cat /proc/self/cgroup
+	! grep -q "/sub$" <<<"$output"
+	run runtime exec --cgroup ../x "$ID" true
+	[ "$status" -eq 255 ]
+	run runtime exec --cgroup nosuch "$ID" true
+	[ "$status" -eq 255 ]
+	rmdir "$base$rel/sub"
+}
+
+# pidfd_receiver SOCK OUT: accept one connection on SOCK, take the fd sent, and write
+# "<readlink of the fd> <Pid: from its fdinfo>" to OUT.
+pidfd_receiver() {
+	python3 - "$1" "$2" <<-'PY' 3>&- &
+		import os, socket, sys
+		s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+		s.bind(sys.argv[1]); s.listen(1); s.settimeout(30)
+		c, _ = s.accept()
+		msg, fds, _, _ = socket.recv_fds(c, 64, 1)
+		fd = fds[0]
+		pid = [l.split()[1] for l in open(f"/proc/self/fdinfo/{fd}") if l.startswith("Pid:")]
+		open(sys.argv[2] + ".tmp", "w").write(os.readlink(f"/proc/self/fd/{fd}") + " " + (pid[0] if pid else "?") + "\n")
+		os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+	PY
+	local n=50
+	while [ ! -S "$1" ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+}
+
+@test "--pidfd-socket: run -d and exec -d send a pidfd of the process (runc 1.2)" {
+	requires_runtime capsule # runc 1.2+
+	set_args sleep 1000
+	local sock=$BATS_TEST_TMPDIR/p.sock out=$BATS_TEST_TMPDIR/pidfd.out
+	pidfd_receiver "$sock" "$out"
+	ID=$(ctr_id)
+	run_detached_ok "$ID" --pidfd-socket "$sock"
+	wait_file "$out"
+	[ "$(cat "$out")" = "anon_inode:[pidfd] $(ctr_pid "$ID")" ]
+	rm -f "$sock" "$out"
+	pidfd_receiver "$sock" "$out"
+	run_bg runtime exec -d --pid-file "$BATS_TEST_TMPDIR/e.pid" --pidfd-socket "$sock" "$ID" sleep 999
+	[ "$status" -eq 0 ]
+	wait_file "$out"
+	[ "$(cat "$out")" = "anon_inode:[pidfd] $(cat "$BATS_TEST_TMPDIR/e.pid")" ]
+	# nobody listening: a clear error, nothing left running
+	rm -f "$sock"
+	run runtime exec --pidfd-socket "$sock" "$ID" true
+	[ "$status" -eq 255 ]
+	[[ "$output" == *"--pidfd-socket"* ]]
+}

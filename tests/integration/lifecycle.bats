@@ -469,3 +469,46 @@ unified_cg() {
 	cat "$BATS_TEST_TMPDIR"/err.* || true
 	! grep -q . "$BATS_TEST_TMPDIR"/err.*
 }
+
+# ---- runc's behaviours callers rely on -------------------------------------------
+
+@test "kill ID 0 and kill --all ID 0: a liveness check" {
+	set_args sleep 1000
+	id=$(ctr_id)
+	run_detached_ok "$id"
+	run -0 runtime kill "$id" 0
+	run -0 runtime kill --all "$id" 0
+	[ "$(ctr_status "$id")" = running ]
+	run -0 runtime kill "$id" KILL
+	wait_status "$id" stopped
+	# stopped: a plain kill fails, --all succeeds (runc 1.1 and 1.2)
+	run -1 runtime kill "$id" 0
+	[[ "$output" == *"not running"* ]]
+	run -0 runtime kill --all "$id" 0
+	run -0 runtime kill --all "$id" KILL
+}
+
+@test "list: sorted by id, OWNER is the state dir's user" {
+	set_args sleep 1000
+	local a b base
+	base=$(ctr_id)
+	a=$base-a
+	b=$base-b
+	run_detached_ok "$b"
+	run_detached_ok "$a"
+	run -0 runtime list
+	[ "$(awk 'NR > 1 { print $1 }' <<<"$output" | tr '\n' ' ')" = "$a $b " ]
+	[ "$(awk 'NR > 1 { print $NF }' <<<"$output" | sort -u)" = root ]
+	run -0 runtime list --format json
+	[ "$(jq -r '.[].owner' <<<"$output" | sort -u)" = root ]
+}
+
+@test "run --keep: the stopped container stays until delete" {
+	set_args sh -c 'exit 3'
+	id=$(ctr_id)
+	run -3 runtime run --keep --bundle "$BUNDLE" "$id"
+	[ "$(ctr_status "$id")" = stopped ]
+	run -0 runtime delete "$id"
+	run runtime state "$id"
+	[ "$status" -ne 0 ]
+}

@@ -270,3 +270,22 @@ HOST_MOUNTS=()
 	[ "${lines[1]}" = x ]
 	[ "${lines[2]}" = tmpfs ]
 }
+
+@test "proc or sysfs on a symlinked /proc or /sys in the rootfs is refused (runc)" {
+	# /proc -> /fakeproc would move proc and the masked paths below it.
+	rm -rf "$BUNDLE/rootfs/proc"
+	mkdir "$BUNDLE/rootfs/fakeproc"
+	ln -s /fakeproc "$BUNDLE/rootfs/proc"
+	set_args true
+	run_bg runtime run --bundle "$BUNDLE" "$(ctr_id)"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "ordinary directory"
+	[ -z "$(ls -A "$BUNDLE/rootfs/fakeproc")" ]
+	rm "$BUNDLE/rootfs/proc"
+	mkdir "$BUNDLE/rootfs/proc" "$BUNDLE/rootfs/fakesys"
+	rm -rf "$BUNDLE/rootfs/sys"
+	ln -s /fakesys "$BUNDLE/rootfs/sys"
+	run_bg runtime run --bundle "$BUNDLE" "$(ctr_id)"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "ordinary directory"
+}

@@ -218,9 +218,11 @@ cap_mask() {
 	[ "$output" = example.org ]
 }
 
-@test "terminal: --console-socket gets the pty master; tty is /dev/pts/0, consoleSize applied" {
-	set_cmd 'tty; stty size; echo done'
-	update_config '.process.terminal = true | .process.consoleSize = {"height": 33, "width": 111}'
+# run_on_tty SH JQ: run -d SH with a terminal (config edited by JQ) through a console
+# socket; $output/$lines: what the pty showed, which must end with "done".
+run_on_tty() {
+	set_cmd "$1; echo done"
+	update_config ".process.terminal = true | $2"
 	sock=$BATS_TEST_TMPDIR/console.sock
 	start_recvtty "$sock" "$BATS_TEST_TMPDIR/tty.out"
 	id=$(ctr_id)
@@ -228,6 +230,10 @@ cap_mask() {
 	wait_recvtty
 	run cat "$BATS_TEST_TMPDIR/tty.out"
 	[[ "$output" == *done* ]]
+}
+
+@test "terminal: --console-socket gets the pty master; tty is /dev/pts/0, consoleSize applied" {
+	run_on_tty 'tty; stty size' '.process.consoleSize = {"height": 33, "width": 111}'
 	[ "$(tr -d '\r' <<<"${lines[0]}")" = /dev/pts/0 ]
 	[ "$(tr -d '\r' <<<"${lines[1]}")" = "33 111" ]
 }
@@ -241,6 +247,12 @@ cap_mask() {
 	run_detached_ok "$id" --console-socket "$sock"
 	wait_recvtty
 	grep -q 'got:hello' "$BATS_TEST_TMPDIR/tty.out"
+}
+
+@test "terminal: the pty belongs to the process's uid (runc)" {
+	run_on_tty 'stat -c "%u %g" "$(tty)"' '.process.user = {uid: 1000, gid: 1000}'
+	# uid 1000; the group stays the devpts one (tty, 5), as runc leaves it
+	[ "$(tr -d '\r' <<<"${lines[0]}" | cut -d' ' -f1)" = 1000 ]
 }
 
 @test "terminal: true without --console-socket in detached mode fails" {

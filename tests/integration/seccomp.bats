@@ -63,6 +63,33 @@ rule() {
 	[[ "${lines[1]}" == *" 0" ]]
 }
 
+@test "seccomp: a syscall newer than the profile names gets ENOSYS, not the default errno" {
+	# Allow x86_64 syscalls up to pidfd_open (434) but mkdirat/mkdir; default EBADE.
+	# clone3 (435) and epoll_pwait2 (441) are newer than anything named: ENOSYS,
+	# as runc patches its filters (glibc falls back from clone3 to clone on ENOSYS).
+	local names
+	names=$(awk '/^#define __NR_[a-z0-9_]+ [0-9]+$/ && $3 <= 434 { sub("__NR_", "", $2); print $2 }' "$UNISTD" |
+		grep -vx 'mkdirat\|mkdir' | jq -R . | jq -sc .)
+	set_seccomp "{defaultAction: \"SCMP_ACT_ERRNO\", defaultErrnoRet: 52,
+		architectures: [\"SCMP_ARCH_X86_64\"], syscalls: [{names: \$n, action: \"SCMP_ACT_ALLOW\"}]}" --argjson n "$names"
+	run_sh 'sec-syscall mkdirat /tmp/d; sec-syscall nr 435 0 0; sec-syscall nr 441 -1 0 0 0 0 0'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "-1 52" ] # older and not allowed: the default errno
+	[ "${lines[1]}" = "-1 38" ] # ENOSYS
+	[ "${lines[2]}" = "-1 38" ]
+}
+
+@test "seccomp: a KILL default also answers newer syscalls with ENOSYS" {
+	local names
+	names=$(awk '/^#define __NR_[a-z0-9_]+ [0-9]+$/ && $3 <= 434 { sub("__NR_", "", $2); print $2 }' "$UNISTD" | jq -R . | jq -sc .)
+	set_seccomp "{defaultAction: \"SCMP_ACT_KILL_PROCESS\",
+		architectures: [\"SCMP_ARCH_X86_64\"], syscalls: [{names: \$n, action: \"SCMP_ACT_ALLOW\"}]}" --argjson n "$names"
+	run_sh 'sec-syscall nr 435 0 0'
+	[ "$status" -eq 0 ]
+	[ "$output" = "-1 38" ]
+}
+
 # SIGSYS kills the process: exit status 128+31.
 @test "seccomp: SCMP_ACT_KILL kills the calling thread (SIGSYS)" {
 	rule '["mkdirat", "mkdir"]' SCMP_ACT_KILL
