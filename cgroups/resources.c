@@ -306,9 +306,9 @@ static int to_rule(const struct spec_device_cgroup *d, struct cg_dev_rule *out,
 	return cg_dev_access(d->access, &out->access, err);
 }
 
-int cg_build_devices(const struct spec_resources *r, const struct spec_device *extra,
-		     size_t n_extra, struct bpf_insn **insns, size_t *n_insns,
-		     struct cap_error **err)
+int cg_collect_dev_rules(const struct spec_resources *r, const struct spec_device *extra,
+			 size_t n_extra, struct cg_dev_rule **out, size_t *n_out,
+			 struct cap_error **err)
 {
 	size_t n_res = r ? r->n_devices : 0;
 	size_t cap = n_res + cg_n_default_dev_rules + n_extra;
@@ -329,6 +329,19 @@ int cg_build_devices(const struct spec_resources *r, const struct spec_device *e
 		rules[n++] = (struct cg_dev_rule){true, extra[i].type == 'b' ? 'b' : 'c',
 						  extra[i].major, extra[i].minor, 7};
 	}
+	*out = steal_pointer(&rules);
+	*n_out = n;
+	return 0;
+}
+
+int cg_build_devices(const struct spec_resources *r, const struct spec_device *extra,
+		     size_t n_extra, struct bpf_insn **insns, size_t *n_insns,
+		     struct cap_error **err)
+{
+	cleanup_free struct cg_dev_rule *rules = NULL;
+	size_t n = 0;
+	if (cg_collect_dev_rules(r, extra, n_extra, &rules, &n, err) < 0)
+		return -1;
 	return cg_dev_compile(rules, n, insns, n_insns, err);
 }
 

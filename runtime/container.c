@@ -120,6 +120,8 @@ static int make_cgroup(struct create_ctx *x, struct cap_error **err)
 		.debug = x->o->debug,
 		.devices = x->spec->linux_.devices,
 		.n_devices = x->spec->linux_.n_devices,
+		.annotations = x->spec->annotations,
+		.n_annotations = x->spec->n_annotations,
 	};
 	return cgroup_create(&co, &x->cg, err);
 }

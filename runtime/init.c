@@ -64,6 +64,9 @@ static int enter_namespaces(struct init_ctx *c, struct cap_error **err)
 		struct sync_msg m;
 		if (sync_expect(c->sync_fd, SYNC_CONTINUE, &m, err) < 0)
 			return -1;
+		/* the container cgroup, when it was made after clone (systemd) */
+		if (m.len && m.buf && !c->cgroup_path)
+			c->cgroup_path = steal_pointer(&m.buf);
 		sync_msg_free(&m);
 	}
 	/* In a new user namespace, become its root (when mapped) so the rest of

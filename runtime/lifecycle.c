@@ -183,7 +183,9 @@ static int destroy(struct handle *h, const char *root, cap_notify_fn warn, struc
 	run_saved_hooks(h, HOOK_POSTSTOP, STATUS_STOPPED, warn, &hook_err);
 	if (h->st.cgroup_path) {
 		struct cgroup *cg = NULL;
-		if (cgroup_open(h->st.cgroup_path, &cg, NULL) == 0) {
+		/* --systemd-cgroup: destroy stops the unit */
+		if (cgroup_open_driver(h->st.cgroup_path, h->st.systemd_cgroup, geteuid() != 0, &cg,
+				       NULL) == 0) {
 			cgroup_destroy(cg, NULL);
 			cgroup_free(cg);
 		}
