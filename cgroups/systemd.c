@@ -258,6 +258,49 @@ static const char *rejected_prop(const sd_bus_error *e, const struct cg_sd_props
 	return NULL;
 }
 
+/* The unit's cgroup, relative to the cgroup2 root (ControlGroup). */
+static int unit_cgroup(sd_bus *bus, const char *unit, char **out, struct cap_error **err)
+{
+	cleanup_bus_error sd_bus_error e = SD_BUS_ERROR_NULL;
+	cleanup_msg sd_bus_message *reply = NULL;
+	const char *path;
+	int r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "GetUnit", &e, &reply, "s",
+				   unit);
+	if (r < 0 || (r = sd_bus_message_read(reply, "o", &path)) < 0)
+		return bus_fail(err, r, &e, "GetUnit", unit);
+	const char *iface = strstr(unit, ".slice") ? "org.freedesktop.systemd1.Slice"
+						   : "org.freedesktop.systemd1.Scope";
+	r = sd_bus_get_property_string(bus, SD_DEST, path, iface, "ControlGroup", &e, out);
+	if (r < 0)
+		return bus_fail(err, r, &e, "read ControlGroup of", unit);
+	if (!**out || **out != '/')
+		return cap_fail(err, EIO, "systemd: unit %s has no cgroup (ControlGroup \"%s\")",
+				unit, *out);
+	return 0;
+}
+
+/* A unit left over with the container's name: stop it when no process is
+ * left in its cgroup (a stale unit); never take over a live one. */
+static int stop_if_empty(sd_bus *bus, const char *unit, const char *mount,
+			 struct cap_error **err)
+{
+	cleanup_free char *rel = NULL, *events = NULL;
+	struct cap_error *e = NULL;
+	if (unit_cgroup(bus, unit, &rel, &e) == 0) {
+		cleanup_free char *dir = NULL;
+		uint64_t populated = 0;
+		if (asprintf(&dir, "%s%s", mount, rel) > 0 &&
+		    cg_read_path(dir, "cgroup.events", &events, NULL) == 0 &&
+		    cg_keyed_u64(events, "populated", &populated) && populated)
+			return cap_fail(err, EEXIST,
+					"systemd: unit %s already exists and has processes in %s "
+					"(another container with this name?)",
+					unit, dir);
+	}
+	cap_error_free(e);
+	return stop_unit(bus, unit, err);
+}
+
 static int start_once(sd_bus *bus, const char *unit, const struct cg_sd_props *p,
 		      sd_bus_error *e, struct cap_error **err)
 {
@@ -276,7 +319,7 @@ static int start_once(sd_bus *bus, const char *unit, const struct cg_sd_props *p
 }
 
 /* StartTransientUnit with the retries described at the top. */
-static int start_unit(sd_bus *bus, const char *unit, struct cg_sd_props *p,
+static int start_unit(sd_bus *bus, const char *unit, const char *mount, struct cg_sd_props *p,
 		      void (*debug)(const char *), struct cap_error **err)
 {
 	int stale = 0;
@@ -301,33 +344,12 @@ static int start_unit(sd_bus *bus, const char *unit, struct cg_sd_props *p,
 			if (stale++ == 0)
 				sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER,
 						   "ResetFailedUnit", NULL, NULL, "s", unit);
-			else if (stop_unit(bus, unit, err) < 0)
+			else if (stop_if_empty(bus, unit, mount, err) < 0)
 				return -1;
 			continue;
 		}
 		return bus_fail(err, r, &e, "start", unit);
 	}
-}
-
-/* The unit's cgroup, relative to the cgroup2 root (ControlGroup). */
-static int unit_cgroup(sd_bus *bus, const char *unit, char **out, struct cap_error **err)
-{
-	cleanup_bus_error sd_bus_error e = SD_BUS_ERROR_NULL;
-	cleanup_msg sd_bus_message *reply = NULL;
-	const char *path;
-	int r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "GetUnit", &e, &reply, "s",
-				   unit);
-	if (r < 0 || (r = sd_bus_message_read(reply, "o", &path)) < 0)
-		return bus_fail(err, r, &e, "GetUnit", unit);
-	const char *iface = strstr(unit, ".slice") ? "org.freedesktop.systemd1.Slice"
-						   : "org.freedesktop.systemd1.Scope";
-	r = sd_bus_get_property_string(bus, SD_DEST, path, iface, "ControlGroup", &e, out);
-	if (r < 0)
-		return bus_fail(err, r, &e, "read ControlGroup of", unit);
-	if (!**out || **out != '/')
-		return cap_fail(err, EIO, "systemd: unit %s has no cgroup (ControlGroup \"%s\")",
-				unit, *out);
-	return 0;
 }
 
 /* The fixed properties of every container unit, then the requested ones. */
@@ -375,7 +397,7 @@ int cg_sd_start(struct cgroup *cg, pid_t pid, void (*debug)(const char *), char 
 			rc = cap_fail(err, ENOMEM, "unit properties");
 	}
 	if (rc == 0)
-		rc = start_unit(bus, cg->unit, &all, debug, err);
+		rc = start_unit(bus, cg->unit, cg->mount, &all, debug, err);
 	cg_sd_props_free(&all);
 	if (rc < 0)
 		return -1;
