@@ -13,11 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-bus.h>
-#include <systemd/sd-daemon.h>
 #include <time.h>
 
 #include "../runtime/cleanup.h"
+#include "sd_dl.h"
 
 #define SD_DEST "org.freedesktop.systemd1"
 #define SD_PATH "/org/freedesktop/systemd1"
@@ -42,7 +41,11 @@ static inline void slot_unrefp(sd_bus_slot **s)
 #define cleanup_bus __attribute__((cleanup(bus_unrefp)))
 #define cleanup_msg __attribute__((cleanup(msg_unrefp)))
 #define cleanup_slot __attribute__((cleanup(slot_unrefp)))
-#define cleanup_bus_error __attribute__((cleanup(sd_bus_error_free)))
+static inline void bus_error_freep(sd_bus_error *e)
+{
+	sd_bus_error_free(e);
+}
+#define cleanup_bus_error __attribute__((cleanup(bus_error_freep)))
 
 static int bus_fail(struct cap_error **err, int r, const sd_bus_error *e, const char *what,
 		    const char *unit)
@@ -55,6 +58,8 @@ static int bus_fail(struct cap_error **err, int r, const sd_bus_error *e, const 
 
 int cg_sd_check_running(struct cap_error **err)
 {
+	if (cg_sd_dlopen(err) < 0)
+		return -1;
 	if (sd_booted() <= 0)
 		return cap_fail(err, ENOENT,
 				"--systemd-cgroup: systemd is not running here (no "

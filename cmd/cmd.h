@@ -47,5 +47,7 @@ CMD(pause);
 CMD(resume);
 CMD(update);
 CMD(events);
+CMD(checkpoint);
+CMD(restore);
 
 #endif

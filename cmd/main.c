@@ -32,6 +32,8 @@ static const struct command commands[] = {
 	{"resume", cmd_resume, "resume all processes that have been previously paused"},
 	{"update", cmd_update, "update container resource constraints"},
 	{"events", cmd_events, "display container events such as OOM notifications and stats"},
+	{"checkpoint", cmd_checkpoint, "checkpoint a running container (CRIU)"},
+	{"restore", cmd_restore, "restore a container from a previous checkpoint (CRIU)"},
 };
 
 static void usage(FILE *out)

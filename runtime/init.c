@@ -242,6 +242,11 @@ static int setup_process(struct init_ctx *c, char **exe, struct cap_error **err)
 	const struct spec_process *p = c->process;
 	if (p->terminal && terminal_setup(p, c->console_fd, c->sync_fd, err) < 0)
 		return -1;
+	/* The init leads a session of its own, as with runc: a container then
+	 * holds nothing of its caller's session (CRIU dumps it without
+	 * --shell-job).  A terminal's setsid above did it already. */
+	if (!p->terminal && !c->is_exec && setsid() < 0)
+		return cap_fail(err, errno, "setsid");
 	if (c->console_fd >= 0) {
 		close(c->console_fd);
 		c->console_fd = -1;
