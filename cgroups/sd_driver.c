@@ -71,9 +71,10 @@ int cg_sd_create(const struct cgroup_options *opt, struct cgroup **out, struct c
 	}
 	if (cg->hybrid) {
 		cgroup_free(cg);
-		return cap_fail(err, ENOTSUP,
-				"--systemd-cgroup: this host mounts cgroup v1 hierarchies (hybrid); "
-				"the systemd driver needs a pure cgroup v2 host");
+		return cap_fail(
+		    err, ENOTSUP,
+		    "--systemd-cgroup: this host mounts cgroup v1 hierarchies (hybrid); "
+		    "the systemd driver needs a pure cgroup v2 host");
 	}
 	*out = cg;
 	return 0;

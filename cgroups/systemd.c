@@ -18,9 +18,9 @@
 #include "../runtime/cleanup.h"
 #include "sd_dl.h"
 
-#define SD_DEST "org.freedesktop.systemd1"
-#define SD_PATH "/org/freedesktop/systemd1"
-#define SD_MANAGER "org.freedesktop.systemd1.Manager"
+#define SD_DEST		 "org.freedesktop.systemd1"
+#define SD_PATH		 "/org/freedesktop/systemd1"
+#define SD_MANAGER	 "org.freedesktop.systemd1.Manager"
 #define JOB_TIMEOUT_USEC (30 * 1000000ULL)
 
 static inline void bus_unrefp(sd_bus **b)
@@ -38,8 +38,8 @@ static inline void slot_unrefp(sd_bus_slot **s)
 	if (*s)
 		sd_bus_slot_unref(*s);
 }
-#define cleanup_bus __attribute__((cleanup(bus_unrefp)))
-#define cleanup_msg __attribute__((cleanup(msg_unrefp)))
+#define cleanup_bus  __attribute__((cleanup(bus_unrefp)))
+#define cleanup_msg  __attribute__((cleanup(msg_unrefp)))
 #define cleanup_slot __attribute__((cleanup(slot_unrefp)))
 static inline void bus_error_freep(sd_bus_error *e)
 {
@@ -192,15 +192,16 @@ static int wait_job(sd_bus *bus, struct job_wait *w, const char *what, const cha
 		uint64_t now = now_usec();
 		if (now >= deadline)
 			return cap_fail(err, ETIMEDOUT,
-					"systemd: %s %s: no JobRemoved for job %s within %llu s", what,
-					unit, w->job, JOB_TIMEOUT_USEC / 1000000);
+					"systemd: %s %s: no JobRemoved for job %s within %llu s",
+					what, unit, w->job, JOB_TIMEOUT_USEC / 1000000);
 		r = sd_bus_wait(bus, deadline - now);
 		if (r < 0 && r != -EINTR)
 			return cap_fail(err, -r, "systemd: %s %s: waiting on the bus", what, unit);
 	}
 	if (strcmp(w->result, "done") != 0)
-		return cap_fail(err, EIO, "systemd: %s %s: job %s ended \"%s\" (see journalctl -u %s)",
-				what, unit, w->job, w->result, unit);
+		return cap_fail(err, EIO,
+				"systemd: %s %s: job %s ended \"%s\" (see journalctl -u %s)", what,
+				unit, w->job, w->result, unit);
 	return 0;
 }
 
@@ -250,7 +251,8 @@ static int stop_unit(sd_bus *bus, const char *unit, struct cap_error **err)
 /* The property an "unknown/read-only property" error names, if it is ours. */
 static const char *rejected_prop(const sd_bus_error *e, const struct cg_sd_props *p)
 {
-	if (!sd_bus_error_has_names(e, SD_BUS_ERROR_PROPERTY_READ_ONLY, SD_BUS_ERROR_INVALID_ARGS) ||
+	if (!sd_bus_error_has_names(e, SD_BUS_ERROR_PROPERTY_READ_ONLY,
+				    SD_BUS_ERROR_INVALID_ARGS) ||
 	    !e->message)
 		return NULL;
 	for (size_t i = 0; i < p->n; i++) {
@@ -269,8 +271,8 @@ static int unit_cgroup(sd_bus *bus, const char *unit, char **out, struct cap_err
 	cleanup_bus_error sd_bus_error e = SD_BUS_ERROR_NULL;
 	cleanup_msg sd_bus_message *reply = NULL;
 	const char *path;
-	int r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "GetUnit", &e, &reply, "s",
-				   unit);
+	int r =
+	    sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "GetUnit", &e, &reply, "s", unit);
 	if (r < 0 || (r = sd_bus_message_read(reply, "o", &path)) < 0)
 		return bus_fail(err, r, &e, "GetUnit", unit);
 	const char *iface = strstr(unit, ".slice") ? "org.freedesktop.systemd1.Slice"
@@ -286,8 +288,7 @@ static int unit_cgroup(sd_bus *bus, const char *unit, char **out, struct cap_err
 
 /* A unit left over with the container's name: stop it when no process is
  * left in its cgroup (a stale unit); never take over a live one. */
-static int stop_if_empty(sd_bus *bus, const char *unit, const char *mount,
-			 struct cap_error **err)
+static int stop_if_empty(sd_bus *bus, const char *unit, const char *mount, struct cap_error **err)
 {
 	cleanup_free char *rel = NULL, *events = NULL;
 	struct cap_error *e = NULL;
@@ -306,8 +307,8 @@ static int stop_if_empty(sd_bus *bus, const char *unit, const char *mount,
 	return stop_unit(bus, unit, err);
 }
 
-static int start_once(sd_bus *bus, const char *unit, const struct cg_sd_props *p,
-		      sd_bus_error *e, struct cap_error **err)
+static int start_once(sd_bus *bus, const char *unit, const struct cg_sd_props *p, sd_bus_error *e,
+		      struct cap_error **err)
 {
 	cleanup_msg sd_bus_message *m = NULL;
 	int r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER,
@@ -338,8 +339,8 @@ static int start_unit(sd_bus *bus, const char *unit, const char *mount, struct c
 		const char *drop = rejected_prop(&e, p);
 		if (drop) {
 			char msg[256];
-			snprintf(msg, sizeof(msg), "systemd: unit property %s not supported; dropped",
-				 drop);
+			snprintf(msg, sizeof(msg),
+				 "systemd: unit property %s not supported; dropped", drop);
 			if (debug)
 				debug(msg);
 			cg_sd_props_remove(p, drop);
@@ -368,7 +369,8 @@ static int unit_props(const struct cgroup *cg, pid_t pid, struct cg_sd_props *p,
 		return -1;
 	if (slice_unit) {
 		struct cg_sd_prop *w = cg_sd_props_set(p, "Wants", "as");
-		if (!w || !(w->strv = calloc(1, sizeof(char *))) || !(w->strv[0] = strdup(cg->slice)))
+		if (!w || !(w->strv = calloc(1, sizeof(char *))) ||
+		    !(w->strv[0] = strdup(cg->slice)))
 			return cap_fail(err, ENOMEM, "unit properties");
 		w->n_strv = 1;
 	} else {

@@ -19,11 +19,12 @@ static int check_part(const char *what, const char *s, const char *path, struct 
 {
 	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
 		if (*c == '/' || *c <= ' ' || *c >= 0x7f)
-			return cap_fail(err, EINVAL,
-					"linux.cgroupsPath \"%.200s\": %s \"%.200s\" may not contain "
-					"'/', spaces or control characters (--systemd-cgroup expects "
-					"\"slice:prefix:name\")",
-					path, what, s);
+			return cap_fail(
+			    err, EINVAL,
+			    "linux.cgroupsPath \"%.200s\": %s \"%.200s\" may not contain "
+			    "'/', spaces or control characters (--systemd-cgroup expects "
+			    "\"slice:prefix:name\")",
+			    path, what, s);
 	return 0;
 }
 
@@ -53,18 +54,21 @@ int cg_sd_parse_path(const char *cgroups_path, const char *id, bool rootless,
 	memcpy(slice, path, ls), slice[ls] = '\0';
 	memcpy(prefix, c1 + 1, lp), prefix[lp] = '\0';
 	memcpy(name, c2 + 1, ln), name[ln] = '\0';
-	if (check_part("slice", slice, path, err) < 0 || check_part("prefix", prefix, path, err) < 0 ||
-	    check_part("name", name, path, err) < 0)
+	if (check_part("slice", slice, path, err) < 0 ||
+	    check_part("prefix", prefix, path, err) < 0 || check_part("name", name, path, err) < 0)
 		return -1;
 	if (!*name)
 		return cap_fail(err, EINVAL, "linux.cgroupsPath \"%.200s\": the name part is empty",
 				path);
 	if (*slice && !has_suffix(slice, ".slice"))
-		return cap_fail(err, EINVAL,
-				"linux.cgroupsPath \"%.200s\": the slice \"%s\" must end in \".slice\"",
-				path, slice);
+		return cap_fail(
+		    err, EINVAL,
+		    "linux.cgroupsPath \"%.200s\": the slice \"%s\" must end in \".slice\"", path,
+		    slice);
 	snprintf(out->slice, sizeof(out->slice), "%s",
-		 *slice ? slice : rootless ? "user.slice" : "system.slice");
+		 *slice	    ? slice
+		 : rootless ? "user.slice"
+			    : "system.slice");
 	if (has_suffix(name, ".slice"))
 		snprintf(out->unit, sizeof(out->unit), "%s", name);
 	else if (*prefix)
@@ -72,9 +76,10 @@ int cg_sd_parse_path(const char *cgroups_path, const char *id, bool rootless,
 	else
 		snprintf(out->unit, sizeof(out->unit), "%s.scope", name);
 	if (strlen(out->unit) > 255)
-		return cap_fail(err, ENAMETOOLONG,
-				"linux.cgroupsPath \"%.200s\": unit name \"%.200s...\" is longer than "
-				"systemd's 255 characters",
-				path, out->unit);
+		return cap_fail(
+		    err, ENAMETOOLONG,
+		    "linux.cgroupsPath \"%.200s\": unit name \"%.200s...\" is longer than "
+		    "systemd's 255 characters",
+		    path, out->unit);
 	return 0;
 }

@@ -127,8 +127,7 @@ int cg_sd_props_bool(struct cg_sd_props *p, const char *name, bool v, struct cap
 	return 0;
 }
 
-int cg_sd_props_str(struct cg_sd_props *p, const char *name, const char *v,
-		    struct cap_error **err)
+int cg_sd_props_str(struct cg_sd_props *p, const char *name, const char *v, struct cap_error **err)
 {
 	struct cg_sd_prop *e = cg_sd_props_set(p, name, "s");
 	if (!e || !(e->s = strdup(v)))
@@ -155,7 +154,8 @@ int cg_sd_cpuset_bits(const char *list, uint8_t **out, size_t *n, struct cap_err
 				return cap_fail(err, EINVAL, "cpuset \"%.200s\": bad range", list);
 		}
 		if (b >= 8192)
-			return cap_fail(err, EINVAL, "cpuset \"%.200s\": %lu is too large", list, b);
+			return cap_fail(err, EINVAL, "cpuset \"%.200s\": %lu is too large", list,
+					b);
 		if (b / 8 + 1 > cap) {
 			uint8_t *v = realloc(*out, b / 8 + 1);
 			if (!v)
@@ -169,7 +169,8 @@ int cg_sd_cpuset_bits(const char *list, uint8_t **out, size_t *n, struct cap_err
 		if (*s == ',')
 			s++;
 		else if (*s && !isspace((unsigned char)*s))
-			return cap_fail(err, EINVAL, "cpuset \"%.200s\": unexpected '%c'", list, *s);
+			return cap_fail(err, EINVAL, "cpuset \"%.200s\": unexpected '%c'", list,
+					*s);
 		while (isspace((unsigned char)*s))
 			s++;
 	}
@@ -202,8 +203,7 @@ static int cpu_quota(struct cg_sd_props *p, bool quota_set, int64_t quota, uint6
 	return 0;
 }
 
-static int cpuset(struct cg_sd_props *p, const char *name, const char *list,
-		  struct cap_error **err)
+static int cpuset(struct cg_sd_props *p, const char *name, const char *list, struct cap_error **err)
 {
 	if (!list || !*list)
 		return 0;
@@ -224,8 +224,8 @@ static int parse_max(const char *key, const char *v, uint64_t *out, struct cap_e
 	errno = 0;
 	*out = strtoull(v, &end, 10);
 	if (errno || end == v || (*end && *end != '\n') || *v == '-')
-		return cap_fail(err, EINVAL, "linux.resources.unified[\"%s\"]: bad value \"%.200s\"",
-				key, v);
+		return cap_fail(err, EINVAL,
+				"linux.resources.unified[\"%s\"]: bad value \"%.200s\"", key, v);
 	return 0;
 }
 
@@ -242,18 +242,18 @@ static int unified_cpu_max(struct cg_sd_props *p, const char *v, struct cap_erro
 		quota = strtoll(q, &end, 10);
 		if (*end || quota <= 0)
 			return cap_fail(err, EINVAL,
-					"linux.resources.unified[\"cpu.max\"]: bad quota \"%s\"", q);
+					"linux.resources.unified[\"cpu.max\"]: bad quota \"%s\"",
+					q);
 	}
 	return cpu_quota(p, true, quota, period, err);
 }
 
-static int unified_prop(struct cg_sd_props *p, const char *k, const char *v,
-			struct cap_error **err)
+static int unified_prop(struct cg_sd_props *p, const char *k, const char *v, struct cap_error **err)
 {
 	static const struct {
 		const char *key, *prop;
-	} u64s[] = {{"memory.high", "MemoryHigh"}, {"memory.low", "MemoryLow"},
-		    {"memory.max", "MemoryMax"},   {"memory.min", "MemoryMin"},
+	} u64s[] = {{"memory.high", "MemoryHigh"},	  {"memory.low", "MemoryLow"},
+		    {"memory.max", "MemoryMax"},	  {"memory.min", "MemoryMin"},
 		    {"memory.swap.max", "MemorySwapMax"}, {"pids.max", "TasksMax"},
 		    {"cpu.weight", "CPUWeight"}};
 	for (size_t i = 0; i < sizeof(u64s) / sizeof(u64s[0]); i++) {
@@ -289,11 +289,11 @@ static int memory_props(const struct spec_resources *r, struct cg_sd_props *p,
 	if (!*swap)
 		return 0;
 	return cg_sd_props_u64(p, "MemorySwapMax",
-			       strcmp(swap, "max") == 0 ? UINT64_MAX : strtoull(swap, NULL, 10), err);
+			       strcmp(swap, "max") == 0 ? UINT64_MAX : strtoull(swap, NULL, 10),
+			       err);
 }
 
-static int cpu_props(const struct spec_resources *r, struct cg_sd_props *p,
-		     struct cap_error **err)
+static int cpu_props(const struct spec_resources *r, struct cg_sd_props *p, struct cap_error **err)
 {
 	if (r->cpu.shares.set && r->cpu.shares.v &&
 	    cg_sd_props_u64(p, "CPUWeight", cg_shares_to_weight(r->cpu.shares.v), err) < 0)

@@ -22,9 +22,8 @@
 static const struct {
 	const char *word, *sig;
 } type_words[] = {
-    {"boolean", "b"}, {"byte", "y"},   {"int16", "n"},  {"uint16", "q"},
-    {"int32", "i"},   {"uint32", "u"}, {"int64", "x"},  {"uint64", "t"},
-    {"double", "d"},  {"string", "s"},
+    {"boolean", "b"}, {"byte", "y"},  {"int16", "n"},  {"uint16", "q"}, {"int32", "i"},
+    {"uint32", "u"},  {"int64", "x"}, {"uint64", "t"}, {"double", "d"}, {"string", "s"},
 };
 
 static const char *skip_ws(const char *s)
@@ -100,9 +99,10 @@ static int parse_number(const char *s, struct cg_sd_prop *e)
 		if (*s == '-')
 			return -1;
 		e->u = strtoull(s, &end, 0);
-		uint64_t lim = e->sig[0] == 'y' ? 255 : e->sig[0] == 'q' ? 65535
-				: e->sig[0] == 'u'  ? UINT32_MAX
-						    : UINT64_MAX;
+		uint64_t lim = e->sig[0] == 'y'	  ? 255
+			       : e->sig[0] == 'q' ? 65535
+			       : e->sig[0] == 'u' ? UINT32_MAX
+						  : UINT64_MAX;
 		if (e->u > lim)
 			return -1;
 	}

@@ -21,6 +21,9 @@ enum {
 	OPT_PID_FILE,
 	OPT_CONSOLE,
 	OPT_NO_PIVOT,
+	OPT_DEDUP,
+	OPT_EMPTY_NS,
+	OPT_LAZY,
 	OPT_IGNORED,
 };
 
@@ -49,10 +52,22 @@ static int common_flag(int c, struct criu_common_opts *o)
 	case OPT_CG_MODE:
 		o->manage_cgroups_mode = optarg;
 		return 1;
+	case OPT_DEDUP:
+		o->auto_dedup = true;
+		return 1;
 	case OPT_IGNORED:
 		return 1;
 	}
 	return 0;
+}
+
+/* A runc flag capsule does not implement is an error, never a no-op. */
+static int unsupported(struct global_opts *g, int c, char **argv)
+{
+	if (c != OPT_EMPTY_NS && c != OPT_LAZY)
+		return 1; /* getopt printed it */
+	return cmd_errorf(g, "%s: --%s is not supported", argv[0],
+			  c == OPT_EMPTY_NS ? "empty-ns" : "lazy-pages");
 }
 
 #define COMMON_OPTIONS                                                                             \
@@ -61,8 +76,10 @@ static int common_flag(int c, struct criu_common_opts *o)
 	    {"ext-unix-sk", 0, 0, OPT_EXT_UNIX}, {"shell-job", 0, 0, OPT_SHELL},                   \
 	    {"file-locks", 0, 0, OPT_LOCKS},                                                       \
 	    {"manage-cgroups-mode", required_argument, 0, OPT_CG_MODE},                            \
-	    {"empty-ns", required_argument, 0, OPT_IGNORED},                                       \
-	    {"auto-dedup", 0, 0, OPT_IGNORED}
+	    {"empty-ns", required_argument, 0, OPT_EMPTY_NS},                                      \
+	{                                                                                          \
+		"auto-dedup", 0, 0, OPT_DEDUP                                                      \
+	}
 
 CMD(checkpoint)
 {
@@ -85,7 +102,7 @@ CMD(checkpoint)
 		else if (c == OPT_PRE)
 			o.pre_dump = true;
 		else
-			return 1;
+			return unsupported(g, c, argv);
 	}
 	if (cmd_require_args(g, argv[0], argc - optind, 1) < 0)
 		return 1;
@@ -104,7 +121,7 @@ CMD(restore)
 	    {"console-socket", required_argument, 0, OPT_CONSOLE},
 	    {"no-pivot", 0, 0, OPT_NO_PIVOT},
 	    {"no-subreaper", 0, 0, OPT_IGNORED},
-	    {"lazy-pages", 0, 0, OPT_IGNORED},
+	    {"lazy-pages", 0, 0, OPT_LAZY},
 	    {0, 0, 0, 0},
 	};
 	struct restore_opts o = {.c = {.root = g->root,
@@ -127,7 +144,7 @@ CMD(restore)
 		else if (c == OPT_NO_PIVOT)
 			o.c.no_pivot = true; /* CRIU restores the mount namespace as it was */
 		else
-			return 1;
+			return unsupported(g, c, argv);
 	}
 	if (cmd_require_args(g, argv[0], argc - optind, 1) < 0)
 		return 1;

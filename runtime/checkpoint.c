@@ -21,7 +21,7 @@
 #include "tables.h"
 #include "state.h"
 
-#define DUMP_LOG "dump.log"
+#define DUMP_LOG    "dump.log"
 #define PREDUMP_LOG "pre-dump.log"
 
 /* descriptors.json: where the init's stdio pointed ("pipe:[123]", "/dev/null"),
@@ -62,11 +62,10 @@ static int external_netns(struct criu_ctx *c, const struct spec *s, pid_t pid,
 		return cap_fail(err, errno, "stat %s", p);
 	snprintf(key, sizeof(key), "net[%lu]:extRootNetNS", (unsigned long)st.st_ino);
 	return criu_local_add_external(c->opts, key) < 0 ? cap_fail(err, ENOMEM, "criu external")
-							  : 0;
+							 : 0;
 }
 
-static int masked_files(struct criu_ctx *c, const struct spec *s, pid_t pid,
-			struct cap_error **err)
+static int masked_files(struct criu_ctx *c, const struct spec *s, pid_t pid, struct cap_error **err)
 {
 	for (size_t i = 0; i < s->linux_.n_masked_paths; i++) {
 		const char *p = s->linux_.masked_paths[i];
@@ -77,8 +76,7 @@ static int masked_files(struct criu_ctx *c, const struct spec *s, pid_t pid,
 }
 
 static int configure(struct criu_ctx *c, const struct checkpoint_opts *o,
-		     const struct container_state *st, const struct spec *s,
-		     struct cap_error **err)
+		     const struct container_state *st, const struct spec *s, struct cap_error **err)
 {
 	criu_local_set_pid(c->opts, st->pid);
 	criu_local_set_leave_running(c->opts, o->leave_running || o->pre_dump);
@@ -115,7 +113,8 @@ static int dump(const struct checkpoint_opts *o, const struct state_dir *sd,
 	if (rc == 0) {
 		int r = o->pre_dump ? criu_local_pre_dump(c.opts) : criu_local_dump(c.opts);
 		if (r < 0)
-			rc = criu_fail(&c, r, o->pre_dump ? "criu pre-dump" : "criu dump", log, err);
+			rc =
+			    criu_fail(&c, r, o->pre_dump ? "criu pre-dump" : "criu dump", log, err);
 	}
 	criu_ctx_free(&c);
 	spec_free(s);

@@ -92,7 +92,7 @@ struct criu_common_opts {
 	const char *image_path;		 /* default "checkpoint", as runc */
 	const char *work_path;		 /* default: the image path */
 	const char *manage_cgroups_mode; /* soft|full|strict|ignore; NULL: soft */
-	bool tcp_established, ext_unix_sk, shell_job, file_locks;
+	bool tcp_established, ext_unix_sk, shell_job, file_locks, auto_dedup;
 };
 struct checkpoint_opts {
 	const char *root, *id;

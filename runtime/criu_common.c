@@ -29,7 +29,8 @@ static int cg_mode(const char *s, enum criu_cg_mode *out, struct cap_error **err
 			return 0;
 		}
 	return cap_fail(err, EINVAL,
-			"--manage-cgroups-mode \"%.100s\": expected soft, full, strict or ignore", s);
+			"--manage-cgroups-mode \"%.100s\": expected soft, full, strict or ignore",
+			s);
 }
 
 static int open_dir(const char *path, bool create, const char *flag, struct cap_error **err)
@@ -75,6 +76,7 @@ int criu_ctx_init(struct criu_ctx *c, const struct criu_common_opts *o, bool cre
 	criu_local_set_ext_unix_sk(c->opts, o->ext_unix_sk);
 	criu_local_set_shell_job(c->opts, o->shell_job);
 	criu_local_set_file_locks(c->opts, o->file_locks);
+	criu_local_set_auto_dedup(c->opts, o->auto_dedup);
 	criu_local_set_orphan_pts_master(c->opts, true);
 	criu_local_set_manage_cgroups(c->opts, true);
 	criu_local_set_manage_cgroups_mode(c->opts, mode);
@@ -129,8 +131,9 @@ int criu_fail(struct criu_ctx *c, int rc, const char *what, const char *log_name
 		return cap_fail(err, -rc,
 				"%s: cannot run criu (installed? $%s names another binary)%s%s",
 				what, CRIU_BINARY_ENV, last[0] ? ": " : "", last);
-	return cap_fail(err, rc < 0 && rc != -EBADE ? -rc : 0, "%s failed%s%.300s (log: %s/%s)", what,
-			last[0] ? ": " : "", last, c->work_path ? c->work_path : "", log_name);
+	return cap_fail(err, rc < 0 && rc != -EBADE ? -rc : 0, "%s failed%s%.300s (log: %s/%s)",
+			what, last[0] ? ": " : "", last, c->work_path ? c->work_path : "",
+			log_name);
 }
 
 bool criu_masked_is_file(pid_t pid, const char *p)
@@ -174,7 +177,8 @@ int criu_ext_mounts(struct criu_ctx *c, const struct spec *s, const char *bundle
 		if (!is_bind(m) || !m->source)
 			continue;
 		cleanup_free char *src = NULL;
-		if (restore && m->source[0] != '/' && asprintf(&src, "%s/%s", bundle, m->source) < 0)
+		if (restore && m->source[0] != '/' &&
+		    asprintf(&src, "%s/%s", bundle, m->source) < 0)
 			return cap_fail(err, ENOMEM, "mount source");
 		if (add_ext(c, dst, restore ? (src ? src : m->source) : dst, err) < 0)
 			return -1;

@@ -15,8 +15,9 @@ int criu_dlopen(struct cap_error **err)
 		return 0;
 	void *h = dlopen("libcriu.so.2", RTLD_NOW | RTLD_LOCAL);
 	if (!h)
-		return cap_fail(err, ENOENT, "checkpoint/restore: cannot load libcriu.so.2 (is criu "
-					     "installed?): %s",
+		return cap_fail(err, ENOENT,
+				"checkpoint/restore: cannot load libcriu.so.2 (is criu "
+				"installed?): %s",
 				dlerror());
 #define X(f)                                                                                       \
 	if (!(rt_dl_##f = (__typeof__(f) *)dlsym(h, #f)))                                          \

@@ -141,7 +141,8 @@ static int inherit_stdio(struct criu_ctx *c, struct cap_error **err)
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < v->u.array.len && i < 3; i++) {
 		const char *s = YAJL_GET_STRING(v->u.array.values[i]);
-		if (s && strncmp(s, "pipe:", 5) == 0 && criu_local_add_inherit_fd(c->opts, (int)i, s) < 0)
+		if (s && strncmp(s, "pipe:", 5) == 0 &&
+		    criu_local_add_inherit_fd(c->opts, (int)i, s) < 0)
 			rc = cap_fail(err, ENOMEM, "criu inherit fd");
 	}
 	yajl_tree_free(v);
@@ -171,7 +172,7 @@ static int configure(struct restore_ctx *x, struct criu_ctx *c, struct cap_error
 	/* the container's cgroup root: where CRIU puts the restored tree */
 	if (cgp) {
 		const char *rel = cgp + strlen(cgroup_is_hybrid(x->cg) ? "/sys/fs/cgroup/unified"
-								      : "/sys/fs/cgroup");
+								       : "/sys/fs/cgroup");
 		if (criu_local_add_cg_root(c->opts, NULL, *rel ? rel : "/") < 0)
 			return cap_fail(err, ENOMEM, "criu cgroup root");
 	}
@@ -222,7 +223,8 @@ static int save_state(struct restore_ctx *x, struct cap_error **err)
 		return 0;
 	char buf[16];
 	int n = snprintf(buf, sizeof(buf), "%d", (int)x->pid);
-	cleanup_close int fd = open(x->o->c.pid_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	cleanup_close int fd =
+	    open(x->o->c.pid_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || write_all(fd, buf, (size_t)n) < 0)
 		return cap_fail(err, errno, "--pid-file %s", x->o->c.pid_file);
 	return 0;

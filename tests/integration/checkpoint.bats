@@ -29,6 +29,14 @@ state_cgroup() { jq -r .cgroup "$STATE_ROOT/$1/state.json"; }
 
 count() { cat "$DATA/count" 2>/dev/null || echo 0; }
 
+# start_counter: a counter container $id, counting (past 2)
+start_counter() {
+	setup_counter
+	id=$(ctr_id)
+	run_detached_ok "$id"
+	wait_count 2
+}
+
 # wait_count N: until the counter is above N (20 s)
 wait_count() {
 	local end=$((SECONDS + 20))
@@ -39,10 +47,7 @@ wait_count() {
 }
 
 @test "checkpoint stops the container; restore goes on counting from where it was" {
-	setup_counter
-	id=$(ctr_id)
-	run_detached_ok "$id"
-	wait_count 3
+	start_counter
 	runtime checkpoint --image-path "$IMG" "$id"
 	[ -f "$IMG/descriptors.json" ]
 	ls "$IMG"/pages-*.img >/dev/null
@@ -63,10 +68,7 @@ wait_count() {
 }
 
 @test "checkpoint --leave-running keeps the container running" {
-	setup_counter
-	id=$(ctr_id)
-	run_detached_ok "$id"
-	wait_count 2
+	start_counter
 	runtime checkpoint --leave-running --image-path "$IMG" "$id"
 	[ "$(runtime state "$id" | jq -r .status)" = running ]
 	now=$(count)
@@ -75,10 +77,7 @@ wait_count() {
 }
 
 @test "pre-dump, then a final dump with --parent-path, restores" {
-	setup_counter
-	id=$(ctr_id)
-	run_detached_ok "$id"
-	wait_count 2
+	start_counter
 	runtime checkpoint --pre-dump --image-path "$BATS_TEST_TMPDIR/pre" "$id"
 	[ "$(runtime state "$id" | jq -r .status)" = running ]
 	runtime checkpoint --parent-path ../pre --image-path "$IMG" "$id"
@@ -89,10 +88,7 @@ wait_count() {
 }
 
 @test "restore into a new id, in its own cgroup" {
-	setup_counter
-	id=$(ctr_id)
-	run_detached_ok "$id"
-	wait_count 2
+	start_counter
 	runtime checkpoint --image-path "$IMG" "$id"
 	before=$(count)
 	new=$(ctr_id)

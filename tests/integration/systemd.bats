@@ -36,6 +36,11 @@ teardown() {
 	[ -n "${BGPID:-}" ] && kill "$BGPID" 2>/dev/null
 	systemctl stop "$UNIT" >/dev/null 2>&1
 	systemctl reset-failed "$UNIT" >/dev/null 2>&1
+	# the containerd test's private daemon and its snapshot mounts
+	if [ -n "${CL_TMP:-}" ]; then
+		cl_ctd_stop
+		cl_umount_under "$CL_TMP"
+	fi
 	return 0
 }
 
@@ -178,20 +183,26 @@ wait_for() { # wait_for SECONDS CMD...
 	[ -z "$(rt list -q)" ]
 }
 
+# other_scope STATE ARGS...: a scope named $UNIT not made by capsule
+# (systemd-run --scope ARGS), once it is in ActiveState STATE
+other_scope() {
+	local want=$1
+	shift
+	systemd-run --scope --unit="$UNIT" "$@" >/dev/null 2>&1 &
+	BGPID=$!
+	wait_for 20 sh -c "[ \"\$(systemctl show -P ActiveState $UNIT)\" = $want ]"
+}
+
 @test "a failed unit of the same name is reset and replaced" {
 	# a scope killed by RuntimeMaxSec ends "failed" and stays loaded
-	systemd-run --scope --unit="$UNIT" -p RuntimeMaxSec=1 sleep 100 >/dev/null 2>&1 &
-	BGPID=$!
-	wait_for 20 sh -c "[ \"\$(systemctl show -P ActiveState $UNIT)\" = failed ]"
+	other_scope failed -p RuntimeMaxSec=1 sleep 100
 	start_ctr
 	[ "$(prop ActiveState)" = active ]
 	grep -qx "$PID" "$CG/cgroup.procs"
 }
 
 @test "a live unit of the same name is not taken over" {
-	systemd-run --scope --unit="$UNIT" sleep 300 >/dev/null 2>&1 &
-	BGPID=$!
-	wait_for 20 sh -c "[ \"\$(systemctl show -P ActiveState $UNIT)\" = active ]"
+	other_scope active sleep 300
 	run rt create --bundle "$B" "$ID" </dev/null
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"already exists and has processes"* ]]
@@ -214,4 +225,28 @@ wait_for() { # wait_for SECONDS CMD...
 	[[ "$output" == *"systemd is not running"* ]]
 	[ -z "$(rt list -q)" ]
 	[ -z "$(prop ActiveState | grep -x active)" ]
+}
+
+@test "containerd's runc shim with SystemdCgroup runs a container through capsule" {
+	command -v containerd-shim-runc-v2 >/dev/null || skip "containerd is not installed"
+	source "$HERE/clients-helpers.bash"
+	CL_TMP=$BATS_TEST_TMPDIR/cl
+	mkdir -p "$CL_TMP"
+	"$CL_FIXTURES/make-busybox-image" oci "$CL_TMP/image.tar" "$CL_IMAGE"
+	cl_ctd_start
+	ctrc images import --snapshotter "$(cat "$CL_CTD_DIR/snapshotter")" "$CL_TMP/image.tar" >/dev/null
+	# what the shim does for SystemdCgroup = true: runc --systemd-cgroup
+	UNIT="ctrtest-$ID.scope"
+	ctrc run -d --runc-binary "$RUNTIME" --runc-systemd-cgroup \
+		--snapshotter "$(cat "$CL_CTD_DIR/snapshotter")" --cgroup "system.slice:ctrtest:$ID" \
+		"$CL_IMAGE" "$ID" sleep 1000
+	[ "$(prop ActiveState)" = active ]
+	[ "$(prop Delegate)" = yes ]
+	pid=$(cl_ctd_task_pid "$ID")
+	grep -qx "$pid" "/sys/fs/cgroup/system.slice/$UNIT/cgroup.procs"
+	ctrc task kill -s KILL "$ID"
+	cl_wait 100 cl_ctd_task_is "$ID" STOPPED
+	ctrc task delete "$ID"
+	ctrc container delete "$ID"
+	wait_for 10 sh -c "[ ! -d /sys/fs/cgroup/system.slice/$UNIT ]"
 }

@@ -19,8 +19,8 @@ static void test_path(void)
 	CHECK(cg_sd_parse_path("", "abc", true, &u, NULL) == 0);
 	CHECK_STR(u.slice, "user.slice");
 	/* containerd's CRI form */
-	CHECK(cg_sd_parse_path("kubepods-besteffort-pod1.slice:cri-containerd:0123", "x", false,
-			       &u, NULL) == 0);
+	CHECK(cg_sd_parse_path("kubepods-besteffort-pod1.slice:cri-containerd:0123", "x", false, &u,
+			       NULL) == 0);
 	CHECK_STR(u.slice, "kubepods-besteffort-pod1.slice");
 	CHECK_STR(u.unit, "cri-containerd-0123.scope");
 	CHECK(cg_sd_parse_path("machine.slice::foo", "x", false, &u, NULL) == 0);
@@ -67,7 +67,7 @@ static void test_cpuset(void)
 static void test_quota(void)
 {
 	CHECK(cg_sd_quota_per_sec(50000, 100000) == 500000);
-	CHECK(cg_sd_quota_per_sec(50000, 0) == 500000);	   /* default period */
+	CHECK(cg_sd_quota_per_sec(50000, 0) == 500000);	     /* default period */
 	CHECK(cg_sd_quota_per_sec(12345, 100000) == 130000); /* rounded up to 10 ms */
 	CHECK(cg_sd_quota_per_sec(-1, 100000) == UINT64_MAX);
 }
@@ -80,8 +80,8 @@ static uint64_t u64_of(const struct cg_sd_props *p, const char *name)
 
 static void test_resources(void)
 {
-	struct spec_kv unified[] = {{"memory.high", "400000"}, {"memory.min", "max"},
-				    {"io.max", "8:0 rbps=1"}};
+	struct spec_kv unified[] = {
+	    {"memory.high", "400000"}, {"memory.min", "max"}, {"io.max", "8:0 rbps=1"}};
 	struct spec_resources r = {.present = true};
 	r.memory.limit.set = true, r.memory.limit.v = 1 << 20;
 	r.memory.swap.set = true, r.memory.swap.v = 3 << 20;
