@@ -11,7 +11,7 @@
 
 PREFIX ?= /usr/local
 CC ?= cc
-PKGS := libseccomp libcap yajl libarchive libcrypto
+PKGS := libseccomp libcap yajl libarchive libcrypto libsystemd criu
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
@@ -21,6 +21,9 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 # libarchive drags in: libxml2, ICU, libstdc++) would cost ~1M cycles of
 # relocations per call.  Link them statically, keep only small ones dynamic.
 STATIC_LIBS := -larchive -lcrypto -lseccomp -lyajl_s -lcap -lz -lzstd -lbz2 -llz4 -llzma
+# libsystemd (sd-bus, --systemd-cgroup) and libcriu (checkpoint/restore) are
+# dlopen'ed when used (cgroups/sd_dl.h, runtime/criu_dl.h): only their headers
+# are needed here.
 DYNAMIC_LIBS :=
 PKG_LIBS = -Wl,--as-needed -Wl,--gc-sections -Wl,-Bstatic $(STATIC_LIBS) -Wl,-Bdynamic $(DYNAMIC_LIBS)
 

@@ -38,7 +38,7 @@ static bool is_cgroup2(const char *p)
 	return statfs(p, &s) == 0 && s.f_type == CGROUP2_SUPER_MAGIC;
 }
 
-static int find_mount(struct cgroup *cg, struct cap_error **err)
+int cg_find_mount(struct cgroup *cg, struct cap_error **err)
 {
 	const char *m = NULL;
 	if (is_cgroup2("/sys/fs/cgroup"))
@@ -174,7 +174,7 @@ static int make_dirs(struct cgroup *cg, const char *rel, const char *needed, str
 	return 0;
 }
 
-static struct cgroup *cg_new(void)
+struct cgroup *cg_alloc(void)
 {
 	struct cgroup *cg = calloc(1, sizeof(*cg));
 	if (cg)
@@ -182,7 +182,7 @@ static struct cgroup *cg_new(void)
 	return cg;
 }
 
-static int open_dirfd(struct cgroup *cg, struct cap_error **err)
+int cg_open_dir(struct cgroup *cg, struct cap_error **err)
 {
 	cg->dirfd = open(cg->path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	return cg->dirfd < 0 ? cap_fail(err, errno, "open %s", cg->path) : 0;
@@ -197,10 +197,10 @@ static void note(const struct cgroup_options *opt, const char *fmt, const char *
 	opt->debug(msg);
 }
 
-static int create_apply(struct cgroup *cg, const struct cgroup_options *opt, const char *needed,
-			struct cap_error **err)
+int cg_create_apply(struct cgroup *cg, const struct cgroup_options *opt, const char *needed,
+		    struct cap_error **err)
 {
-	if (open_dirfd(cg, err) < 0 || cg_check_controllers(cg, needed, err) < 0)
+	if (cg_open_dir(cg, err) < 0 || cg_check_controllers(cg, needed, err) < 0)
 		return -1;
 	if (opt->resources && cg_apply(cg, opt->resources, false, err) < 0)
 		return -1;
@@ -246,16 +246,14 @@ int cgroup_create(const struct cgroup_options *opt_in, struct cgroup **out,
 	const struct cgroup_options *opt = &copy;
 	*out = NULL;
 	if (opt->systemd)
-		return cap_fail(err, 0,
-				"--systemd-cgroup: the systemd cgroup driver is not supported yet "
-				"(use the default cgroupfs driver)");
-	struct cgroup *cg = cg_new();
+		return cg_sd_create(opt, out, err);
+	struct cgroup *cg = cg_alloc();
 	if (!cg)
 		return cap_fail(err, ENOMEM, "cgroup");
 	cg->rootless = opt->rootless;
 	cleanup_free char *rel = NULL;
 	char needed[256];
-	if (find_mount(cg, err) < 0 || placement(opt, &rel, err) < 0) {
+	if (cg_find_mount(cg, err) < 0 || placement(opt, &rel, err) < 0) {
 		cgroup_free(cg);
 		return -1;
 	}
@@ -283,7 +281,7 @@ int cgroup_create(const struct cgroup_options *opt_in, struct cgroup **out,
 		cap_error_free(e);
 		return 0;
 	}
-	if (create_apply(cg, opt, needed, err) < 0) {
+	if (cg_create_apply(cg, opt, needed, err) < 0) {
 		cgroup_destroy(cg, NULL);
 		cgroup_free(cg);
 		return -1;
@@ -292,26 +290,37 @@ int cgroup_create(const struct cgroup_options *opt_in, struct cgroup **out,
 	return 0;
 }
 
-static int open_path(struct cgroup *cg, const char *path, struct cap_error **err)
+int cgroup_open_driver(const char *path, bool systemd, bool rootless, struct cgroup **out,
+		       struct cap_error **err)
 {
-	if (!(cg->path = strdup(path)))
+	*out = NULL;
+	struct cgroup *cg = cg_alloc();
+	if (!cg)
 		return cap_fail(err, ENOMEM, "cgroup");
-	return open_dirfd(cg, err);
+	cg->systemd = systemd;
+	cg->rootless = rootless;
+	/* the unit is the last component: .../system.slice/capsule-ID.scope */
+	const char *base = strrchr(path, '/');
+	struct cap_error *e = NULL;
+	if (cg_find_mount(cg, err) < 0 || !(cg->path = strdup(path)) ||
+	    (systemd && !(cg->unit = strdup(base ? base + 1 : path)))) {
+		cgroup_free(cg);
+		return err && *err ? -1 : cap_fail(err, ENOMEM, "cgroup");
+	}
+	/* systemd removes an empty scope's cgroup by itself: the unit may
+	 * still need a stop (or be gone, which stop tolerates) */
+	if (cg_open_dir(cg, &e) < 0 && !(systemd && e->errnum == ENOENT)) {
+		cgroup_free(cg);
+		return cg_pass_error(err, e);
+	}
+	cap_error_free(e);
+	*out = cg;
+	return 0;
 }
 
 int cgroup_open(const char *path, struct cgroup **out, struct cap_error **err)
 {
-	*out = NULL;
-	struct cgroup *cg = cg_new();
-	if (!cg)
-		return cap_fail(err, ENOMEM, "cgroup");
-	/* err may be NULL (callers that treat a missing cgroup as gone) */
-	if (find_mount(cg, err) < 0 || open_path(cg, path, err) < 0) {
-		cgroup_free(cg);
-		return -1;
-	}
-	*out = cg;
-	return 0;
+	return cgroup_open_driver(path, false, false, out, err);
 }
 
 const char *cgroup_path(const struct cgroup *cg)
@@ -329,8 +338,15 @@ bool cgroup_is_hybrid(const struct cgroup *cg)
 	return cg->hybrid;
 }
 
+bool cgroup_needs_pid(const struct cgroup *cg)
+{
+	return cg && cg->systemd && !cg->path;
+}
+
 int cgroup_enter(struct cgroup *cg, pid_t pid, struct cap_error **err)
 {
+	if (cgroup_needs_pid(cg))
+		return cg_sd_enter(cg, pid, err);
 	char buf[32];
 	snprintf(buf, sizeof(buf), "%d", (int)pid);
 	return cg_write(cg, "cgroup.procs", buf, err);
@@ -340,6 +356,8 @@ int cgroup_update(struct cgroup *cg, const struct spec_resources *res, struct ca
 {
 	if (!res)
 		return 0;
+	if (cg->systemd && cg_sd_update(cg, res, err) < 0)
+		return -1;
 	char needed[256];
 	cg_needed_controllers(res, needed, sizeof(needed));
 	if (cg_check_controllers(cg, needed, err) < 0 || cg_apply(cg, res, true, err) < 0)
@@ -384,6 +402,11 @@ void cgroup_free(struct cgroup *cg)
 	if (cg->dev_prog >= 0)
 		close(cg->dev_prog);
 	free(cg->dev_insns);
+	if (cg->sd_props)
+		cg_sd_props_free(cg->sd_props);
+	free(cg->sd_props);
+	free(cg->unit);
+	free(cg->slice);
 	free(cg->mount);
 	free(cg->path);
 	free(cg);

@@ -1,7 +1,8 @@
 /* cgroups/: the cgroup v2 driver behind one interface.
  *
  * Backends: cgroupfs v2 (pure v2 hosts, and the cgroup2 part of hybrid hosts
- * for tracking only).  A systemd backend can slot in behind the same calls. */
+ * for tracking only), and systemd (--systemd-cgroup: a transient unit through
+ * sd-bus, its cgroup then written through cgroupfs too, as runc does). */
 #ifndef CAPSULE_CGROUPS_H
 #define CAPSULE_CGROUPS_H
 
@@ -19,10 +20,14 @@ struct cgroup_options {
 	const char *id;		  /* container id, for the default path */
 	const char *cgroups_path; /* linux.cgroupsPath, may be NULL */
 	const struct spec_resources *resources; /* may be NULL */
-	bool systemd;		  /* --systemd-cgroup: error until a systemd backend exists */
+	bool systemd;		  /* --systemd-cgroup: a transient systemd unit (cgroupsPath
+				     "slice:prefix:name"), started by cgroup_enter */
 	bool rootless;		  /* not root: a cgroup that cannot be made is not an error
 				     unless limits were requested */
 	void (*debug)(const char *msg); /* --debug notes, may be NULL */
+	/* org.systemd.property.* annotations (systemd driver); may be NULL */
+	const struct spec_kv *annotations;
+	size_t n_annotations;
 };
 
 /* Create the container cgroup (parents too, controllers enabled in the
@@ -42,10 +47,19 @@ int cgroup_load_device_filter(struct cgroup *cg, struct cap_error **err);
 int cgroup_attach_device_filter(struct cgroup *cg, struct cap_error **err);
 /* Reopen the cgroup of an existing container from the path saved in its state. */
 int cgroup_open(const char *path, struct cgroup **out, struct cap_error **err);
+/* The same, for a container made with --systemd-cgroup when systemd is set:
+ * update then also sets the unit's properties, destroy stops the unit. */
+int cgroup_open_driver(const char *path, bool systemd, bool rootless, struct cgroup **out,
+		       struct cap_error **err);
 
 const char *cgroup_path(const struct cgroup *cg); /* absolute filesystem path */
 int cgroup_dirfd(const struct cgroup *cg);	   /* O_DIRECTORY fd, for CLONE_INTO_CGROUP */
 
+/* systemd driver: the cgroup exists only once the unit is started with the
+ * container pid in it, so the container is cloned outside and cgroup_enter
+ * starts the unit (and applies the resources) before the child goes on;
+ * cgroup_path is NULL and cgroup_dirfd -1 until then. */
+bool cgroup_needs_pid(const struct cgroup *cg);
 /* Move a process in (fallback when clone3 CLONE_INTO_CGROUP is not usable). */
 int cgroup_enter(struct cgroup *cg, pid_t pid, struct cap_error **err);
 int cgroup_update(struct cgroup *cg, const struct spec_resources *res, struct cap_error **err);

@@ -183,6 +183,9 @@ int cgroup_destroy(struct cgroup *cg, struct cap_error **err)
 		close(cg->dirfd);
 		cg->dirfd = -1;
 	}
+	/* systemd removes the unit's cgroup (delegated subtree included) */
+	if (cg->systemd)
+		return cg_sd_stop(cg, err) < 0 ? -1 : remove_tree(cg->path, err);
 	if (remove_tree(cg->path, err) < 0)
 		return -1;
 	/* the "capsule" parent of default placements: only if empty (other

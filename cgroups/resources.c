@@ -306,8 +306,8 @@ static int to_rule(const struct spec_device_cgroup *d, struct cg_dev_rule *out,
 	return cg_dev_access(d->access, &out->access, err);
 }
 
-int cg_build_devices(const struct spec_resources *r, struct bpf_insn **insns, size_t *n_insns,
-		     struct cap_error **err)
+int cg_collect_dev_rules(const struct spec_resources *r, struct cg_dev_rule **out, size_t *n_out,
+			 struct cap_error **err)
 {
 	size_t n_res = r ? r->n_devices : 0;
 	size_t cap = n_res + cg_n_default_dev_rules;
@@ -323,6 +323,18 @@ int cg_build_devices(const struct spec_resources *r, struct bpf_insn **insns, si
 			return cap_wrap(err, "linux.resources.devices[%zu]", i);
 	for (size_t i = 0; i < cg_n_default_dev_rules; i++)
 		rules[n++] = cg_default_dev_rules[i];
+	*out = steal_pointer(&rules);
+	*n_out = n;
+	return 0;
+}
+
+int cg_build_devices(const struct spec_resources *r, struct bpf_insn **insns, size_t *n_insns,
+		     struct cap_error **err)
+{
+	cleanup_free struct cg_dev_rule *rules = NULL;
+	size_t n = 0;
+	if (cg_collect_dev_rules(r, &rules, &n, err) < 0)
+		return -1;
 	return cg_dev_compile(rules, n, insns, n_insns, err);
 }
 

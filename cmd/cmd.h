@@ -48,5 +48,7 @@ CMD(resume);
 CMD(update);
 CMD(events);
 CMD(job);
+CMD(checkpoint);
+CMD(restore);
 
 #endif

@@ -138,10 +138,5 @@ int parse_create_flags(struct global_opts *g, int argc, char **argv, struct crea
 	else if (cmd_require_args(g, argv[0], argc - optind, 1) < 0)
 		return -1;
 	o->id = argv[optind];
-	if (g->systemd_cgroup) {
-		cmd_errorf(g, "--systemd-cgroup: the systemd cgroup driver is not available in this "
-			      "build; use the default cgroupfs driver");
-		return -1;
-	}
 	return 0;
 }

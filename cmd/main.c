@@ -36,6 +36,8 @@ static const struct command commands[] = {
 	{"events", cmd_events, "display container events such as OOM notifications and stats"},
 	{"job", cmd_job, "reproducible jobs: run with provenance, verify, check"},
 	{"memory", cmd_memory, "memory pressure: status of containers and host, reclaim controller"},
+	{"checkpoint", cmd_checkpoint, "checkpoint a running container (CRIU)"},
+	{"restore", cmd_restore, "restore a container from a previous checkpoint (CRIU)"},
 };
 
 static void usage(FILE *out)

@@ -155,6 +155,8 @@ static int make_cgroup(struct create_ctx *x, struct cap_error **err)
 		.systemd = x->o->systemd_cgroup,
 		.rootless = x->o->rootless,
 		.debug = x->o->debug,
+		.annotations = x->spec->annotations,
+		.n_annotations = x->spec->n_annotations,
 	};
 	if (cgroup_create(&co, &x->cg, err) < 0)
 		return -1;

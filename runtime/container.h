@@ -102,4 +102,31 @@ struct exec_opts {
  * before the program started returns -1 with *exit_code left alone). */
 int container_exec(const struct exec_opts *o, int *exit_code, struct cap_error **err);
 
+/* checkpoint/restore through libcriu (runtime/checkpoint.c, restore.c). */
+struct criu_common_opts {
+	const char *image_path;		 /* default "checkpoint", as runc */
+	const char *work_path;		 /* default: the image path */
+	const char *manage_cgroups_mode; /* soft|full|strict|ignore; NULL: soft */
+	bool tcp_established, ext_unix_sk, shell_job, file_locks, auto_dedup;
+};
+struct checkpoint_opts {
+	const char *root, *id;
+	struct criu_common_opts common;
+	const char *parent_path; /* previous (pre-)dump, relative to the image path */
+	bool leave_running, pre_dump;
+};
+/* Dump a running container; it is deleted afterwards unless leave_running
+ * or pre_dump. */
+int container_checkpoint(const struct checkpoint_opts *o, cap_notify_fn warn,
+			 struct cap_error **err);
+/* Restore a container from images as a new container o->c.id of bundle
+ * o->c.bundle.  Foreground (detach false): waits like `run`, deletes it and
+ * stores its exit status in *exit_code. */
+struct restore_opts {
+	struct create_opts c;
+	struct criu_common_opts common;
+	bool detach;
+};
+int container_restore(const struct restore_opts *o, int *exit_code, struct cap_error **err);
+
 #endif

@@ -65,6 +65,9 @@ static int enter_namespaces(struct init_ctx *c, struct cap_error **err)
 		struct sync_msg m;
 		if (sync_expect(c->sync_fd, SYNC_CONTINUE, &m, err) < 0)
 			return -1;
+		/* the container cgroup, when it was made after clone (systemd) */
+		if (m.len && m.buf && !c->cgroup_path)
+			c->cgroup_path = steal_pointer(&m.buf);
 		sync_msg_free(&m);
 	}
 	/* In a new user namespace, become its root (when mapped) so the rest of
@@ -244,6 +247,11 @@ static int setup_process(struct init_ctx *c, char **exe, struct cap_error **err)
 	const struct spec_process *p = c->process;
 	if (p->terminal && terminal_setup(p, c->console_fd, c->sync_fd, err) < 0)
 		return -1;
+	/* The init leads a session of its own, as with runc: a container then
+	 * holds nothing of its caller's session (CRIU dumps it without
+	 * --shell-job).  A terminal's setsid above did it already. */
+	if (!p->terminal && !c->is_exec && setsid() < 0)
+		return cap_fail(err, errno, "setsid");
 	if (c->console_fd >= 0) {
 		close(c->console_fd);
 		c->console_fd = -1;

@@ -198,11 +198,14 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct c
 
 /* The container's cgroup, or NULL with *err unset when it is gone already (removed by an
  * admin, a reboot with a persistent --root): nothing left to kill or remove. */
-static struct cgroup *open_existing_cgroup(const char *path, struct cap_error **err)
+static struct cgroup *open_existing_cgroup(const struct container_state *st,
+					   struct cap_error **err)
 {
 	struct cgroup *cg = NULL;
 	struct cap_error *e = NULL;
-	if (!path || cgroup_open(path, &cg, &e) == 0)
+	const char *path = st->cgroup_path;
+	/* --systemd-cgroup: destroy stops the unit */
+	if (!path || cgroup_open_driver(path, st->systemd_cgroup, geteuid() != 0, &cg, &e) == 0)
 		return cg;
 	if (e && e->errnum == ENOENT)
 		cap_error_free(e);
@@ -228,7 +231,7 @@ static void kill_and_wait(const struct container_state *st, cap_notify_fn warn)
 {
 	cleanup_close int pidfd = pidfd_of(st);
 	struct cap_error *e = NULL;
-	struct cgroup *cg = open_existing_cgroup(st->cgroup_path, &e);
+	struct cgroup *cg = open_existing_cgroup(st, &e);
 	if (cg && (!st->own_pidns || pidfd < 0))
 		kill_cgroup(cg, &e);
 	else if (cg)
@@ -250,7 +253,7 @@ static void destroy_resources(const struct container_state *st, const char *root
 			      cap_notify_fn warn)
 {
 	struct cap_error *e = NULL;
-	struct cgroup *cg = open_existing_cgroup(st->cgroup_path, &e);
+	struct cgroup *cg = open_existing_cgroup(st, &e);
 	if (cg)
 		cgroup_destroy(cg, &e);
 	cgroup_free(cg);
@@ -283,7 +286,8 @@ static int destroy(struct handle *h, const char *root, cap_notify_fn warn, struc
 /* kill_and_wait without state.json: everything in the recorded cgroup. */
 static int kill_cgroup_path(const char *path, struct cap_error **err)
 {
-	struct cgroup *cg = open_existing_cgroup(path, err);
+	struct container_state st = {.cgroup_path = (char *)path}; /* cgroupfs */
+	struct cgroup *cg = open_existing_cgroup(&st, err);
 	if (!cg)
 		return *err ? -1 : 0;
 	int rc = kill_cgroup(cg, err) < 0 || cgroup_destroy(cg, err) < 0 ? -1 : 0;

@@ -196,7 +196,8 @@ int spawn(struct create_ctx *x, struct cap_error **err)
 	struct saved_ns saved;
 	int rc = enter_for_children(x, &p, &saved, err);
 	int cgfd = x->cg ? cgroup_dirfd(x->cg) : -1;
-	bool cgroup_later = false;
+	/* systemd: the unit is started with the pid, after clone (cgroups.h) */
+	bool cgroup_later = cgroup_needs_pid(x->cg);
 	pid_t pid = -1;
 	if (rc == 0) {
 		pid = clone3_into(p.clone_flags, &x->pidfd, cgfd);
@@ -229,7 +230,10 @@ int spawn(struct create_ctx *x, struct cap_error **err)
 		return -1;
 	if (cgroup_later && cgroup_enter(x->cg, pid, err) < 0)
 		return -1;
-	if ((p.new_user || cgroup_later) && sync_send(x->sync[0], SYNC_CONTINUE, NULL, 0, -1) < 0)
+	/* the cgroup path rides along: the child could not know it at clone */
+	const char *cgp = cgroup_later ? cgroup_path(x->cg) : NULL;
+	if ((p.new_user || cgroup_later) &&
+	    sync_send(x->sync[0], SYNC_CONTINUE, cgp, cgp ? strlen(cgp) + 1 : 0, -1) < 0)
 		return cap_fail(err, errno, "sync with container init");
 	return 0;
 }

@@ -338,7 +338,8 @@ static int update_locked(const struct state_dir *sd, const struct container_stat
 	struct spec *saved = spec_parse(raw, len, NULL); /* NULL: nothing to merge from */
 	struct spec_resources a = applied_resources(res, saved);
 	struct cgroup *cg = NULL;
-	int rc = cgroup_open(st->cgroup_path, &cg, err);
+	/* --systemd-cgroup: the unit's properties change too */
+	int rc = cgroup_open_driver(st->cgroup_path, st->systemd_cgroup, geteuid() != 0, &cg, err);
 	if (rc == 0)
 		rc = cgroup_update(cg, &a, err);
 	if (rc == 0)

@@ -167,7 +167,7 @@ _reset_cgroups_path() {
 # run, the bundle's config first gets a per-container linux.cgroupsPath (see top).
 runtime() {
 	local rc=0
-	case "${1:-}" in create | run) set_cgroups_path "$@" ;; esac
+	case "${1:-}" in create | run | restore) set_cgroups_path "$@" ;; esac
 	"$RUNTIME" --root "$STATE_ROOT" "$@" || rc=$?
 	_reset_cgroups_path
 	return $rc

@@ -1,0 +1,44 @@
+/* checkpoint/restore through libcriu: the parts checkpoint.c and restore.c
+ * share (runtime/criu_common.c).  Mirrors runc's checkpoint.go/restore:
+ * bind mounts, masked files and the cgroup mount are external mounts, a
+ * joined network namespace is external, the cgroup freezer freezes the
+ * container during the dump, stdio pipes are recorded in descriptors.json
+ * and handed back at restore. */
+#ifndef CAPSULE_CRIU_H
+#define CAPSULE_CRIU_H
+
+#include "criu_dl.h"
+#include <stdbool.h>
+
+#include "container.h"
+#include "error.h"
+#include "spec.h"
+
+struct criu_ctx {
+	criu_opts *opts;
+	int image_fd, work_fd;
+	char *work_path; /* for the log's name in errors */
+};
+
+/* criu opts with the images/work dirs (made with 0700 when create_images)
+ * and the shared flags; log file log_name in the work dir. */
+int criu_ctx_init(struct criu_ctx *c, const struct criu_common_opts *o, bool create_images,
+		  const char *log_name, struct cap_error **err);
+void criu_ctx_free(struct criu_ctx *c);
+/* An error for a failed criu call: its return code and the log's first
+ * "Error" line, naming the log file. */
+int criu_fail(struct criu_ctx *c, int rc, const char *what, const char *log_name,
+	      struct cap_error **err);
+
+/* The mounts CRIU cannot see the source of (bind mounts, masked files, the
+ * cgroup mount): at dump key = value = destination; at restore the value is
+ * the host source (bundle-relative sources resolved), "/dev/null" for masked
+ * files and cgroup_path for the cgroup mount. */
+int criu_ext_mounts(struct criu_ctx *c, const struct spec *s, const char *bundle, bool restore,
+		    const char *cgroup_path, struct cap_error **err);
+
+/* Whether masked path p is a file in the running container (bind of
+ * /dev/null) rather than a directory (tmpfs). */
+bool criu_masked_is_file(pid_t pid, const char *p);
+
+#endif

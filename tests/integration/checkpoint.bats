@@ -1,0 +1,108 @@
+#!/usr/bin/env bats
+# checkpoint/restore through CRIU (libcriu).  CRIU 3.17 does not work on the
+# dev host's kernel; this file runs in the vmtest VM (kernel 6.12):
+#   /work/shared/vmtest/vm-run --mem 2G --timeout 900 -- tests/integration/run checkpoint.bats
+# (criu_errors.bats has the host-side error checks.)
+#
+# The container is a counter: a busybox sh loop writing 1, 2, 3... to
+# /data/count, /data being a bind mount of a host dir, so the host sees
+# whether a restored container goes on from where it was.
+
+load helpers
+
+criu_works() {
+	criu check >/dev/null 2>&1 || skip "criu check fails on this kernel (run in the vmtest VM)"
+}
+
+setup_counter() {
+	criu_works
+	DATA=$BATS_TEST_TMPDIR/data
+	IMG=$BATS_TEST_TMPDIR/img
+	mkdir -p "$DATA"
+	add_mount "{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$DATA\", \"options\": [\"rbind\", \"rw\"]}"
+	# no fd may point outside the container's mounts (CRIU cannot see them)
+	set_cmd 'exec </dev/null >/dev/null 2>&1; i=0; while :; do i=$((i+1)); echo $i >/data/count.new; mv /data/count.new /data/count; sleep 0.2; done'
+}
+
+# state_cgroup ID: the container's cgroup dir, from capsule's state.json
+state_cgroup() { jq -r .cgroup "$STATE_ROOT/$1/state.json"; }
+
+count() { cat "$DATA/count" 2>/dev/null || echo 0; }
+
+# start_counter: a counter container $id, counting (past 2)
+start_counter() {
+	setup_counter
+	id=$(ctr_id)
+	run_detached_ok "$id"
+	wait_count 2
+}
+
+# wait_count N: until the counter is above N (20 s)
+wait_count() {
+	local end=$((SECONDS + 20))
+	until [ "$(count)" -gt "$1" ]; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.2
+	done
+}
+
+@test "checkpoint stops the container; restore goes on counting from where it was" {
+	start_counter
+	runtime checkpoint --image-path "$IMG" "$id"
+	[ -f "$IMG/descriptors.json" ]
+	ls "$IMG"/pages-*.img >/dev/null
+	# gone, like after runc checkpoint, and no longer counting
+	run runtime state "$id"
+	[ "$status" -ne 0 ]
+	before=$(count)
+	sleep 1
+	[ "$(count)" = "$before" ]
+	# restore under the same id
+	runtime restore -d --image-path "$IMG" --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1
+	[ "$(runtime state "$id" | jq -r .status)" = running ]
+	wait_count $((before + 3))
+	# it went on: no restart from 1
+	[ "$(count)" -gt "$before" ]
+	pid=$(runtime state "$id" | jq -r .pid)
+	grep -qx "$pid" "$(state_cgroup "$id")/cgroup.procs"
+}
+
+@test "checkpoint --leave-running keeps the container running" {
+	start_counter
+	runtime checkpoint --leave-running --image-path "$IMG" "$id"
+	[ "$(runtime state "$id" | jq -r .status)" = running ]
+	now=$(count)
+	wait_count $((now + 2))
+	ls "$IMG"/pages-*.img >/dev/null
+}
+
+@test "pre-dump, then a final dump with --parent-path, restores" {
+	start_counter
+	runtime checkpoint --pre-dump --image-path "$BATS_TEST_TMPDIR/pre" "$id"
+	[ "$(runtime state "$id" | jq -r .status)" = running ]
+	runtime checkpoint --parent-path ../pre --image-path "$IMG" "$id"
+	[ -L "$IMG/parent" ]
+	before=$(count)
+	runtime restore -d --image-path "$IMG" --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1
+	wait_count $((before + 2))
+}
+
+@test "restore into a new id, in its own cgroup" {
+	start_counter
+	runtime checkpoint --image-path "$IMG" "$id"
+	before=$(count)
+	new=$(ctr_id)
+	runtime restore -d --work-path "$BATS_TEST_TMPDIR/work" --image-path "$IMG" \
+		--bundle "$BUNDLE" --pid-file "$BATS_TEST_TMPDIR/pid" "$new" </dev/null >/dev/null 2>&1
+	[ -f "$BATS_TEST_TMPDIR/work/restore.log" ]
+	[ "$(runtime state "$new" | jq -r .status)" = running ]
+	[ "$(runtime state "$new" | jq -r .pid)" = "$(cat "$BATS_TEST_TMPDIR/pid")" ]
+	wait_count $((before + 2))
+	cg=$(state_cgroup "$new")
+	[[ "$cg" == */"$new" ]]
+	grep -qx "$(cat "$BATS_TEST_TMPDIR/pid")" "$cg/cgroup.procs"
+	# and it is an ordinary container: kill + delete
+	runtime kill "$new" KILL
+	runtime delete -f "$new"
+	[ ! -d "$cg" ]
+}
