@@ -32,6 +32,8 @@ static const struct command commands[] = {
 	{"resume", cmd_resume, "resume all processes that have been previously paused"},
 	{"update", cmd_update, "update container resource constraints"},
 	{"events", cmd_events, "display container events such as OOM notifications and stats"},
+	{"cdi", cmd_cdi, "CDI devices: list, validate FILE"},
+	{"gpu", cmd_gpu, "GPUs found on this host: list [--cdi]"},
 };
 
 static void usage(FILE *out)
@@ -46,6 +48,7 @@ static void usage(FILE *out)
 		     "  --log-format FMT      text or json\n"
 		     "  --debug               debug output\n"
 		     "  --systemd-cgroup      use the systemd cgroup driver\n"
+		     "  --cdi-spec-dir DIR    CDI spec dir (repeatable; default /etc/cdi, /var/run/cdi)\n"
 		     "  --version, -v         print the version\n");
 }
 
@@ -68,7 +71,7 @@ static const char *default_root(void)
 	return "/run/capsule";
 }
 
-enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_IGNORED };
+enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_CDI_DIR, OPT_IGNORED };
 
 static int parse_globals(struct global_opts *g, int argc, char **argv)
 {
@@ -78,6 +81,7 @@ static int parse_globals(struct global_opts *g, int argc, char **argv)
 		{"log-format", required_argument, 0, OPT_LOG_FORMAT},
 		{"debug", no_argument, 0, OPT_DEBUG},
 		{"systemd-cgroup", no_argument, 0, OPT_SYSTEMD},
+		{"cdi-spec-dir", required_argument, 0, OPT_CDI_DIR},
 		{"criu", required_argument, 0, OPT_IGNORED},
 		{"rootless", required_argument, 0, OPT_IGNORED},
 		{"version", no_argument, 0, 'v'},
@@ -105,6 +109,13 @@ static int parse_globals(struct global_opts *g, int argc, char **argv)
 			break;
 		case OPT_SYSTEMD:
 			g->systemd_cgroup = true;
+			break;
+		case OPT_CDI_DIR:
+			if (g->n_cdi_spec_dirs == sizeof(g->cdi_spec_dirs) / sizeof(g->cdi_spec_dirs[0])) {
+				fprintf(stderr, "capsule: too many --cdi-spec-dir\n");
+				exit(1);
+			}
+			g->cdi_spec_dirs[g->n_cdi_spec_dirs++] = optarg;
 			break;
 		case OPT_IGNORED:
 			break;

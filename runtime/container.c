@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "../cgroups/cgroups.h"
+#include "../gpu/gpu.h"
 #include "../overlay/overlay.h"
 #include "../seccomp/seccomp.h"
 #include "cleanup.h"
@@ -42,6 +43,22 @@
 #include "terminal.h"
 #include "userns.h"
 
+/* CDI devices (--device, cdi.k8s.io/ annotations) and --gpus become plain
+ * spec edits before anything exists: the device nodes, the device filter,
+ * mounts and hooks below then just do their usual job. */
+static int inject_devices(struct create_ctx *x, struct cap_error **err)
+{
+	const struct create_opts *o = x->o;
+	struct gpu_request req = {
+	    .devices = o->cdi_devices,
+	    .n_devices = o->n_cdi_devices,
+	    .spec_dirs = o->cdi_spec_dirs,
+	    .n_spec_dirs = o->n_cdi_spec_dirs,
+	    .gpus = o->gpus,
+	};
+	return gpu_apply(x->spec, &req, err);
+}
+
 static int load_config(struct create_ctx *x, struct cap_error **err)
 {
 	const struct create_opts *o = x->o;
@@ -55,7 +72,7 @@ static int load_config(struct create_ctx *x, struct cap_error **err)
 	if (!x->config_raw)
 		return cap_wrap(err, "bundle %s", x->bundle);
 	x->spec = spec_parse(x->config_raw, x->config_len, err);
-	if (!x->spec)
+	if (!x->spec || inject_devices(x, err) < 0)
 		return -1;
 	/* runtime-spec: create without a process is valid; start then fails. */
 	if (!x->spec->has_process && x->run_mode)

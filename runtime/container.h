@@ -20,6 +20,13 @@ struct create_opts {
 	void (*warn)(const char *msg); /* failed poststart/poststop hooks */
 	const char *image;	       /* run --image REF: bundle made from the image */
 	char *const *image_args;       /* ... with these args instead of the image's cmd */
+	/* Devices (gpu/): --device CDI names, --cdi-spec-dir (NULL: the
+	 * defaults), --gpus all|N[,M...]. */
+	const char *const *cdi_devices;
+	size_t n_cdi_devices;
+	const char *const *cdi_spec_dirs;
+	size_t n_cdi_spec_dirs;
+	const char *gpus;
 };
 
 /* Callbacks for notes the library does not print itself (may be NULL). */
