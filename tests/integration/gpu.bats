@@ -228,3 +228,12 @@ nodes() { echo "for n in $*; do stat -c '%n %F %t:%T %a' \$n; done"; }
 	[ "$status" -eq 0 ]
 	assert_contains "ok, 4 device(s)"
 }
+
+@test "gpu: features reports CDI support" {
+	requires_runtime capsule
+	run "$RUNTIME" features
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.annotations["run.capsule.cdi.versions"]' <<<"$output")" = "0.3.0-1.1.0" ]
+	[ "$(jq -r '.annotations["run.capsule.cdi.specDirs"]' <<<"$output")" = "/etc/cdi,/var/run/cdi" ]
+	[ "$(jq -r '.annotations["run.capsule.cdi.annotationPrefix"]' <<<"$output")" = "cdi.k8s.io/" ]
+}
