@@ -237,3 +237,22 @@ nodes() { echo "for n in $*; do stat -c '%n %F %t:%T %a' \$n; done"; }
 	[ "$(jq -r '.annotations["run.capsule.cdi.specDirs"]' <<<"$output")" = "/etc/cdi,/var/run/cdi" ]
 	[ "$(jq -r '.annotations["run.capsule.cdi.annotationPrefix"]' <<<"$output")" = "cdi.k8s.io/" ]
 }
+
+@test "gpu: --gpus driver libraries are found by the container's loader without LD_LIBRARY_PATH" {
+	requires_runtime capsule
+	export CAPSULE_GPU_ROOT=$FAKE
+	# glibc only (new files in the test's own rootfs dirs); libnvidia-ml comes from --gpus.
+	for lib in /lib64/ld-linux-x86-64.so.2 /lib/x86_64-linux-gnu/libc.so.6; do
+		[ -e "$lib" ] || skip "no $lib on this host"
+		mkdir -p "$ROOTFS$(dirname "$lib")"
+		cp -L "$lib" "$ROOTFS$lib"
+	done
+	run_in 'echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"; ls /etc/ld.so.cache 2>&1; nvidia-debugdump' --gpus 0
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "LD_LIBRARY_PATH=" ]
+	assert_contains "No such file or directory"
+	assert_contains "GPU 0: Fake GPU via libnvidia-ml (42)"
+	# without --gpus the binary and its library are absent
+	run_in 'nvidia-debugdump'
+	[ "$status" -ne 0 ]
+}
