@@ -26,18 +26,6 @@ static char **strv_dup(char *const *v, size_t n)
 	return out;
 }
 
-/* Grow a spec array by one zeroed element; NULL on ENOMEM. */
-static void *grow(void *arrp, size_t *n, size_t size)
-{
-	void **arr = arrp;
-	char *v = realloc(*arr, (*n + 1) * size);
-	if (!v)
-		return NULL;
-	*arr = v;
-	memset(v + *n * size, 0, size);
-	return v + (*n)++ * size;
-}
-
 static int apply_env(struct spec_process *p, const char *kv, struct cap_error **err)
 {
 	size_t klen = (size_t)(strchr(kv, '=') - kv) + 1; /* including '=' */
@@ -124,7 +112,7 @@ static int add_rule(struct spec_resources *res, const struct spec_device *d, con
 	for (size_t i = 0; i < res->n_devices; i++)
 		if (same_rule(&res->devices[i], type, d->major, d->minor, access))
 			return 0;
-	struct spec_device_cgroup *r = grow(&res->devices, &res->n_devices, sizeof(*r));
+	struct spec_device_cgroup *r = cdi_grow(&res->devices, &res->n_devices, sizeof(*r));
 	if (!r || !(r->access = strdup(access)))
 		return cap_fail(err, ENOMEM, "linux.resources.devices");
 	r->allow = true;
@@ -157,7 +145,7 @@ static int apply_node(struct spec *s, const struct cdi_node *n, struct cap_error
 	for (size_t i = 0; i < l->n_devices && !slot; i++)
 		if (l->devices[i].path && strcmp(l->devices[i].path, n->path) == 0)
 			slot = &l->devices[i]; /* already injected (by an engine): replace */
-	if (!slot && !(slot = grow(&l->devices, &l->n_devices, sizeof(*slot)))) {
+	if (!slot && !(slot = cdi_grow(&l->devices, &l->n_devices, sizeof(*slot)))) {
 		device_clear(&nd);
 		return cap_fail(err, ENOMEM, "linux.devices");
 	}
@@ -189,7 +177,7 @@ static int apply_mount(struct spec *s, const struct cdi_mount *cm, struct cap_er
 			break;
 		}
 	}
-	struct spec_mount *m = grow(&s->mounts, &s->n_mounts, sizeof(*m));
+	struct spec_mount *m = cdi_grow(&s->mounts, &s->n_mounts, sizeof(*m));
 	if (!m)
 		return cap_fail(err, ENOMEM, "mounts");
 	m->destination = strdup(cm->container_path);
@@ -207,7 +195,7 @@ static int apply_hook(struct spec *s, const struct cdi_hook *h, struct cap_error
 	int kind = cdi_hook_kind(h->hook_name);
 	if (kind < 0)
 		return cap_fail(err, 0, "hooks: unknown hookName \"%.100s\"", h->hook_name);
-	struct spec_hook *o = grow(&s->hooks.list[kind], &s->hooks.count[kind], sizeof(*o));
+	struct spec_hook *o = cdi_grow(&s->hooks.list[kind], &s->hooks.count[kind], sizeof(*o));
 	if (!o)
 		return cap_fail(err, ENOMEM, "hooks");
 	o->path = strdup(h->path);
@@ -229,7 +217,7 @@ static int apply_gid(struct spec_user *u, uint32_t gid, struct cap_error **err)
 	for (size_t i = 0; i < u->n_additional_gids; i++)
 		if (u->additional_gids[i] == gid)
 			return 0;
-	gid_t *g = grow(&u->additional_gids, &u->n_additional_gids, sizeof(gid_t));
+	gid_t *g = cdi_grow(&u->additional_gids, &u->n_additional_gids, sizeof(gid_t));
 	if (!g)
 		return cap_fail(err, ENOMEM, "additionalGids");
 	*g = gid;

@@ -12,6 +12,17 @@
 /* Spec files are small; a bigger one is refused rather than read. */
 #define CDI_MAX_FILE (16u << 20)
 
+void *cdi_grow(void *arrp, size_t *n, size_t size)
+{
+	void **arr = arrp;
+	char *v = realloc(*arr, (*n + 1) * size);
+	if (!v)
+		return NULL;
+	*arr = v;
+	memset(v + *n * size, 0, size);
+	return v + (*n)++ * size;
+}
+
 void cdi_strv_free(char **v)
 {
 	for (char **p = v; p && *p; p++)

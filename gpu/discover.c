@@ -49,20 +49,9 @@ static char *under(const char *root, const char *path)
 	return asprintf(&out, "%.*s%s", (int)rl, root, path) < 0 ? NULL : out;
 }
 
-static void *grow(void *arrp, size_t *n, size_t size)
-{
-	void **arr = arrp;
-	char *v = realloc(*arr, (*n + 1) * size);
-	if (!v)
-		return NULL;
-	*arr = v;
-	memset(v + *n * size, 0, size);
-	return v + (*n)++ * size;
-}
-
 static int add_node(struct cdi_edits *e, const char *root, const char *path, struct cap_error **err)
 {
-	struct cdi_node *n = grow(&e->nodes, &e->n_nodes, sizeof(*n));
+	struct cdi_node *n = cdi_grow(&e->nodes, &e->n_nodes, sizeof(*n));
 	if (!n || !(n->path = strdup(path)))
 		return cap_fail(err, ENOMEM, "gpu discovery");
 	if (strcmp(root, "/") != 0 && !(n->host_path = under(root, path)))
@@ -75,7 +64,7 @@ static int add_mount(struct cdi_edits *e, const char *host, const char *ctr, str
 	for (size_t i = 0; i < e->n_mounts; i++)
 		if (strcmp(e->mounts[i].container_path, ctr) == 0)
 			return 0;
-	struct cdi_mount *m = grow(&e->mounts, &e->n_mounts, sizeof(*m));
+	struct cdi_mount *m = cdi_grow(&e->mounts, &e->n_mounts, sizeof(*m));
 	if (!m || !(m->host_path = strdup(host)) || !(m->container_path = strdup(ctr)) ||
 	    !(m->options = calloc(N(lib_opts) + 1, sizeof(char *))))
 		return cap_fail(err, ENOMEM, "gpu discovery");
@@ -93,7 +82,7 @@ static bool is_char_dev(const char *path)
 
 static int add_gpu(struct cdi_spec *s, const char *root, unsigned idx, struct cap_error **err)
 {
-	struct cdi_device *d = grow(&s->devices, &s->n_devices, sizeof(*d));
+	struct cdi_device *d = cdi_grow(&s->devices, &s->n_devices, sizeof(*d));
 	char path[64];
 	snprintf(path, sizeof(path), "/dev/nvidia%u", idx);
 	if (!d || asprintf(&d->name, "%u", idx) < 0) {
@@ -135,7 +124,7 @@ static int find_gpus(struct cdi_spec *s, const char *root, struct cap_error **er
 			return -1;
 	if (!n)
 		return 0;
-	struct cdi_device *all = grow(&s->devices, &s->n_devices, sizeof(*all));
+	struct cdi_device *all = cdi_grow(&s->devices, &s->n_devices, sizeof(*all));
 	if (!all || !(all->name = strdup("all")))
 		return cap_fail(err, ENOMEM, "gpu discovery");
 	for (size_t i = 0; i < n; i++)

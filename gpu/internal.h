@@ -102,6 +102,9 @@ int gpu_ldcache_read(const char *file, struct ldcache_entry **out, size_t *n,
 void gpu_ldcache_free(struct ldcache_entry *v, size_t n);
 
 void cdi_strv_free(char **v);
+/* Grow the array *arrp of *n elements of `size` bytes by one zeroed element
+ * and return it (NULL on ENOMEM, the array unchanged). */
+void *cdi_grow(void *arrp, size_t *n, size_t size);
 /* 0: JSON, 1: YAML, -1: not a spec file name. */
 int cdi_file_syntax(const char *path);
 
