@@ -27,12 +27,12 @@
 #include <unistd.h>
 
 #include "../cgroups/cgroups.h"
-#include "../gpu/gpu.h"
 #include "../overlay/overlay.h"
 #include "../seccomp/seccomp.h"
 #include "cleanup.h"
 #include "cloned_binary.h"
 #include "create_internal.h"
+#include "devices.h"
 #include "fsutil.h"
 #include "hooks.h"
 #include "init.h"
@@ -42,22 +42,6 @@
 #include "tables.h"
 #include "terminal.h"
 #include "userns.h"
-
-/* CDI devices (--device, cdi.k8s.io/ annotations) and --gpus become plain
- * spec edits before anything exists: the device nodes, the device filter,
- * mounts and hooks below then just do their usual job. */
-static int inject_devices(struct create_ctx *x, struct cap_error **err)
-{
-	const struct create_opts *o = x->o;
-	struct gpu_request req = {
-	    .devices = o->cdi_devices,
-	    .n_devices = o->n_cdi_devices,
-	    .spec_dirs = o->cdi_spec_dirs,
-	    .n_spec_dirs = o->n_cdi_spec_dirs,
-	    .gpus = o->gpus,
-	};
-	return gpu_apply(x->spec, &req, err);
-}
 
 static int load_config(struct create_ctx *x, struct cap_error **err)
 {
@@ -72,7 +56,10 @@ static int load_config(struct create_ctx *x, struct cap_error **err)
 	if (!x->config_raw)
 		return cap_wrap(err, "bundle %s", x->bundle);
 	x->spec = spec_parse(x->config_raw, x->config_len, err);
-	if (!x->spec || inject_devices(x, err) < 0)
+	/* CDI devices and --gpus become plain spec edits before anything
+	 * exists: device nodes, the device filter, mounts and hooks below then
+	 * just do their usual job. */
+	if (!x->spec || devices_inject(x->spec, o, err) < 0)
 		return -1;
 	/* runtime-spec: create without a process is valid; start then fails. */
 	if (!x->spec->has_process && x->run_mode)
@@ -176,7 +163,8 @@ static int prepare(struct create_ctx *x, struct cap_error **err)
 	if (state_dir_create(x->o->root, x->o->id, &x->sd, err) < 0)
 		return -1;
 	x->own_state_dir = true;
-	if (write_file_atomic(x->sd.fd, "config.json", x->config_raw, x->config_len, 0600, err) < 0)
+	if (write_file_atomic(x->sd.fd, "config.json", x->config_raw, x->config_len, 0600, err) < 0 ||
+	    devices_save(x->sd.fd, x->o, err) < 0)
 		return -1;
 	if (x->image_ref && prepare_image_rootfs(x, err) < 0)
 		return -1;

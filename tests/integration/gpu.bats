@@ -20,12 +20,12 @@ setup_file() {
 	"$BATS_TEST_DIRNAME/../fixtures/make-fake-gpu" "$FAKE"
 }
 
-# cdi_runtime ARGS...: the runtime with the fake spec dir; create/run get the
-# test cgroup parent like `runtime` does.
+# cdi_runtime ARGS...: the runtime with the spec dir $CDI_DIR (default: the
+# fake host's); create/run get the test cgroup parent like `runtime` does.
 cdi_runtime() {
 	local rc=0
 	case "${1:-}" in create | run) set_cgroups_path "$@" ;; esac
-	"$RUNTIME" --root "$STATE_ROOT" --cdi-spec-dir "$FAKE/cdi" "$@" || rc=$?
+	"$RUNTIME" --root "$STATE_ROOT" --cdi-spec-dir "${CDI_DIR:-$FAKE/cdi}" "$@" || rc=$?
 	_reset_cgroups_path
 	return $rc
 }
@@ -255,4 +255,40 @@ nodes() { echo "for n in $*; do stat -c '%n %F %t:%T %a' \$n; done"; }
 	# without --gpus the binary and its library are absent
 	run_in 'nvidia-debugdump'
 	[ "$status" -ne 0 ]
+}
+
+@test "gpu: poststart and poststop hooks of a CDI device run at start and delete" {
+	requires_runtime capsule
+	d=$BATS_TEST_TMPDIR/cdi
+	mkdir -p "$d"
+	cat >"$d/hooks.yaml" <<-YAML
+		cdiVersion: 0.5.0
+		kind: example.com/hooked
+		devices:
+		- name: h
+		  containerEdits:
+		    hooks:
+		    - {hookName: poststart, path: /bin/sh, args: [sh, -c, "cat >$BATS_TEST_TMPDIR/poststart.json"]}
+		    - {hookName: poststop, path: /bin/sh, args: [sh, -c, "cat >$BATS_TEST_TMPDIR/poststop.json"]}
+	YAML
+	set_args sleep 100
+	id=$(ctr_id)
+	CDI_DIR=$d run_bg cdi_runtime create --bundle "$BUNDLE" --device example.com/hooked=h "$id"
+	[ "$status" -eq 0 ]
+	[ ! -e "$BATS_TEST_TMPDIR/poststart.json" ]
+	runtime start "$id"
+	wait_file "$BATS_TEST_TMPDIR/poststart.json"
+	[ "$(jq -r .id "$BATS_TEST_TMPDIR/poststart.json")" = "$id" ]
+	runtime delete --force "$id"
+	wait_file "$BATS_TEST_TMPDIR/poststop.json"
+	[ "$(jq -r .status "$BATS_TEST_TMPDIR/poststop.json")" = stopped ]
+	# The spec gone since create: delete warns and still removes the container.
+	id=$(ctr_id)
+	CDI_DIR=$d run_bg cdi_runtime create --bundle "$BUNDLE" --device example.com/hooked=h "$id"
+	[ "$status" -eq 0 ]
+	rm "$d/hooks.yaml"
+	run "$RUNTIME" --root "$STATE_ROOT" delete --force "$id"
+	[ "$status" -eq 0 ]
+	assert_contains "unresolvable CDI device example.com/hooked=h"
+	[ ! -e "$STATE_ROOT/$id" ]
 }
