@@ -59,7 +59,7 @@ static int load_config(struct create_ctx *x, struct cap_error **err)
 	/* CDI devices and --gpus become plain spec edits before anything
 	 * exists: device nodes, the device filter, mounts and hooks below then
 	 * just do their usual job. */
-	if (!x->spec || devices_inject(x->spec, o, err) < 0)
+	if (!x->spec || devices_inject(x->spec, o, &x->cdi_late_hooks, err) < 0)
 		return -1;
 	/* runtime-spec: create without a process is valid; start then fails. */
 	if (!x->spec->has_process && x->run_mode)
@@ -164,7 +164,7 @@ static int prepare(struct create_ctx *x, struct cap_error **err)
 		return -1;
 	x->own_state_dir = true;
 	if (write_file_atomic(x->sd.fd, "config.json", x->config_raw, x->config_len, 0600, err) < 0 ||
-	    devices_save(x->sd.fd, x->o, err) < 0)
+	    devices_save(x->sd.fd, x->o, x->cdi_late_hooks, err) < 0)
 		return -1;
 	if (x->image_ref && prepare_image_rootfs(x, err) < 0)
 		return -1;

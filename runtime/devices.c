@@ -1,5 +1,6 @@
 /* CDI devices and --gpus for a container (see devices.h).  The saved request
- * is one line per item: "device NAME", "dir DIR", "gpus SEL". */
+ * is one line per item: "device NAME", "dir DIR", "gpus SEL" (empty when only
+ * the config's annotations asked). */
 #include "devices.h"
 
 #include <errno.h>
@@ -16,8 +17,15 @@
 #define REQUEST_FILE "devices.request"
 #define MAX_ITEMS 256
 
-int devices_inject(struct spec *s, const struct create_opts *o, struct cap_error **err)
+static size_t late_hook_count(const struct spec *s)
 {
+	return s->hooks.count[HOOK_POSTSTART] + s->hooks.count[HOOK_POSTSTOP];
+}
+
+int devices_inject(struct spec *s, const struct create_opts *o, bool *late_hooks,
+		   struct cap_error **err)
+{
+	size_t before = late_hook_count(s);
 	struct gpu_request req = {
 	    .devices = o->cdi_devices,
 	    .n_devices = o->n_cdi_devices,
@@ -25,7 +33,9 @@ int devices_inject(struct spec *s, const struct create_opts *o, struct cap_error
 	    .n_spec_dirs = o->n_cdi_spec_dirs,
 	    .gpus = o->gpus,
 	};
-	return gpu_apply(s, &req, err);
+	int rc = gpu_apply(s, &req, err);
+	*late_hooks = late_hook_count(s) > before;
+	return rc;
 }
 
 static int add_line(FILE *f, const char *kind, const char *v, struct cap_error **err)
@@ -36,9 +46,9 @@ static int add_line(FILE *f, const char *kind, const char *v, struct cap_error *
 	return 0;
 }
 
-int devices_save(int dirfd, const struct create_opts *o, struct cap_error **err)
+int devices_save(int dirfd, const struct create_opts *o, bool late_hooks, struct cap_error **err)
 {
-	if (!o->n_cdi_devices && !o->gpus)
+	if (!late_hooks)
 		return 0;
 	cleanup_free char *buf = NULL;
 	size_t len = 0;
@@ -57,10 +67,9 @@ int devices_save(int dirfd, const struct create_opts *o, struct cap_error **err)
 	return rc < 0 ? -1 : write_file_atomic(dirfd, REQUEST_FILE, buf, len, 0600, err);
 }
 
-bool devices_requested(int dirfd, const char *config_raw)
+bool devices_requested(int dirfd)
 {
-	return strstr(config_raw, CDI_ANNOTATION_PREFIX) ||
-	       faccessat(dirfd, REQUEST_FILE, F_OK, 0) == 0;
+	return faccessat(dirfd, REQUEST_FILE, F_OK, 0) == 0;
 }
 
 struct saved {

@@ -67,7 +67,7 @@ static int run_saved_hooks(const struct handle *h, enum spec_hook_kind kind,
 {
 	size_t len;
 	cleanup_free char *raw = read_file_at(h->sd.fd, "config.json", &len, NULL);
-	bool cdi = raw && devices_requested(h->sd.fd, raw);
+	bool cdi = raw && devices_requested(h->sd.fd);
 	if (!raw || (!cdi && !strstr(raw, hook_kind_name(kind))))
 		return 0;
 	struct spec *s = spec_parse(raw, len, err);
