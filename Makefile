@@ -11,7 +11,7 @@
 
 PREFIX ?= /usr/local
 CC ?= cc
-PKGS := libseccomp libcap yajl libarchive libcrypto libsystemd criu
+PKGS := libseccomp libcap yajl libarchive libcrypto libsystemd criu yaml-0.1
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
@@ -20,7 +20,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 # Start-up time is on every container's hot path: the big libraries (and what
 # libarchive drags in: libxml2, ICU, libstdc++) would cost ~1M cycles of
 # relocations per call.  Link them statically, keep only small ones dynamic.
-STATIC_LIBS := -larchive -lcrypto -lseccomp -lyajl_s -lcap -lz -lzstd -lbz2 -llz4 -llzma
+STATIC_LIBS := -larchive -lcrypto -lseccomp -lyajl_s -lyaml -lcap -lz -lzstd -lbz2 -llz4 -llzma
 # libsystemd (sd-bus, --systemd-cgroup) and libcriu (checkpoint/restore) are
 # dlopen'ed when used (cgroups/sd_dl.h, runtime/criu_dl.h): only their headers
 # are needed here.

@@ -4,6 +4,7 @@
 #define CAPSULE_CMD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "../runtime/error.h"
 
@@ -14,6 +15,8 @@ struct global_opts {
 	bool debug;		/* --debug */
 	bool systemd_cgroup;	/* --systemd-cgroup */
 	bool rootless;		/* not running as root */
+	const char *cdi_spec_dirs[16]; /* --cdi-spec-dir, repeatable */
+	size_t n_cdi_spec_dirs;
 };
 
 /* Print an error the way the caller asked (text on stderr / json log line) and
@@ -50,5 +53,7 @@ CMD(events);
 CMD(job);
 CMD(checkpoint);
 CMD(restore);
+CMD(cdi);
+CMD(gpu);
 
 #endif

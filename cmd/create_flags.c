@@ -19,8 +19,13 @@ enum {
 	OPT_MEM_PSI,
 	OPT_KEEP,
 	OPT_PIDFD_SOCKET,
+	OPT_DEVICE,
+	OPT_GPUS,
 	OPT_IGNORED
 };
+
+/* --device NAME, repeatable: one command per process, so static storage. */
+static const char *devices[256];
 
 static int parse_count(const char *s, int *out)
 {
@@ -70,6 +75,8 @@ int parse_create_flags(struct global_opts *g, int argc, char **argv, struct crea
 		{"memory-psi-target", required_argument, 0, OPT_MEM_PSI},
 		{"keep", no_argument, 0, OPT_KEEP},
 		{"pidfd-socket", required_argument, 0, OPT_PIDFD_SOCKET},
+		{"device", required_argument, 0, OPT_DEVICE},
+		{"gpus", required_argument, 0, OPT_GPUS},
 		{"no-subreaper", no_argument, 0, OPT_IGNORED},
 		{0, 0, 0, 0},
 	};
@@ -78,6 +85,10 @@ int parse_create_flags(struct global_opts *g, int argc, char **argv, struct crea
 	o->rootless = g->rootless;
 	o->debug = cmd_debug_callback(g);
 	o->warn = cmd_warn_callback(g);
+	o->cdi_devices = devices;
+	o->cdi_spec_dirs = g->cdi_spec_dirs;
+	o->n_cdi_spec_dirs = g->n_cdi_spec_dirs;
+	size_t n_devices = 0;
 	int c;
 	while ((c = getopt_long_only(argc, argv, "+b:d", opts, NULL)) != -1) {
 		switch (c) {
@@ -125,6 +136,17 @@ int parse_create_flags(struct global_opts *g, int argc, char **argv, struct crea
 			break;
 		case OPT_MEM_PSI:
 			set_annotation(o, MEM_ANNOTATION_PSI_TARGET, optarg);
+			break;
+		case OPT_DEVICE:
+			if (n_devices == sizeof(devices) / sizeof(devices[0])) {
+				cmd_errorf(g, "--device: at most 256 devices");
+				return -1;
+			}
+			devices[n_devices++] = optarg;
+			o->n_cdi_devices = n_devices;
+			break;
+		case OPT_GPUS:
+			o->gpus = optarg;
 			break;
 		case OPT_IGNORED:
 			break;

@@ -6,6 +6,7 @@
 #include <sys/capability.h>
 #include <yajl/yajl_gen.h>
 
+#include "../gpu/gpu.h"
 #include "../runtime/hooks.h"
 #include "../runtime/jsonutil.h"
 #include "../runtime/mounts.h"
@@ -143,6 +144,14 @@ CMD(features)
 	snprintf(ver, sizeof(ver), "%u.%u.%u", v->major, v->minor, v->micro);
 	json_gen_kv_str(j, "io.github.seccomp.libseccomp.version", ver);
 	json_gen_kv_str(j, "run.capsule.version", CAPSULE_VERSION);
+	/* CDI resolved by the runtime: --device and cdi.k8s.io/ annotations. */
+	json_gen_kv_str(j, "run.capsule.cdi.versions", CDI_VERSION_MIN "-" CDI_VERSION_MAX);
+	static const char *const dirs[] = CDI_DEFAULT_DIRS;
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s,%s", dirs[0], dirs[1]);
+	json_gen_kv_str(j, "run.capsule.cdi.specDirs", buf);
+	json_gen_kv_str(j, "run.capsule.cdi.annotationPrefix", CDI_ANNOTATION_PREFIX);
+	json_gen_kv_str(j, "run.capsule.gpus", "nvidia");
 	yajl_gen_map_close(j);
 	yajl_gen_map_close(j);
 	char *out = json_gen_finish(j);

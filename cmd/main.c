@@ -38,6 +38,8 @@ static const struct command commands[] = {
 	{"memory", cmd_memory, "memory pressure: status of containers and host, reclaim controller"},
 	{"checkpoint", cmd_checkpoint, "checkpoint a running container (CRIU)"},
 	{"restore", cmd_restore, "restore a container from a previous checkpoint (CRIU)"},
+	{"cdi", cmd_cdi, "CDI devices: list, validate FILE"},
+	{"gpu", cmd_gpu, "GPUs found on this host: list [--cdi]"},
 };
 
 static void usage(FILE *out)
@@ -52,6 +54,7 @@ static void usage(FILE *out)
 		     "  --log-format FMT      text or json\n"
 		     "  --debug               debug output\n"
 		     "  --systemd-cgroup      use the systemd cgroup driver\n"
+		     "  --cdi-spec-dir DIR    CDI spec dir (repeatable; default /etc/cdi, /var/run/cdi)\n"
 		     "  --version, -v         print the version\n");
 }
 
@@ -87,7 +90,7 @@ static const char *default_root(void)
 	return "/run/capsule";
 }
 
-enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_ROOTLESS, OPT_IGNORED };
+enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_ROOTLESS, OPT_CDI_DIR, OPT_IGNORED };
 
 static int parse_globals(struct global_opts *g, int argc, char **argv)
 {
@@ -97,6 +100,7 @@ static int parse_globals(struct global_opts *g, int argc, char **argv)
 		{"log-format", required_argument, 0, OPT_LOG_FORMAT},
 		{"debug", no_argument, 0, OPT_DEBUG},
 		{"systemd-cgroup", no_argument, 0, OPT_SYSTEMD},
+		{"cdi-spec-dir", required_argument, 0, OPT_CDI_DIR},
 		{"criu", required_argument, 0, OPT_IGNORED},
 		{"rootless", required_argument, 0, OPT_ROOTLESS},
 		{"version", no_argument, 0, 'v'},
@@ -134,6 +138,13 @@ static int parse_globals(struct global_opts *g, int argc, char **argv)
 				exit(1);
 			}
 			g->rootless = strcmp(optarg, "true") == 0;
+			break;
+		case OPT_CDI_DIR:
+			if (g->n_cdi_spec_dirs == sizeof(g->cdi_spec_dirs) / sizeof(g->cdi_spec_dirs[0])) {
+				fprintf(stderr, "capsule: too many --cdi-spec-dir\n");
+				exit(1);
+			}
+			g->cdi_spec_dirs[g->n_cdi_spec_dirs++] = optarg;
 			break;
 		case OPT_IGNORED:
 			break;

@@ -33,6 +33,7 @@
 #include "cloned_binary.h"
 #include "create_internal.h"
 #include "fault.h"
+#include "devices.h"
 #include "fsutil.h"
 #include "hooks.h"
 #include "init.h"
@@ -56,7 +57,10 @@ static int load_config(struct create_ctx *x, struct cap_error **err)
 	if (!x->config_raw)
 		return cap_wrap(err, "bundle %s", x->bundle);
 	x->spec = spec_parse(x->config_raw, x->config_len, err);
-	if (!x->spec)
+	/* CDI devices and --gpus become plain spec edits before anything
+	 * exists: device nodes, the device filter, mounts and hooks below then
+	 * just do their usual job. */
+	if (!x->spec || devices_inject(x->spec, o, &x->cdi_late_hooks, err) < 0)
 		return -1;
 	/* runtime-spec: create without a process is valid; start then fails. */
 	if (!x->spec->has_process && x->run_mode)
@@ -215,7 +219,8 @@ static int prepare(struct create_ctx *x, struct cap_error **err)
 	if (state_dir_create(x->o->root, x->o->id, &x->sd, err) < 0)
 		return -1;
 	x->own_state_dir = true;
-	if (write_file_atomic(x->sd.fd, "config.json", x->config_raw, x->config_len, 0600, err) < 0)
+	if (write_file_atomic(x->sd.fd, "config.json", x->config_raw, x->config_len, 0600, err) < 0 ||
+	    devices_save(x->sd.fd, x->o, x->cdi_late_hooks, err) < 0)
 		return -1;
 	fault_point("create-state-dir");
 	if (x->image_ref && prepare_image_rootfs(x, err) < 0)

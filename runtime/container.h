@@ -27,6 +27,13 @@ struct create_opts {
 	/* --memory-* flags as org.capsule.memory.* annotations, over config.json's */
 	const struct spec_kv *annotations;
 	size_t n_annotations;
+	/* Devices (gpu/): --device CDI names, --cdi-spec-dir (NULL: the
+	 * defaults), --gpus all|N[,M...]. */
+	const char *const *cdi_devices;
+	size_t n_cdi_devices;
+	const char *const *cdi_spec_dirs;
+	size_t n_cdi_spec_dirs;
+	const char *gpus;
 };
 
 /* Callbacks for notes the library does not print itself (may be NULL). */

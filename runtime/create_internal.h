@@ -24,6 +24,7 @@ struct create_ctx {
 	char *config_raw;
 	size_t config_len;
 	struct spec *spec;
+	bool cdi_late_hooks; /* CDI added poststart/poststop hooks (devices.h) */
 	struct state_dir sd;
 	bool own_state_dir; /* remove it on failure */
 	struct container_state st;

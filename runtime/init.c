@@ -103,7 +103,11 @@ static int run_hooks_handshake(struct init_ctx *c, struct cap_error **err)
 	struct sync_msg m;
 	if (sync_expect(c->sync_fd, SYNC_HOOKS_DONE, &m, err) < 0)
 		return -1;
-	int rc = hooks_run(&c->spec->hooks, HOOK_CREATE_CONTAINER, m.buf, err);
+	/* createContainer hooks run with every mount in place, before
+	 * pivot_root, in the container's root (NVIDIA's hooks rely on both). */
+	int rc = c->spec->hooks.count[HOOK_CREATE_CONTAINER] && chdir(c->rootfs) < 0
+		     ? cap_fail(err, errno, "chdir %s", c->rootfs)
+		     : hooks_run(&c->spec->hooks, HOOK_CREATE_CONTAINER, m.buf, err);
 	c->state_json = steal_pointer(&m.buf); /* for startContainer hooks */
 	sync_msg_free(&m);
 	return rc;

@@ -18,6 +18,7 @@
 #include "cleanup.h"
 #include "container.h"
 #include "fault.h"
+#include "devices.h"
 #include "fsutil.h"
 #include "hooks.h"
 #include "state.h"
@@ -77,11 +78,23 @@ static int run_saved_hooks(const struct handle *h, enum spec_hook_kind kind,
 	cleanup_free char *raw = read_file_at(h->sd.fd, "config.json", &len, err);
 	if (!raw)
 		return cap_wrap(err, "%s hooks not run: %s", hook_kind_name(kind), h->sd.path);
-	if (!strstr(raw, hook_kind_name(kind)))
+	bool cdi = devices_requested(h->sd.fd);
+	if (!cdi && !strstr(raw, hook_kind_name(kind)))
 		return 0;
 	struct spec *s = spec_parse(raw, len, err);
 	if (!s)
 		return -1;
+	/* CDI hooks are not in the saved config: resolve the request again.  A
+	 * spec that went away since create costs its hooks, with a warning. */
+	struct cap_error *de = NULL;
+	if (cdi && devices_reapply(h->sd.fd, s, &de) < 0) {
+		if (warn)
+			warn(de->msg);
+		cap_error_free(de);
+		spec_free(s);
+		if (!(s = spec_parse(raw, len, err)))
+			return -1;
+	}
 	cleanup_free char *json = state_to_json(&h->st, status, false);
 	int rc = 0;
 	if (json && warn)

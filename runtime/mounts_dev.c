@@ -57,7 +57,8 @@ struct node {
 	dev_t dev;
 	uid_t uid;
 	gid_t gid;
-	const char *path; /* container path, also the host source of a bind */
+	const char *path;   /* container path */
+	const char *source; /* the host node bound in a user namespace */
 };
 
 /* An empty file at parent/base with the host node bind-mounted over it. */
@@ -68,8 +69,8 @@ static int bind_node(int parent, const char *base, const struct node *n, struct 
 	cleanup_close int fd = openat(parent, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return cap_fail(err, errno, "open %s", n->path);
-	if (mounts_mount_fd(n->path, fd, NULL, MS_BIND, NULL) < 0)
-		return cap_fail(err, errno, "bind device %s", n->path);
+	if (mounts_mount_fd(n->source, fd, NULL, MS_BIND, NULL) < 0)
+		return cap_fail(err, errno, "bind device %s", n->source);
 	return 0;
 }
 
@@ -114,6 +115,7 @@ static int spec_device_node(const struct spec_device *d, struct node *n, struct 
 	    .uid = d->has_uid ? d->uid : 0,
 	    .gid = d->has_gid ? d->gid : 0,
 	    .path = d->path,
+	    .source = d->host_path ? d->host_path : d->path,
 	};
 	return 0;
 }
@@ -135,7 +137,10 @@ static int create_devices(const struct mounts_context *ctx, int rootfd, int devf
 		if (spec_has_device(s, d->path))
 			continue; /* linux.devices overrides a default of the same path */
 		struct node n = {
-		    .mode = S_IFCHR | 0666, .dev = makedev(d->major, d->minor), .path = d->path};
+		    .mode = S_IFCHR | 0666,
+		    .dev = makedev(d->major, d->minor),
+		    .path = d->path,
+		    .source = d->path};
 		if (make_node(devfd, d->name, &n, ctx->in_userns, err) < 0)
 			return -1;
 	}

@@ -142,6 +142,8 @@ struct spec_time_offset {
 struct spec_device {
 	char type; /* 'c', 'b', 'u', 'p' */
 	char *path;
+	char *host_path; /* not from JSON: the host node of a CDI device (gpu/),
+			    bind-mounted in a user namespace; NULL: path */
 	int64_t major, minor;
 	bool has_file_mode;
 	mode_t file_mode;

@@ -95,8 +95,10 @@ void spec_linux_clear(struct spec_linux *l)
 	free(l->namespaces);
 	free(l->uid_mappings);
 	free(l->gid_mappings);
-	for (size_t i = 0; l->devices && i < l->n_devices; i++)
+	for (size_t i = 0; l->devices && i < l->n_devices; i++) {
 		free(l->devices[i].path);
+		free(l->devices[i].host_path);
+	}
 	free(l->devices);
 	free(l->cgroups_path);
 	spec_resources_clear(&l->resources);

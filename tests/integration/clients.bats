@@ -13,50 +13,8 @@
 bats_require_minimum_version 1.5.0
 load clients-helpers
 
-setup_file() {
-	[ "$(id -u)" = 0 ] || { echo "clients.bats needs root" >&2; return 1; }
-	case "$RUNTIME" in /*) ;; *) echo "RUNTIME must be an absolute path: $RUNTIME" >&2; return 1 ;; esac
-	[ -x "$RUNTIME" ] || { echo "RUNTIME=$RUNTIME is not an executable (not built yet?)" >&2; return 1; }
-
-	CL_TMP=$(mktemp -d /tmp/capsule-clients.XXXXXX)
-	CL_UNIQ=capsule-clients-$$-${RANDOM}
-	local base
-	base=$(cl_cg_own_base) || return 1
-	CL_CG=$base/$CL_UNIQ
-	export CL_TMP CL_UNIQ CL_CG
-	cl_cg_snapshot "$CL_TMP/cg-before"
-
-	CL_HAVE_CTD=0 CL_HAVE_PODMAN=0
-	if cl_have containerd containerd && cl_have ctr containerd &&
-		cl_have containerd-shim-runc-v2 containerd; then
-		"$CL_FIXTURES/make-busybox-image" oci "$CL_TMP/image-oci.tar" "$CL_IMAGE"
-		cl_ctd_start
-		ctrc images import --snapshotter "$(cat "$CL_TMP/containerd/snapshotter")" \
-			"$CL_TMP/image-oci.tar" >/dev/null
-		CL_HAVE_CTD=1
-	fi
-	if cl_have podman podman; then
-		mkdir -p "$CL_TMP/podman/tmp"
-		"$CL_FIXTURES/make-busybox-image" rootfs-tar "$CL_TMP/rootfs.tar"
-		podmanc import "$CL_TMP/rootfs.tar" "$CL_PODMAN_IMAGE" >/dev/null
-		CL_HAVE_PODMAN=1
-	fi
-	export CL_HAVE_CTD CL_HAVE_PODMAN
-}
-
-teardown_file() {
-	[ -n "${CL_TMP:-}" ] && [ -d "$CL_TMP" ] || return 0
-	cl_ctd_stop
-	cl_podman_cleanup
-	cl_umount_under "$CL_TMP"
-	cl_cg_cleanup
-	rm -rf "$CL_TMP"
-}
-
-need_ctd() { [ "$CL_HAVE_CTD" = 1 ] || skip "containerd could not be installed (apt-get install -y containerd)"; CL_CTD_DIR=$CL_TMP/containerd; }
-need_podman() { [ "$CL_HAVE_PODMAN" = 1 ] || skip "podman could not be installed (apt-get install -y podman)"; }
-
-uniq_name() { echo "$1-$BATS_TEST_NUMBER-$RANDOM"; }
+setup_file() { cl_setup_file; }
+teardown_file() { cl_teardown_file; }
 
 # ---- containerd --------------------------------------------------------------
 
