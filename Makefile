@@ -180,13 +180,20 @@ demo:
 install: capsule
 	install -D -m 0755 capsule $(DESTDIR)$(PREFIX)/bin/capsule
 
+# Every C file git tracks, formatted with the checked-in .clang-format.
+FORMAT_SRCS = $(shell git ls-files '*.c' '*.h')
 format:
-	clang-format -i $(CMD_SRCS) $(LIB_SRCS) $(wildcard */*.h) $(UNIT_SRCS)
+	clang-format -i $(FORMAT_SRCS)
+
+format-check:
+	@out=$$(for f in $(FORMAT_SRCS); do clang-format "$$f" | cmp -s - "$$f" || echo "$$f"; done); \
+	if [ -n "$$out" ]; then echo "not formatted (make format):"; echo "$$out"; echo "0 passed, 1 failed"; exit 1; fi; \
+	echo "1 passed, 0 failed"
 
 clean:
 	rm -f capsule libcapsule.a $(LIB_OBJS) $(CMD_OBJS) $(UNIT_BINS) $(DEPS)
 	rm -rf $(ASAN_DIR) $(FUZZ_DIR) $(FAULT_DIR)
 
-.PHONY: all deps check check-asan check-fault asan fuzz fuzz-build test test-unit test-integration test-clients test-cgroups test-memory demo install format clean
+.PHONY: format-check all deps check check-asan check-fault asan fuzz fuzz-build test test-unit test-integration test-clients test-cgroups test-memory demo install format clean
 
 -include $(DEPS) $(SAN_DEPS)

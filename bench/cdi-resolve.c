@@ -20,7 +20,8 @@ int main(int argc, char **argv)
 	const char *dirs[] = {argv[1]};
 	const char *names[] = {"bench.example.com/gpu=0", "bench.example.com/gpu=1",
 			       "bench.example.com/gpu=2", "bench.example.com/gpu=3"};
-	struct gpu_request r = {.devices = names, .n_devices = 4, .spec_dirs = dirs, .n_spec_dirs = 1};
+	struct gpu_request r = {
+	    .devices = names, .n_devices = 4, .spec_dirs = dirs, .n_spec_dirs = 1};
 	int n = atoi(argv[2]);
 	struct timespec a, b;
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);

@@ -238,8 +238,7 @@ static void drop_default_requests(struct spec_resources *r, const struct cgroup_
 	}
 }
 
-int cgroup_create(const struct cgroup_options *opt_in, struct cgroup **out,
-		  struct cap_error **err)
+int cgroup_create(const struct cgroup_options *opt_in, struct cgroup **out, struct cap_error **err)
 {
 	struct cgroup_options copy = *opt_in;
 	struct spec_resources eff;

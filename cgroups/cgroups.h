@@ -17,13 +17,13 @@
 struct cgroup; /* opaque */
 
 struct cgroup_options {
-	const char *id;		  /* container id, for the default path */
-	const char *cgroups_path; /* linux.cgroupsPath, may be NULL */
+	const char *id;				/* container id, for the default path */
+	const char *cgroups_path;		/* linux.cgroupsPath, may be NULL */
 	const struct spec_resources *resources; /* may be NULL */
-	bool systemd;		  /* --systemd-cgroup: a transient systemd unit (cgroupsPath
-				     "slice:prefix:name"), started by cgroup_enter */
-	bool rootless;		  /* not root: a cgroup that cannot be made is not an error
-				     unless limits were requested */
+	bool systemd;			/* --systemd-cgroup: a transient systemd unit (cgroupsPath
+					   "slice:prefix:name"), started by cgroup_enter */
+	bool rootless;			/* not root: a cgroup that cannot be made is not an error
+					   unless limits were requested */
 	void (*debug)(const char *msg); /* --debug notes, may be NULL */
 	/* org.systemd.property.* annotations (systemd driver); may be NULL */
 	const struct spec_kv *annotations;
@@ -53,7 +53,7 @@ int cgroup_open_driver(const char *path, bool systemd, bool rootless, struct cgr
 		       struct cap_error **err);
 
 const char *cgroup_path(const struct cgroup *cg); /* absolute filesystem path */
-int cgroup_dirfd(const struct cgroup *cg);	   /* O_DIRECTORY fd, for CLONE_INTO_CGROUP */
+int cgroup_dirfd(const struct cgroup *cg);	  /* O_DIRECTORY fd, for CLONE_INTO_CGROUP */
 
 /* systemd driver: the cgroup exists only once the unit is started with the
  * container pid in it, so the container is cloned outside and cgroup_enter
@@ -98,7 +98,7 @@ struct cgroup_io_dev {
 	uint64_t rbytes, wbytes, rios, wios, dbytes, dios;
 };
 struct cgroup_hugetlb {
-	char *page_size; /* "2MB" */
+	char *page_size;		/* "2MB" */
 	uint64_t current, max, failcnt; /* failcnt: hugetlb.<size>.events "max" */
 };
 struct cgroup_stats {
@@ -112,7 +112,7 @@ struct cgroup_stats {
 		uint64_t current, max, peak; /* peak: 0 when the kernel lacks memory.peak */
 		uint64_t swap_current, swap_max;
 		uint64_t low, high, max_events, oom, oom_kill; /* memory.events */
-		struct cgroup_kv_u64 *stat; /* memory.stat, in file order */
+		struct cgroup_kv_u64 *stat;		       /* memory.stat, in file order */
 		size_t n_stat;
 	} memory;
 	struct {

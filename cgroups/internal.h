@@ -21,11 +21,11 @@ struct cgroup {
 	char *unit, *slice;
 	struct cg_sd_props *sd_props;
 	struct cgroup_options pending; /* borrowed pointers, valid during create */
-	char *mount;   /* cgroup2 mount: /sys/fs/cgroup or /sys/fs/cgroup/unified */
-	char *path;    /* absolute filesystem path of the container cgroup */
-	int dirfd;     /* O_DIRECTORY fd of path */
-	bool hybrid;   /* cgroup2 mounted beside v1 hierarchies: tracking only */
-	bool rootless; /* device filter and other privileged steps skipped */
+	char *mount;		       /* cgroup2 mount: /sys/fs/cgroup or /sys/fs/cgroup/unified */
+	char *path;		       /* absolute filesystem path of the container cgroup */
+	int dirfd;		       /* O_DIRECTORY fd of path */
+	bool hybrid;		       /* cgroup2 mounted beside v1 hierarchies: tracking only */
+	bool rootless;		       /* device filter and other privileged steps skipped */
 	/* Device filter of a new container: compiled at create, loaded while the
 	 * container process sets up, attached before it may exec. */
 	struct bpf_insn *dev_insns;
@@ -158,8 +158,8 @@ struct cg_sd_prop {
 	uint64_t u;  /* t u q y b */
 	int64_t i;   /* x i n */
 	double d;
-	char *s;		     /* s */
-	char **strv;		     /* as, a(ss) (pairs) */
+	char *s;     /* s */
+	char **strv; /* as, a(ss) (pairs) */
 	size_t n_strv;
 	uint8_t *bytes; /* ay */
 	size_t n_bytes;
@@ -173,8 +173,7 @@ void cg_sd_props_free(struct cg_sd_props *p);
 struct cg_sd_prop *cg_sd_props_set(struct cg_sd_props *p, const char *name, const char *sig);
 int cg_sd_props_u64(struct cg_sd_props *p, const char *name, uint64_t v, struct cap_error **err);
 int cg_sd_props_bool(struct cg_sd_props *p, const char *name, bool v, struct cap_error **err);
-int cg_sd_props_str(struct cg_sd_props *p, const char *name, const char *v,
-		    struct cap_error **err);
+int cg_sd_props_str(struct cg_sd_props *p, const char *name, const char *v, struct cap_error **err);
 /* Remove by name; true when it was there. */
 bool cg_sd_props_remove(struct cg_sd_props *p, const char *name);
 const struct cg_sd_prop *cg_sd_props_get(const struct cg_sd_props *p, const char *name);

@@ -39,8 +39,7 @@ static int build_props(const struct cgroup_options *opt, struct cg_sd_props *p,
 	if (cg_sd_resource_props(opt->resources, p, err) < 0)
 		return -1;
 	/* rootless: no device filter, and systemd's would need privileges too */
-	if (!opt->rootless &&
-	    cg_sd_device_props(opt->resources, p, err) < 0)
+	if (!opt->rootless && cg_sd_device_props(opt->resources, p, err) < 0)
 		return -1;
 	return annotation_props(opt, p, err);
 }

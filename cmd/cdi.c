@@ -51,7 +51,8 @@ CMD(cdi)
 		return cdi_list(g);
 	if (strcmp(argv[1], "validate") == 0)
 		return cdi_validate(g, argc - 2, argv + 2);
-	return cmd_errorf(g, "cdi: unknown subcommand or arguments \"%s\" (want list, "
-			     "validate FILE...)",
+	return cmd_errorf(g,
+			  "cdi: unknown subcommand or arguments \"%s\" (want list, "
+			  "validate FILE...)",
 			  argv[1]);
 }

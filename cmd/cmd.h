@@ -9,12 +9,12 @@
 #include "../runtime/error.h"
 
 struct global_opts {
-	const char *root;	/* --root, default /run/capsule (or $XDG_RUNTIME_DIR/capsule) */
-	const char *log_path;	/* --log */
-	bool log_json;		/* --log-format json */
-	bool debug;		/* --debug */
-	bool systemd_cgroup;	/* --systemd-cgroup */
-	bool rootless;		/* not running as root */
+	const char *root;     /* --root, default /run/capsule (or $XDG_RUNTIME_DIR/capsule) */
+	const char *log_path; /* --log */
+	bool log_json;	      /* --log-format json */
+	bool debug;	      /* --debug */
+	bool systemd_cgroup;  /* --systemd-cgroup */
+	bool rootless;	      /* not running as root */
 	const char *cdi_spec_dirs[16]; /* --cdi-spec-dir, repeatable */
 	size_t n_cdi_spec_dirs;
 };
@@ -22,9 +22,12 @@ struct global_opts {
 /* Print an error the way the caller asked (text on stderr / json log line) and
  * return the exit status to use (1). */
 int cmd_report(const struct global_opts *g, const struct cap_error *e);
-int cmd_errorf(const struct global_opts *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void cmd_debugf(const struct global_opts *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void cmd_warnf(const struct global_opts *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cmd_errorf(const struct global_opts *g, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void cmd_debugf(const struct global_opts *g, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void cmd_warnf(const struct global_opts *g, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 int cmd_log_open(const struct global_opts *g);
 /* A `void (*)(const char *)` that prints --debug notes, or NULL without --debug. */

@@ -16,5 +16,6 @@ CMD(delete)
 	if (cmd_require_args(g, argv[0], argc - optind, 1) < 0)
 		return 1;
 	struct cap_error *err = NULL;
-	return finish_cmd(g, container_delete(g->root, argv[optind], force, cmd_warn_callback(g), &err), &err);
+	return finish_cmd(
+	    g, container_delete(g->root, argv[optind], force, cmd_warn_callback(g), &err), &err);
 }

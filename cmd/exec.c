@@ -33,46 +33,78 @@ static int push(char ***v, const char *s)
 static int parse_exec(struct global_opts *g, int argc, char **argv, struct exec_opts *o)
 {
 	static const struct option opts[] = {
-		{"console-socket", required_argument, 0, OPT_CONSOLE},
-		{"cwd", required_argument, 0, OPT_CWD},
-		{"env", required_argument, 0, 'e'},
-		{"tty", no_argument, 0, 't'},
-		{"user", required_argument, 0, 'u'},
-		{"additional-gids", required_argument, 0, 'g'},
-		{"process", required_argument, 0, 'p'},
-		{"detach", no_argument, 0, 'd'},
-		{"pid-file", required_argument, 0, OPT_PID_FILE},
-		{"process-label", required_argument, 0, OPT_IGNORED},
-		{"apparmor", required_argument, 0, OPT_IGNORED},
-		{"no-new-privs", no_argument, 0, OPT_NNP},
-		{"cap", required_argument, 0, 'c'},
-		{"preserve-fds", required_argument, 0, OPT_PRESERVE},
-		{"cgroup", required_argument, 0, OPT_CGROUP},
-		{"pidfd-socket", required_argument, 0, OPT_PIDFD_SOCKET},
-		{"ignore-paused", no_argument, 0, OPT_IGNORE_PAUSED},
-		{0, 0, 0, 0},
+	    {"console-socket", required_argument, 0, OPT_CONSOLE},
+	    {"cwd", required_argument, 0, OPT_CWD},
+	    {"env", required_argument, 0, 'e'},
+	    {"tty", no_argument, 0, 't'},
+	    {"user", required_argument, 0, 'u'},
+	    {"additional-gids", required_argument, 0, 'g'},
+	    {"process", required_argument, 0, 'p'},
+	    {"detach", no_argument, 0, 'd'},
+	    {"pid-file", required_argument, 0, OPT_PID_FILE},
+	    {"process-label", required_argument, 0, OPT_IGNORED},
+	    {"apparmor", required_argument, 0, OPT_IGNORED},
+	    {"no-new-privs", no_argument, 0, OPT_NNP},
+	    {"cap", required_argument, 0, 'c'},
+	    {"preserve-fds", required_argument, 0, OPT_PRESERVE},
+	    {"cgroup", required_argument, 0, OPT_CGROUP},
+	    {"pidfd-socket", required_argument, 0, OPT_PIDFD_SOCKET},
+	    {"ignore-paused", no_argument, 0, OPT_IGNORE_PAUSED},
+	    {0, 0, 0, 0},
 	};
 	int c;
 	while ((c = getopt_long_only(argc, argv, "+e:tu:g:p:dc:", opts, NULL)) != -1) {
 		int rc = 0;
 		switch (c) {
-		case OPT_CONSOLE: o->console_socket = optarg; break;
-		case OPT_CWD: o->cwd = optarg; break;
-		case 'e': rc = push(&o->env, optarg); break;
-		case 't': o->tty = true; break;
-		case 'u': o->user = optarg; break;
-		case 'g': rc = push(&o->additional_gids, optarg); break;
-		case 'p': o->process_file = optarg; break;
-		case 'd': o->detach = true; break;
-		case OPT_PID_FILE: o->pid_file = optarg; break;
-		case OPT_NNP: o->no_new_privs = o->has_no_new_privs = true; break;
-		case 'c': rc = push(&o->caps, optarg); break;
-		case OPT_PRESERVE: o->preserve_fds = atoi(optarg); break;
-		case OPT_CGROUP: o->sub_cgroup = optarg; break;
-		case OPT_PIDFD_SOCKET: o->pidfd_socket = optarg; break;
-		case OPT_IGNORE_PAUSED: o->ignore_paused = true; break;
-		case OPT_IGNORED: break;
-		default: return -1;
+		case OPT_CONSOLE:
+			o->console_socket = optarg;
+			break;
+		case OPT_CWD:
+			o->cwd = optarg;
+			break;
+		case 'e':
+			rc = push(&o->env, optarg);
+			break;
+		case 't':
+			o->tty = true;
+			break;
+		case 'u':
+			o->user = optarg;
+			break;
+		case 'g':
+			rc = push(&o->additional_gids, optarg);
+			break;
+		case 'p':
+			o->process_file = optarg;
+			break;
+		case 'd':
+			o->detach = true;
+			break;
+		case OPT_PID_FILE:
+			o->pid_file = optarg;
+			break;
+		case OPT_NNP:
+			o->no_new_privs = o->has_no_new_privs = true;
+			break;
+		case 'c':
+			rc = push(&o->caps, optarg);
+			break;
+		case OPT_PRESERVE:
+			o->preserve_fds = atoi(optarg);
+			break;
+		case OPT_CGROUP:
+			o->sub_cgroup = optarg;
+			break;
+		case OPT_PIDFD_SOCKET:
+			o->pidfd_socket = optarg;
+			break;
+		case OPT_IGNORE_PAUSED:
+			o->ignore_paused = true;
+			break;
+		case OPT_IGNORED:
+			break;
+		default:
+			return -1;
 		}
 		if (rc < 0)
 			return cmd_errorf(g, "out of memory"), -1;

@@ -139,10 +139,10 @@ static int do_bundle(struct global_opts *g, struct image_opts *o, int argc, char
 	char **args = argv + 2;
 	if (args[0] && strcmp(args[0], "--") == 0)
 		args++;
-	return finish(
-	    g, overlay_bundle_from_image(o->store, argv[0], argv[1], args, o->terminal,
-					      seccomp_default_profile_json(), &err),
-	    &err);
+	return finish(g,
+		      overlay_bundle_from_image(o->store, argv[0], argv[1], args, o->terminal,
+						seccomp_default_profile_json(), &err),
+		      &err);
 }
 
 struct try_args {

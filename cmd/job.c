@@ -65,27 +65,48 @@ static int add_input(struct job_spec *s, char *arg)
 
 static int parse_spec(const struct global_opts *g, int argc, char **argv, struct job_spec *s)
 {
-	enum { O_IMAGE = 256, O_INPUT, O_OUTPUT, O_WORKDIR, O_ENV, O_CPUS, O_MEMORY, O_RECORD,
-	       O_ALLOW_TAG, O_USER };
+	enum {
+		O_IMAGE = 256,
+		O_INPUT,
+		O_OUTPUT,
+		O_WORKDIR,
+		O_ENV,
+		O_CPUS,
+		O_MEMORY,
+		O_RECORD,
+		O_ALLOW_TAG,
+		O_USER
+	};
 	static const struct option opts[] = {
-	    {"image", required_argument, 0, O_IMAGE},	{"input", required_argument, 0, O_INPUT},
-	    {"output", required_argument, 0, O_OUTPUT}, {"workdir", required_argument, 0, O_WORKDIR},
-	    {"env", required_argument, 0, O_ENV},	{"cpus", required_argument, 0, O_CPUS},
-	    {"memory", required_argument, 0, O_MEMORY}, {"record", required_argument, 0, O_RECORD},
-	    {"allow-tag", no_argument, 0, O_ALLOW_TAG}, {"user", required_argument, 0, O_USER},
+	    {"image", required_argument, 0, O_IMAGE},
+	    {"input", required_argument, 0, O_INPUT},
+	    {"output", required_argument, 0, O_OUTPUT},
+	    {"workdir", required_argument, 0, O_WORKDIR},
+	    {"env", required_argument, 0, O_ENV},
+	    {"cpus", required_argument, 0, O_CPUS},
+	    {"memory", required_argument, 0, O_MEMORY},
+	    {"record", required_argument, 0, O_RECORD},
+	    {"allow-tag", no_argument, 0, O_ALLOW_TAG},
+	    {"user", required_argument, 0, O_USER},
 	    {0, 0, 0, 0},
 	};
 	int c;
 	char *end;
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
-		case O_IMAGE: s->image = optarg; break;
+		case O_IMAGE:
+			s->image = optarg;
+			break;
 		case O_INPUT:
 			if (add_input(s, optarg) < 0)
 				return cmd_errorf(g, "out of memory");
 			break;
-		case O_OUTPUT: s->output = optarg; break;
-		case O_WORKDIR: s->workdir = optarg; break;
+		case O_OUTPUT:
+			s->output = optarg;
+			break;
+		case O_WORKDIR:
+			s->workdir = optarg;
+			break;
 		case O_ENV:
 			if (push(&s->env, &s->n_env, optarg) < 0)
 				return cmd_errorf(g, "out of memory");
@@ -93,13 +114,24 @@ static int parse_spec(const struct global_opts *g, int argc, char **argv, struct
 		case O_CPUS:
 			s->cpus = (unsigned)strtoul(optarg, &end, 10);
 			if (*end || !*optarg || s->cpus == 0 || s->cpus > 4096)
-				return cmd_errorf(g, "--cpus %s: want a number from 1 to 4096", optarg);
+				return cmd_errorf(g, "--cpus %s: want a number from 1 to 4096",
+						  optarg);
 			break;
-		case O_MEMORY: s->memory = optarg; break;
-		case O_RECORD: s->record = optarg; break;
-		case O_ALLOW_TAG: s->allow_tag = true; break;
-		case O_USER: s->user = optarg; break;
-		default: usage(stderr); return 1;
+		case O_MEMORY:
+			s->memory = optarg;
+			break;
+		case O_RECORD:
+			s->record = optarg;
+			break;
+		case O_ALLOW_TAG:
+			s->allow_tag = true;
+			break;
+		case O_USER:
+			s->user = optarg;
+			break;
+		default:
+			usage(stderr);
+			return 1;
 		}
 	}
 	if (!s->image)
@@ -108,7 +140,8 @@ static int parse_spec(const struct global_opts *g, int argc, char **argv, struct
 		if (push(&s->args, &s->n_args, argv[i]) < 0)
 			return cmd_errorf(g, "out of memory");
 	if (!s->n_args)
-		return cmd_errorf(g, "job: no command given (capsule job run ... -- CMD [ARGS...])");
+		return cmd_errorf(g,
+				  "job: no command given (capsule job run ... -- CMD [ARGS...])");
 	return 0;
 }
 
@@ -170,9 +203,8 @@ static int verify_report(const char *what, const char *dir, const struct job_rec
 
 static int do_verify(struct global_opts *g, int argc, char **argv)
 {
-	static const struct option opts[] = {{"rerun", no_argument, 0, 'r'},
-					     {"output", required_argument, 0, 'o'},
-					     {0, 0, 0, 0}};
+	static const struct option opts[] = {
+	    {"rerun", no_argument, 0, 'r'}, {"output", required_argument, 0, 'o'}, {0, 0, 0, 0}};
 	bool rerun = false;
 	const char *out = NULL;
 	int c;
@@ -195,14 +227,16 @@ static int do_verify(struct global_opts *g, int argc, char **argv)
 	int rc;
 	if (!rerun) {
 		const char *dir = out ? out : r.spec.output;
-		rc = job_verify_dir(&r, dir, &d, &n, &err) < 0 ? fail(g, err)
-							       : verify_report("verify", dir, &r, d, n);
+		rc = job_verify_dir(&r, dir, &d, &n, &err) < 0
+			 ? fail(g, err)
+			 : verify_report("verify", dir, &r, d, n);
 		job_record_free(&r);
 		return rc;
 	}
 	char *dir = out ? strdup(out) : NULL;
 	if (!dir && asprintf(&dir, "%s.rerun-XXXXXX", r.spec.output) >= 0 && !mkdtemp(dir))
-		return job_record_free(&r), free(dir), cmd_errorf(g, "mkdtemp beside %s", r.spec.output);
+		return job_record_free(&r), free(dir),
+		       cmd_errorf(g, "mkdtemp beside %s", r.spec.output);
 	struct job_env e;
 	env_of(g, &e);
 	int code = 0;

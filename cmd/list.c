@@ -48,7 +48,8 @@ static int col_width(const struct container_info *l, size_t n, size_t col)
 	for (size_t i = 0; i < n; i++) {
 		char pid[16];
 		snprintf(pid, sizeof(pid), "%d", l[i].pid);
-		const char *cells[] = {l[i].id, pid, l[i].status, l[i].bundle, l[i].created, l[i].owner};
+		const char *cells[] = {l[i].id,	    pid,	  l[i].status,
+				       l[i].bundle, l[i].created, l[i].owner};
 		if (strlen(cells[col]) > w)
 			w = strlen(cells[col]);
 	}
@@ -65,16 +66,15 @@ static void print_table(const struct container_info *l, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		char pid[16];
 		snprintf(pid, sizeof(pid), "%d", l[i].pid);
-		printf("%-*s%-*s%-*s%-*s%-*s%s\n", w[0], l[i].id, w[1], pid, w[2], l[i].status, w[3],
-		       l[i].bundle, w[4], l[i].created, l[i].owner);
+		printf("%-*s%-*s%-*s%-*s%-*s%s\n", w[0], l[i].id, w[1], pid, w[2], l[i].status,
+		       w[3], l[i].bundle, w[4], l[i].created, l[i].owner);
 	}
 }
 
 CMD(list)
 {
-	static const struct option opts[] = {{"quiet", no_argument, 0, 'q'},
-					     {"format", required_argument, 0, 'f'},
-					     {0, 0, 0, 0}};
+	static const struct option opts[] = {
+	    {"quiet", no_argument, 0, 'q'}, {"format", required_argument, 0, 'f'}, {0, 0, 0, 0}};
 	bool quiet = false, json = false;
 	int c;
 	while ((c = getopt_long_only(argc, argv, "+qf:", opts, NULL)) != -1) {

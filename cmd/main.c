@@ -18,28 +18,28 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"create", cmd_create, "create a container"},
-	{"delete", cmd_delete, "delete any resources held by the container"},
-	{"exec", cmd_exec, "execute new process inside the container"},
-	{"features", cmd_features, "show the enabled features"},
-	{"kill", cmd_kill, "send a signal to the container's init process"},
-	{"list", cmd_list, "list containers started by capsule with the given root"},
-	{"ps", cmd_ps, "display the processes running inside a container"},
-	{"run", cmd_run, "create and run a container"},
-	{"spec", cmd_spec, "create a new specification file"},
-	{"image", cmd_image, "manage images in the layer store (import, ls, inspect, rm, gc)"},
-	{"start", cmd_start, "execute the user-defined process in a created container"},
-	{"state", cmd_state, "output the state of a container"},
-	{"pause", cmd_pause, "pause all processes inside the container"},
-	{"resume", cmd_resume, "resume all processes that have been previously paused"},
-	{"update", cmd_update, "update container resource constraints"},
-	{"events", cmd_events, "display container events such as OOM notifications and stats"},
-	{"job", cmd_job, "reproducible jobs: run with provenance, verify, check"},
-	{"memory", cmd_memory, "memory pressure: status of containers and host, reclaim controller"},
-	{"checkpoint", cmd_checkpoint, "checkpoint a running container (CRIU)"},
-	{"restore", cmd_restore, "restore a container from a previous checkpoint (CRIU)"},
-	{"cdi", cmd_cdi, "CDI devices: list, validate FILE"},
-	{"gpu", cmd_gpu, "GPUs found on this host: list [--cdi]"},
+    {"create", cmd_create, "create a container"},
+    {"delete", cmd_delete, "delete any resources held by the container"},
+    {"exec", cmd_exec, "execute new process inside the container"},
+    {"features", cmd_features, "show the enabled features"},
+    {"kill", cmd_kill, "send a signal to the container's init process"},
+    {"list", cmd_list, "list containers started by capsule with the given root"},
+    {"ps", cmd_ps, "display the processes running inside a container"},
+    {"run", cmd_run, "create and run a container"},
+    {"spec", cmd_spec, "create a new specification file"},
+    {"image", cmd_image, "manage images in the layer store (import, ls, inspect, rm, gc)"},
+    {"start", cmd_start, "execute the user-defined process in a created container"},
+    {"state", cmd_state, "output the state of a container"},
+    {"pause", cmd_pause, "pause all processes inside the container"},
+    {"resume", cmd_resume, "resume all processes that have been previously paused"},
+    {"update", cmd_update, "update container resource constraints"},
+    {"events", cmd_events, "display container events such as OOM notifications and stats"},
+    {"job", cmd_job, "reproducible jobs: run with provenance, verify, check"},
+    {"memory", cmd_memory, "memory pressure: status of containers and host, reclaim controller"},
+    {"checkpoint", cmd_checkpoint, "checkpoint a running container (CRIU)"},
+    {"restore", cmd_restore, "restore a container from a previous checkpoint (CRIU)"},
+    {"cdi", cmd_cdi, "CDI devices: list, validate FILE"},
+    {"gpu", cmd_gpu, "GPUs found on this host: list [--cdi]"},
 };
 
 static void usage(FILE *out)
@@ -48,14 +48,16 @@ static void usage(FILE *out)
 		     "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
-	fprintf(out, "\nglobal options:\n"
-		     "  --root DIR            state directory (default /run/capsule)\n"
-		     "  --log FILE            log file (default stderr)\n"
-		     "  --log-format FMT      text or json\n"
-		     "  --debug               debug output\n"
-		     "  --systemd-cgroup      use the systemd cgroup driver\n"
-		     "  --cdi-spec-dir DIR    CDI spec dir (repeatable; default /etc/cdi, /var/run/cdi)\n"
-		     "  --version, -v         print the version\n");
+	fprintf(
+	    out,
+	    "\nglobal options:\n"
+	    "  --root DIR            state directory (default /run/capsule)\n"
+	    "  --log FILE            log file (default stderr)\n"
+	    "  --log-format FMT      text or json\n"
+	    "  --debug               debug output\n"
+	    "  --systemd-cgroup      use the systemd cgroup driver\n"
+	    "  --cdi-spec-dir DIR    CDI spec dir (repeatable; default /etc/cdi, /var/run/cdi)\n"
+	    "  --version, -v         print the version\n");
 }
 
 static void version(void)
@@ -90,22 +92,31 @@ static const char *default_root(void)
 	return "/run/capsule";
 }
 
-enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_ROOTLESS, OPT_CDI_DIR, OPT_IGNORED };
+enum {
+	OPT_ROOT = 256,
+	OPT_LOG,
+	OPT_LOG_FORMAT,
+	OPT_DEBUG,
+	OPT_SYSTEMD,
+	OPT_ROOTLESS,
+	OPT_CDI_DIR,
+	OPT_IGNORED
+};
 
 static int parse_globals(struct global_opts *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"root", required_argument, 0, OPT_ROOT},
-		{"log", required_argument, 0, OPT_LOG},
-		{"log-format", required_argument, 0, OPT_LOG_FORMAT},
-		{"debug", no_argument, 0, OPT_DEBUG},
-		{"systemd-cgroup", no_argument, 0, OPT_SYSTEMD},
-		{"cdi-spec-dir", required_argument, 0, OPT_CDI_DIR},
-		{"criu", required_argument, 0, OPT_IGNORED},
-		{"rootless", required_argument, 0, OPT_ROOTLESS},
-		{"version", no_argument, 0, 'v'},
-		{"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0},
+	    {"root", required_argument, 0, OPT_ROOT},
+	    {"log", required_argument, 0, OPT_LOG},
+	    {"log-format", required_argument, 0, OPT_LOG_FORMAT},
+	    {"debug", no_argument, 0, OPT_DEBUG},
+	    {"systemd-cgroup", no_argument, 0, OPT_SYSTEMD},
+	    {"cdi-spec-dir", required_argument, 0, OPT_CDI_DIR},
+	    {"criu", required_argument, 0, OPT_IGNORED},
+	    {"rootless", required_argument, 0, OPT_ROOTLESS},
+	    {"version", no_argument, 0, 'v'},
+	    {"help", no_argument, 0, 'h'},
+	    {0, 0, 0, 0},
 	};
 	int c;
 	while ((c = getopt_long_only(argc, argv, "+vh", opts, NULL)) != -1) {
@@ -133,14 +144,17 @@ static int parse_globals(struct global_opts *g, int argc, char **argv)
 			if (strcmp(optarg, "auto") == 0)
 				break;
 			if (strcmp(optarg, "true") && strcmp(optarg, "false")) {
-				fprintf(stderr, "capsule: invalid --rootless value: %s "
-						"(true, false or auto)\n", optarg);
+				fprintf(stderr,
+					"capsule: invalid --rootless value: %s "
+					"(true, false or auto)\n",
+					optarg);
 				exit(1);
 			}
 			g->rootless = strcmp(optarg, "true") == 0;
 			break;
 		case OPT_CDI_DIR:
-			if (g->n_cdi_spec_dirs == sizeof(g->cdi_spec_dirs) / sizeof(g->cdi_spec_dirs[0])) {
+			if (g->n_cdi_spec_dirs ==
+			    sizeof(g->cdi_spec_dirs) / sizeof(g->cdi_spec_dirs[0])) {
 				fprintf(stderr, "capsule: too many --cdi-spec-dir\n");
 				exit(1);
 			}
@@ -164,7 +178,8 @@ static int parse_globals(struct global_opts *g, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct global_opts g = {.root = default_root(), .rootless = geteuid() != 0 || userns_running_in()};
+	struct global_opts g = {.root = default_root(),
+				.rootless = geteuid() != 0 || userns_running_in()};
 	int first = parse_globals(&g, argc, argv);
 	if (first >= argc) {
 		usage(stderr);

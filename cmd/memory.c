@@ -79,9 +79,11 @@ static void table_host(const struct mem_host_status *h)
 		       h->swaps[i].priority);
 	for (size_t i = 0; i < h->n_zram; i++) {
 		const struct mem_zram_dev *z = &h->zram[i];
-		printf("%-8s %s, disksize %s, data %s compressed to %s, memory used %s, ratio %.2f\n",
-		       z->name, z->algorithm ? z->algorithm : "-", B(z->disksize), B(z->orig),
-		       B(z->compr), B(z->mem_used), z->compr ? (double)z->orig / (double)z->compr : 0.0);
+		printf(
+		    "%-8s %s, disksize %s, data %s compressed to %s, memory used %s, ratio %.2f\n",
+		    z->name, z->algorithm ? z->algorithm : "-", B(z->disksize), B(z->orig),
+		    B(z->compr), B(z->mem_used),
+		    z->compr ? (double)z->orig / (double)z->compr : 0.0);
 	}
 	char pct[24];
 	snprintf(pct, sizeof(pct), "%" PRIu64 "%%", h->zswap_max_pool_percent.v);
@@ -94,7 +96,8 @@ static void table_host(const struct mem_host_status *h)
 	if (h->has_ksm)
 		printf("ksm      run %" PRIu64 ", pages_shared %" PRIu64 ", pages_sharing %" PRIu64
 		       ", general_profit %" PRId64 "\n",
-		       h->ksm_run, h->ksm_pages_shared, h->ksm_pages_sharing, h->ksm_general_profit);
+		       h->ksm_run, h->ksm_pages_shared, h->ksm_pages_sharing,
+		       h->ksm_general_profit);
 	if (h->psi.present)
 		printf("psi      some avg10 %.2f avg60 %.2f avg300 %.2f total %" PRIu64
 		       "; full avg10 %.2f\n",
@@ -164,7 +167,8 @@ static int status(struct global_opts *g, int argc, char **argv)
 		if (c == 'f' && (strcmp(optarg, "json") == 0 || strcmp(optarg, "table") == 0))
 			json = strcmp(optarg, "json") == 0;
 		else if (c == 'f')
-			return cmd_errorf(g, "invalid --format \"%s\" (want table or json)", optarg);
+			return cmd_errorf(g, "invalid --format \"%s\" (want table or json)",
+					  optarg);
 		else
 			return 1;
 	}
@@ -175,7 +179,8 @@ static int status(struct global_opts *g, int argc, char **argv)
 		return finish_cmd(g, -1, &err);
 	struct mem_container_status *st = calloc(n + 1, sizeof(*st));
 	struct mem_host_status h;
-	int rc = st ? check_ids(g, l, n, argv + optind, argc - optind) : cmd_errorf(g, "out of memory");
+	int rc =
+	    st ? check_ids(g, l, n, argv + optind, argc - optind) : cmd_errorf(g, "out of memory");
 	if (rc == 0)
 		rc = collect(g, l, n, argv + optind, argc - optind, st, &nst);
 	if (rc == 0 && mem_host_status("", &h, &err) < 0)
@@ -264,26 +269,28 @@ static int watch(struct global_opts *g, int argc, char **argv)
 					     {"format", required_argument, 0, 'f'},
 					     {0, 0, 0, 0}};
 	struct watch_ctx ctx = {g, NULL, 0};
-	struct mem_watch_opts o = {1000, MEM_DEFAULT_PSI_TARGET, false, list_targets, free_targets,
-				   print_event, cmd_debug_callback(g), &ctx};
+	struct mem_watch_opts o = {
+	    1000,	 MEM_DEFAULT_PSI_TARGET, false, list_targets, free_targets,
+	    print_event, cmd_debug_callback(g),	 &ctx};
 	double d;
 	int c;
 	while ((c = getopt_long_only(argc, argv, "+", opts, NULL)) != -1) {
 		if (c == 'i' && parse_number(optarg, 0.05, 3600, &d) == 0)
 			o.interval_ms = (unsigned)(d * 1000);
 		else if (c == 'i')
-			return cmd_errorf(g, "invalid --interval \"%.200s\" (want seconds, 0.1 to 3600)",
-					  optarg);
+			return cmd_errorf(
+			    g, "invalid --interval \"%.200s\" (want seconds, 0.1 to 3600)", optarg);
 		else if (c == 'p' && parse_number(optarg, 0, 100, &o.psi_target) < 0)
-			return cmd_errorf(g,
-					  "invalid --psi-target \"%.200s\" (want a percentage above "
-					  "0 and at most 100)",
-					  optarg);
+			return cmd_errorf(
+			    g,
+			    "invalid --psi-target \"%.200s\" (want a percentage above "
+			    "0 and at most 100)",
+			    optarg);
 		else if (c == 'o')
 			o.once = true;
 		else if (c == 'f' && strcmp(optarg, "json") != 0)
-			return cmd_errorf(g, "invalid --format \"%.200s\" (watch prints JSON lines)",
-					  optarg);
+			return cmd_errorf(
+			    g, "invalid --format \"%.200s\" (watch prints JSON lines)", optarg);
 		else if (c == '?')
 			return 1;
 	}

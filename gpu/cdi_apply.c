@@ -169,7 +169,8 @@ static void mount_clear(struct spec_mount *m)
 static int apply_mount(struct spec *s, const struct cdi_mount *cm, struct cap_error **err)
 {
 	for (size_t i = 0; i < s->n_mounts; i++) {
-		if (s->mounts[i].destination && !strcmp(s->mounts[i].destination, cm->container_path)) {
+		if (s->mounts[i].destination &&
+		    !strcmp(s->mounts[i].destination, cm->container_path)) {
 			mount_clear(&s->mounts[i]);
 			memmove(&s->mounts[i], &s->mounts[i + 1],
 				(s->n_mounts - i - 1) * sizeof(s->mounts[0]));
@@ -228,8 +229,9 @@ int cdi_apply_edits(struct spec *s, const struct cdi_edits *e, struct cap_error 
 {
 	/* Fail loudly rather than drop an edit capsule cannot carry out. */
 	if (e->rdt.present)
-		return cap_fail(err, ENOTSUP, "intelRdt: not supported by capsule (see `capsule "
-					      "features`)");
+		return cap_fail(err, ENOTSUP,
+				"intelRdt: not supported by capsule (see `capsule "
+				"features`)");
 	if (e->n_net_devices)
 		return cap_fail(err, ENOTSUP, "netDevices: not supported by capsule");
 	for (size_t i = 0; s->has_process && i < e->n_env; i++)

@@ -26,7 +26,8 @@ static yajl_val field(yajl_val obj, const char *key)
 {
 	for (size_t i = 0; obj && YAJL_IS_OBJECT(obj) && i < obj->u.object.len; i++)
 		if (strcmp(obj->u.object.keys[i], key) == 0)
-			return YAJL_IS_NULL(obj->u.object.values[i]) ? NULL : obj->u.object.values[i];
+			return YAJL_IS_NULL(obj->u.object.values[i]) ? NULL
+								     : obj->u.object.values[i];
 	return NULL;
 }
 
@@ -138,8 +139,8 @@ static int parse_node(struct ctx *c, yajl_val o, const char *p, struct cdi_node 
 	    strcmp(n->type, "p"))
 		return bad(c, fp, "must be one of b, c, u, p");
 	P(fp, "%s.permissions", p);
-	if (n->permissions && (!*n->permissions || strspn(n->permissions, "rwm") !=
-							strlen(n->permissions)))
+	if (n->permissions &&
+	    (!*n->permissions || strspn(n->permissions, "rwm") != strlen(n->permissions)))
 		return bad(c, fp, "must be a non-empty subset of rwm");
 	if (get_int(c, o, "fileMode", p, 0, 07777, &n->has_mode, &v) < 0)
 		return -1;
@@ -192,8 +193,9 @@ static int parse_hook(struct ctx *c, yajl_val o, const char *p, struct cdi_hook 
 	char fp[512];
 	P(fp, "%s.hookName", p);
 	if (cdi_hook_kind(h->hook_name) < 0)
-		return bad(c, fp, "unknown hook name (want prestart, createRuntime, "
-				  "createContainer, startContainer, poststart or poststop)");
+		return bad(c, fp,
+			   "unknown hook name (want prestart, createRuntime, "
+			   "createContainer, startContainer, poststart or poststop)");
 	P(fp, "%s.path", p);
 	return h->path[0] == '/' ? 0 : bad(c, fp, "must be an absolute path");
 }
@@ -317,8 +319,7 @@ static int parse_device(struct ctx *c, yajl_val o, const char *p, struct cdi_dev
 	return parse_edits(c, ed, fp, &d->edits);
 }
 
-int cdi_spec_from_tree(yajl_val root, const char *file, struct cdi_spec *s,
-		       struct cap_error **err)
+int cdi_spec_from_tree(yajl_val root, const char *file, struct cdi_spec *s, struct cap_error **err)
 {
 	struct ctx c = {.file = file, .err = err};
 	if (!(s->file = strdup(file)))
@@ -338,8 +339,9 @@ int cdi_spec_from_tree(yajl_val root, const char *file, struct cdi_spec *s,
 	for (size_t i = 0; i < s->n_devices; i++)
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(s->devices[i].name, s->devices[j].name) == 0)
-				return cap_fail(err, 0, "%s: devices[%zu].name: \"%.200s\" "
-							"defined twice",
+				return cap_fail(err, 0,
+						"%s: devices[%zu].name: \"%.200s\" "
+						"defined twice",
 						file, i, s->devices[i].name);
 	struct cap_error *e = NULL;
 	if (cdi_check_kind(s->kind, &e) < 0) {

@@ -96,7 +96,9 @@ static int load_dir(struct cdi_registry *r, const char *dir, int priority, struc
 	struct dirent **names = NULL;
 	int n = scandir(dir, &names, NULL, alphasort);
 	if (n < 0)
-		return errno == ENOENT || errno == ENOTDIR ? 0 : cap_fail(err, errno, "CDI spec dir %s", dir);
+		return errno == ENOENT || errno == ENOTDIR
+			   ? 0
+			   : cap_fail(err, errno, "CDI spec dir %s", dir);
 	int rc = 0;
 	for (int i = 0; i < n && rc == 0; i++) {
 		const char *name = names[i]->d_name;
@@ -171,8 +173,9 @@ int cdi_inject(const struct cdi_registry *r, const char *const *names, size_t n,
 		if (cdi_parse_qualified(names[i], err) < 0)
 			return -1;
 		if (!(found[i] = find(r, names[i])))
-			return cap_fail(err, 0, "unresolvable CDI device %.200s: no spec in the CDI "
-						"spec dirs defines it",
+			return cap_fail(err, 0,
+					"unresolvable CDI device %.200s: no spec in the CDI "
+					"spec dirs defines it",
 					names[i]);
 	}
 	for (size_t i = 0; i < n; i++) {

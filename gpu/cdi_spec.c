@@ -125,7 +125,8 @@ struct cdi_spec *cdi_spec_load(const char *path, struct cap_error **err)
 {
 	int syntax = cdi_file_syntax(path);
 	if (syntax < 0)
-		return cap_fail(err, 0, "%s: not a CDI spec file (want .json, .yaml or .yml)", path),
+		return cap_fail(err, 0, "%s: not a CDI spec file (want .json, .yaml or .yml)",
+				path),
 		       NULL;
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	struct stat st;

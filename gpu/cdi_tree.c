@@ -13,7 +13,7 @@
 /* Aliases can make a small YAML document expand exponentially: cap the
  * number of values and the nesting a spec may produce. */
 #define YAML_MAX_VALUES 200000
-#define YAML_MAX_DEPTH 64
+#define YAML_MAX_DEPTH	64
 
 struct ybuild {
 	yaml_document_t *doc;

@@ -148,8 +148,8 @@ int cdi_split_name(char *buf, char **kind, char **name, struct cap_error **err)
 {
 	char *eq = strchr(buf, '=');
 	if (!eq)
-		return cap_fail(err, 0, "\"%.200s\" is not a CDI device name (vendor.com/class=name)",
-				buf);
+		return cap_fail(err, 0,
+				"\"%.200s\" is not a CDI device name (vendor.com/class=name)", buf);
 	*eq = 0;
 	*kind = buf;
 	*name = eq + 1;

@@ -21,11 +21,13 @@ static const char *const shared_nodes[] = {"nvidiactl", "nvidia-uvm", "nvidia-uv
 					   "nvidia-modeset"};
 /* Prefixes of the libraries a generated spec mounts (soname "<prefix>.N"). */
 static const char *const driver_libs[] = {
-    "libcuda.so",	     "libcudadebugger.so",	  "libnvidia-ml.so",
-    "libnvidia-ptxjitcompiler.so", "libnvidia-nvvm.so",	  "libnvidia-opencl.so",
-    "libnvidia-cfg.so",	     "libnvidia-allocator.so",	  "libnvidia-gpucomp.so",
-    "libnvidia-opticalflow.so", "libnvcuvid.so",	  "libnvidia-encode.so",
-    "libnvidia-pkcs11.so",	     "libnvidia-pkcs11-openssl3.so",
+    "libcuda.so",	    "libcudadebugger.so",
+    "libnvidia-ml.so",	    "libnvidia-ptxjitcompiler.so",
+    "libnvidia-nvvm.so",    "libnvidia-opencl.so",
+    "libnvidia-cfg.so",	    "libnvidia-allocator.so",
+    "libnvidia-gpucomp.so", "libnvidia-opticalflow.so",
+    "libnvcuvid.so",	    "libnvidia-encode.so",
+    "libnvidia-pkcs11.so",  "libnvidia-pkcs11-openssl3.so",
 };
 static const char *const driver_bins[] = {"nvidia-smi", "nvidia-debugdump", "nvidia-persistenced",
 					  "nvidia-cuda-mps-control", "nvidia-cuda-mps-server"};
@@ -248,8 +250,7 @@ static const struct cdi_device *find_dev(const struct cdi_spec *s, const char *n
 	return NULL;
 }
 
-int gpu_inject(const struct cdi_spec *s, const char *sel, struct spec *spec,
-	       struct cap_error **err)
+int gpu_inject(const struct cdi_spec *s, const char *sel, struct spec *spec, struct cap_error **err)
 {
 	if (!s->n_devices)
 		return cap_fail(err, ENODEV, "no NVIDIA GPU found (no /dev/nvidia<N> under %s)",
@@ -263,8 +264,9 @@ int gpu_inject(const struct cdi_spec *s, const char *sel, struct spec *spec,
 	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		const struct cdi_device *d = find_dev(s, t);
 		if (!d || (strcmp(t, "all") && strspn(t, "0123456789") != strlen(t)))
-			return cap_fail(err, ENODEV, "GPU \"%.40s\" not found (want all or indexes "
-						     "of /dev/nvidia<N>)",
+			return cap_fail(err, ENODEV,
+					"GPU \"%.40s\" not found (want all or indexes "
+					"of /dev/nvidia<N>)",
 					t);
 		if (cdi_apply_edits(spec, &d->edits, err) < 0)
 			return -1;

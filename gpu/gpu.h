@@ -13,11 +13,14 @@
 #include "../runtime/error.h"
 #include "../runtime/spec.h"
 
-#define CDI_VERSION_MIN "0.3.0"
-#define CDI_VERSION_MAX "1.1.0"
+#define CDI_VERSION_MIN	      "0.3.0"
+#define CDI_VERSION_MAX	      "1.1.0"
 #define CDI_ANNOTATION_PREFIX "cdi.k8s.io/"
 /* Spec dirs by increasing priority: a later dir overrides an earlier one. */
-#define CDI_DEFAULT_DIRS {"/etc/cdi", "/var/run/cdi"}
+#define CDI_DEFAULT_DIRS                                                                           \
+	{                                                                                          \
+		"/etc/cdi", "/var/run/cdi"                                                         \
+	}
 
 struct cdi_spec;     /* one parsed spec file */
 struct cdi_registry; /* every spec of a set of dirs, devices indexed */

@@ -15,11 +15,11 @@
 #include "../runtime/cleanup.h"
 #include "internal.h"
 
-#define MAGIC_NEW "glibc-ld.so.cache1.1"
-#define MAGIC_OLD "ld.so-1.7.0"
-#define HDR_NEW 48u   /* magic[17] version[3] nlibs len_strings flags pad[3] ext unused[3] */
-#define ENTRY_NEW 24u /* flags key value osversion hwcap(u64) */
-#define ENTRY_OLD 12u /* flags key value */
+#define MAGIC_NEW      "glibc-ld.so.cache1.1"
+#define MAGIC_OLD      "ld.so-1.7.0"
+#define HDR_NEW	       48u /* magic[17] version[3] nlibs len_strings flags pad[3] ext unused[3] */
+#define ENTRY_NEW      24u /* flags key value osversion hwcap(u64) */
+#define ENTRY_OLD      12u /* flags key value */
 #define FLAG_ARCH_MASK 0xff00
 
 #if defined(__x86_64__)

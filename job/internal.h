@@ -9,11 +9,11 @@
 
 #include "job.h"
 
-#define JOB_BUILD_TYPE	 "https://capsule.invalid/job/v1"
-#define JOB_HOSTNAME	 "capsule-job"
-#define JOB_DOMAINNAME	 "capsule"
-#define JOB_STATEMENT	 "https://in-toto.io/Statement/v1"
-#define JOB_PREDICATE	 "https://slsa.dev/provenance/v1"
+#define JOB_BUILD_TYPE "https://capsule.invalid/job/v1"
+#define JOB_HOSTNAME   "capsule-job"
+#define JOB_DOMAINNAME "capsule"
+#define JOB_STATEMENT  "https://in-toto.io/Statement/v1"
+#define JOB_PREDICATE  "https://slsa.dev/provenance/v1"
 
 /* --- job_hash.c --- */
 struct job_sha;
@@ -54,7 +54,7 @@ struct job_settings {
 	char **env; /* final env, NULL-terminated */
 	size_t n_env;
 	char *cwd;
-	long uid, gid; /* -1: keep the image's */
+	long uid, gid;	    /* -1: keep the image's */
 	char cpu_list[256]; /* "" when not pinned */
 	bool cpuset_cgroup; /* cpu_list also written to the cgroup's cpuset */
 	long long memory;   /* bytes, 0: none */
@@ -65,7 +65,8 @@ struct job_settings {
 	bool loopback_up; /* the loopback-up hook is in the config */
 };
 int job_settings_build(const struct job_spec *s, const struct job_variation *v,
-		       const struct job_image *img, struct job_settings *st, struct cap_error **err);
+		       const struct job_image *img, struct job_settings *st,
+		       struct cap_error **err);
 void job_settings_clear(struct job_settings *st, size_t n_inputs);
 /* Rewrite BUNDLE/config.json (made by overlay_bundle_from_image) for the job; fills
  * st->uid/gid from the image's user when they are -1. */

@@ -54,7 +54,8 @@ struct job_env {
 	const char *root;	  /* runtime state root */
 	const char *store;	  /* layer store */
 	const char *seccomp_json; /* the default seccomp profile (a JSON object) */
-	const char *self_exe;	  /* capsule's binary, run as the loopback-up hook; NULL: lo stays down */
+	const char
+	    *self_exe; /* capsule's binary, run as the loopback-up hook; NULL: lo stays down */
 	void (*debug)(const char *msg);
 	void (*warn)(const char *msg);
 };
@@ -63,11 +64,10 @@ struct job_env {
  * exit status (128+N for a signal).  The record is written whenever the container was
  * created, also when the job fails; *record_path (optional) gets its path.  Refusals
  * (tag without allow_tag, missing input, non-empty output) fail before anything runs. */
-int job_run(const struct job_spec *s, const struct job_env *e, int *exit_code,
-	    char **record_path, struct cap_error **err);
-int job_run_varied(const struct job_spec *s, const struct job_env *e,
-		   const struct job_variation *v, int *exit_code, char **record_path,
-		   struct cap_error **err);
+int job_run(const struct job_spec *s, const struct job_env *e, int *exit_code, char **record_path,
+	    struct cap_error **err);
+int job_run_varied(const struct job_spec *s, const struct job_env *e, const struct job_variation *v,
+		   int *exit_code, char **record_path, struct cap_error **err);
 
 /* `capsule job loopback-up` (a createRuntime hook): join the network namespace of the
  * container whose OCI state is state_json and set lo up (job_net.c). */
@@ -82,7 +82,7 @@ struct job_file {
 
 struct job_record {
 	struct job_spec spec;
-	char *image_digest;	 /* sha256:<manifest hex> actually run */
+	char *image_digest;	   /* sha256:<manifest hex> actually run */
 	struct job_file *subjects; /* sorted by name */
 	size_t n_subjects;
 	struct job_file *inputs; /* "inputs/<name>[/<rel>]" + sha256 */

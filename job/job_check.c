@@ -24,7 +24,7 @@
 #include "internal.h"
 
 enum { V_BASE, V_CONTROL, V_HOSTNAME, V_ENV, V_CPUS, V_TMP, V_INPUTS, V_CLOCK, V_N };
-static const char *const names[V_N] = {"baseline", "run-to-run", "hostname",   "env-order",
+static const char *const names[V_N] = {"baseline", "run-to-run", "hostname",	"env-order",
 				       "cpus",	   "tmp-layout", "input-paths", "clock"};
 
 struct run {
@@ -100,8 +100,12 @@ static int vary(struct run *r, int i, const struct job_spec *s, const char *base
 	r->s.output = r->out;
 	r->s.record = r->rec;
 	switch (*suffix ? V_BASE : i) {
-	case V_HOSTNAME: r->v.hostname = "check-host.example"; break;
-	case V_ENV: r->v.reverse_env = true; break;
+	case V_HOSTNAME:
+		r->v.hostname = "check-host.example";
+		break;
+	case V_ENV:
+		r->v.reverse_env = true;
+		break;
 	case V_CPUS: {
 		long have = sysconf(_SC_NPROCESSORS_ONLN);
 		unsigned now = s->cpus ? s->cpus : (unsigned)have;
@@ -110,19 +114,24 @@ static int vary(struct run *r, int i, const struct job_spec *s, const char *base
 			r->v.cpus = 0; /* a single CPU: nothing to vary */
 		break;
 	}
-	case V_TMP: r->v.tmp_layout = true; break;
+	case V_TMP:
+		r->v.tmp_layout = true;
+		break;
 	case V_INPUTS: {
 		r->v.inputs_copy = job_strdupf("%s/moved-inputs", r->dir);
 		if (!r->v.inputs_copy || mkdir(r->v.inputs_copy, 0755) < 0)
 			return cap_fail(err, errno, "mkdir %s", r->dir);
 		for (size_t k = 0; k < s->n_inputs; k++) {
-			cleanup_free char *to = job_strdupf("%s/%s", r->v.inputs_copy, s->inputs[k].name);
+			cleanup_free char *to =
+			    job_strdupf("%s/%s", r->v.inputs_copy, s->inputs[k].name);
 			if (!to || copy_tree(s->inputs[k].path, to, err) < 0)
 				return -1;
 		}
 		break;
 	}
-	case V_CLOCK: r->v.clock = true; break;
+	case V_CLOCK:
+		r->v.clock = true;
+		break;
 	}
 	return 0;
 }
@@ -267,8 +276,8 @@ static void describe(struct job_check_result *res, const struct run *runs)
 	    "started >= 1 s later; monotonic and boottime +400 days (time namespace)",
 	};
 	for (int i = V_CONTROL; i < V_N; i++)
-		res[i - 1].what = i == V_CPUS ? job_strdupf("%u CPU(s) pinned", runs[i].v.cpus)
-					      : strdup(what[i]);
+		res[i - 1].what =
+		    i == V_CPUS ? job_strdupf("%u CPU(s) pinned", runs[i].v.cpus) : strdup(what[i]);
 }
 
 /* A reference run and a varied run side by side, from the start of a wall-clock second. */

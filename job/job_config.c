@@ -14,15 +14,15 @@
 #include "../runtime/jsonutil.h"
 #include "internal.h"
 
-#define TMP_SIZE "size=1g" /* fixed, so `df /tmp` reads the same on every host */
+#define TMP_SIZE    "size=1g"	    /* fixed, so `df /tmp` reads the same on every host */
 #define CLOCK_SHIFT (400LL * 86400) /* `job check`: monotonic/boottime shift */
 
 const struct job_rlimit job_rlimits[] = {
-	{"RLIMIT_NOFILE", 1024, 1024},
-	{"RLIMIT_CORE", 0, 0},
-	{"RLIMIT_STACK", 8ULL << 20, 8ULL << 20},
-	{"RLIMIT_MEMLOCK", 8ULL << 20, 8ULL << 20},
-	{"RLIMIT_NPROC", 65536, 65536},
+    {"RLIMIT_NOFILE", 1024, 1024},
+    {"RLIMIT_CORE", 0, 0},
+    {"RLIMIT_STACK", 8ULL << 20, 8ULL << 20},
+    {"RLIMIT_MEMLOCK", 8ULL << 20, 8ULL << 20},
+    {"RLIMIT_NPROC", 65536, 65536},
 };
 const size_t job_n_rlimits = sizeof(job_rlimits) / sizeof(job_rlimits[0]);
 
@@ -95,9 +95,9 @@ static long long member_int(yajl_val v, const char *k1, const char *k2)
 
 static void emit_process(yajl_gen g, yajl_val proc, struct job_settings *st)
 {
-	static const char *const skip[] = {"env",	      "cwd",	 "user", "rlimits",
-					   "terminal",	      "noNewPrivileges",
-					   "execCPUAffinity", NULL};
+	static const char *const skip[] = {
+	    "env", "cwd", "user", "rlimits", "terminal", "noNewPrivileges", "execCPUAffinity",
+	    NULL};
 	json_gen_str(g, "process");
 	yajl_gen_map_open(g);
 	emit_members_except(g, proc, skip);
@@ -318,8 +318,7 @@ int job_config_write(const char *bundle, const struct job_spec *s, const struct 
 	yajl_tree_free(base);
 	yajl_tree_free(seccomp);
 	if (!json)
-		return cap_fail(err, seccomp_json ? ENOMEM : 0, "%s/config.json: generate",
-				bundle);
+		return cap_fail(err, seccomp_json ? ENOMEM : 0, "%s/config.json: generate", bundle);
 	char hex[JOB_HEX_LEN + 1];
 	if (job_sha_buf(json, strlen(json), hex, err) < 0 ||
 	    write_file_atomic(bfd, "config.json", json, strlen(json), 0644, err) < 0)

@@ -163,8 +163,8 @@ static int walk(int dirfd, const char *prefix, struct file_list *l, struct cap_e
 		if (fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			return cap_fail(err, errno, "stat %s", rel);
 		if (S_ISDIR(st.st_mode)) {
-			cleanup_close int sub =
-			    openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			cleanup_close int sub = openat(
+			    dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub < 0 || walk(sub, rel, l, err) < 0)
 				return sub < 0 ? cap_fail(err, errno, "open dir %s", rel) : -1;
 			continue;

@@ -81,7 +81,8 @@ static int fill(struct job_image *img, yajl_val root, struct cap_error **err)
 		const char *k[] = {"digest", NULL};
 		const char *d = tree_str(YAJL_GET_ARRAY(layers)->values[i], k);
 		if (!d || !(img->layers[i] = strdup(d)))
-			return cap_fail(err, 0, "image %s: manifest layers[%zu].digest", img->digest, i);
+			return cap_fail(err, 0, "image %s: manifest layers[%zu].digest",
+					img->digest, i);
 	}
 	for (size_t i = 0; i < nd; i++) {
 		const char *k[] = {"diff_id", NULL};

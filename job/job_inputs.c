@@ -30,7 +30,8 @@ int job_inputs_check(const struct job_spec *s, struct cap_error **err)
 		if (stat(in->path, &st) < 0)
 			return cap_fail(err, errno, "--input %.200s", in->path);
 		if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
-			return cap_fail(err, 0, "--input %.200s: not a file or directory", in->path);
+			return cap_fail(err, 0, "--input %.200s: not a file or directory",
+					in->path);
 	}
 	return 0;
 }

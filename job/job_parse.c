@@ -38,9 +38,9 @@ static int dup_str(yajl_val v, const char *key, const char *where, bool required
 {
 	yajl_val s = get(v, key, yajl_t_string);
 	if (!s)
-		return required ? cap_fail(err, 0, "record: %s.%s: missing or not a string", where,
-					   key)
-				: 0;
+		return required
+			   ? cap_fail(err, 0, "record: %s.%s: missing or not a string", where, key)
+			   : 0;
 	return (*out = strdup(sv(s))) ? 0 : cap_fail(err, ENOMEM, "record");
 }
 
@@ -98,8 +98,10 @@ static int files(yajl_val a, const char *where, struct job_file **out, size_t *n
 		const char *nm = (*out)[*n].name;
 		if (!*nm || nm[0] == '/' || !strcmp(nm, "..") || !strncmp(nm, "../", 3) ||
 		    strstr(nm, "/../") || (strlen(nm) >= 3 && !strcmp(nm + strlen(nm) - 3, "/..")))
-			return (*n)++, cap_fail(err, 0, "record: %s.name: not a relative path inside the "
-						"output dir: \"%.200s\"", w, nm);
+			return (*n)++, cap_fail(err, 0,
+						"record: %s.name: not a relative path inside the "
+						"output dir: \"%.200s\"",
+						w, nm);
 	}
 	for (size_t i = 1; i < *n; i++)
 		if (strcmp((*out)[i - 1].name, (*out)[i].name) >= 0)
@@ -218,8 +220,8 @@ static int parse_byproducts(yajl_val pred, struct job_record *r, struct cap_erro
 			const char *ep[] = {"annotations", "exitStatus", NULL};
 			yajl_val st = yajl_tree_get(b, ep, yajl_t_number);
 			if (!st || !YAJL_IS_INTEGER(st))
-				return cap_fail(err, 0, "record: %s.annotations.exitStatus: missing",
-						w);
+				return cap_fail(err, 0,
+						"record: %s.annotations.exitStatus: missing", w);
 			r->exit_status = (int)YAJL_GET_INTEGER(st);
 		}
 	}
@@ -228,7 +230,8 @@ static int parse_byproducts(yajl_val pred, struct job_record *r, struct cap_erro
 
 static int parse_tree(yajl_val root, struct job_record *r, struct cap_error **err)
 {
-	yajl_val t = get(root, "_type", yajl_t_string), pt = get(root, "predicateType", yajl_t_string);
+	yajl_val t = get(root, "_type", yajl_t_string),
+		 pt = get(root, "predicateType", yajl_t_string);
 	yajl_val subj, pred, bd;
 	if (!t || strcmp(sv(t), JOB_STATEMENT))
 		return cap_fail(err, 0, "record: _type: want \"%s\"", JOB_STATEMENT);
@@ -244,7 +247,7 @@ static int parse_tree(yajl_val root, struct job_record *r, struct cap_error **er
 		return cap_fail(err, 0, "record: buildDefinition.buildType: want \"%s\"",
 				JOB_BUILD_TYPE);
 	return parse_external(bd, &r->spec, err) < 0 || parse_deps(bd, r, err) < 0 ||
-			       parse_byproducts(pred, r, err) < 0
+		       parse_byproducts(pred, r, err) < 0
 		   ? -1
 		   : 0;
 }

@@ -100,20 +100,23 @@ static void gen_internal(yajl_gen g, const struct job_outcome *o)
 	json_gen_kv_str(g, "imageUser", o->img->user);
 	json_gen_kv_str(g, "umask", "0022");
 	gen_bool(g, "readonlyRoot", true);
-	json_gen_kv_str(g, "network", o->st->loopback_up ? "own network namespace, loopback only (up)"
-							  : "own network namespace, loopback only (down)");
+	json_gen_kv_str(g, "network",
+			o->st->loopback_up ? "own network namespace, loopback only (up)"
+					   : "own network namespace, loopback only (down)");
 	json_gen_kv_str(g, "tmp", "fresh tmpfs, size=1g");
 	json_gen_kv_str(g, "stdin", "/dev/null");
 	json_gen_kv_str(g, "seccomp", "capsule default profile");
 	gen_bool(g, "noNewPrivileges", true);
 	gen_int(g, "sourceDateEpoch", st->source_date_epoch);
 	json_gen_kv_str(g, "cpuList", st->cpu_list);
-	json_gen_kv_str(g, "cpuPinning", !st->cpu_list[0]	? "none"
-				    : st->cpuset_cgroup ? "cgroup cpuset and CPU affinity"
-							: "CPU affinity (no cgroup2 cpuset here)");
+	json_gen_kv_str(g, "cpuPinning",
+			!st->cpu_list[0]    ? "none"
+			: st->cpuset_cgroup ? "cgroup cpuset and CPU affinity"
+					    : "CPU affinity (no cgroup2 cpuset here)");
 	gen_int(g, "memoryLimit", st->memory);
 	job_gen_rlimits(g);
-	json_gen_kv_str(g, "wallClock", "not pinned: time namespaces shift only monotonic and boottime");
+	json_gen_kv_str(g, "wallClock",
+			"not pinned: time namespaces shift only monotonic and boottime");
 	yajl_gen_map_close(g);
 }
 
@@ -130,8 +133,7 @@ static void gen_dep(yajl_gen g, const char *name, const char *uri, const char *d
 	yajl_gen_map_close(g);
 }
 
-static const char *input_path(const struct job_outcome *o, const char *dep, char *buf,
-			      size_t len)
+static const char *input_path(const struct job_outcome *o, const char *dep, char *buf, size_t len)
 {
 	/* dep is "inputs/<name>[/<rel>]": map <name> back to its host path */
 	const char *rest = dep + strlen("inputs/");
@@ -194,7 +196,8 @@ static void gen_run_details(yajl_gen g, const struct job_outcome *o)
 	yajl_gen_map_open(g);
 	json_gen_str(g, "builder");
 	yajl_gen_map_open(g);
-	json_gen_kv_str(g, "id", "https://capsule.invalid/builder/" CAPSULE_VERSION "+" CAPSULE_COMMIT);
+	json_gen_kv_str(g, "id",
+			"https://capsule.invalid/builder/" CAPSULE_VERSION "+" CAPSULE_COMMIT);
 	json_gen_str(g, "version");
 	yajl_gen_map_open(g);
 	json_gen_kv_str(g, "capsule", CAPSULE_VERSION);
@@ -251,7 +254,8 @@ int job_record_write(const char *path, const struct job_outcome *o, struct cap_e
 	const char *base = slash ? slash + 1 : path;
 	if (slash)
 		*slash = '\0';
-	cleanup_close int dfd = open(slash ? (*dir ? dir : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cleanup_close int dfd =
+	    open(slash ? (*dir ? dir : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return cap_fail(err, errno, "record %s", path);
 	if (write_file_atomic(dfd, base, copy, strlen(copy), 0644, err) < 0)

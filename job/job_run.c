@@ -122,10 +122,9 @@ static int prepare(struct run_state *r, struct cap_error **err)
 	if (!(r->bundle = container_image_bundle_dir(r->e->root, r->id)))
 		return cap_fail(err, ENOMEM, "bundle");
 	if (mkdir_p(r->bundle, 0700, err) < 0 ||
-	    overlay_bundle_from_image(r->e->store, r->img.digest, r->bundle, s->args, false, NULL, err) <
-		0 ||
-	    job_config_write(r->bundle, s, r->v, &r->st, r->e, &r->config_sha, err) <
-		0)
+	    overlay_bundle_from_image(r->e->store, r->img.digest, r->bundle, s->args, false, NULL,
+				      err) < 0 ||
+	    job_config_write(r->bundle, s, r->v, &r->st, r->e, &r->config_sha, err) < 0)
 		return -1;
 	if (r->st.uid > 0 && chown(r->st.output_abs, (uid_t)r->st.uid, (gid_t)r->st.gid) < 0)
 		return cap_fail(err, errno, "chown %s", r->st.output_abs);
@@ -175,7 +174,8 @@ static int record(struct run_state *r, int exit_code, char **record_path, struct
 	};
 	memcpy(out.stdout_sha, r->out_sha, sizeof(out.stdout_sha));
 	memcpy(out.stderr_sha, r->err_sha, sizeof(out.stderr_sha));
-	cleanup_free char *path = r->s->record ? strdup(r->s->record) : job_record_default(r->s->output);
+	cleanup_free char *path =
+	    r->s->record ? strdup(r->s->record) : job_record_default(r->s->output);
 	if (!path)
 		return cap_fail(err, ENOMEM, "record path");
 	if (job_record_write(path, &out, err) < 0)
@@ -185,9 +185,8 @@ static int record(struct run_state *r, int exit_code, char **record_path, struct
 	return 0;
 }
 
-int job_run_varied(const struct job_spec *s, const struct job_env *e,
-		   const struct job_variation *v, int *exit_code, char **record_path,
-		   struct cap_error **err)
+int job_run_varied(const struct job_spec *s, const struct job_env *e, const struct job_variation *v,
+		   int *exit_code, char **record_path, struct cap_error **err)
 {
 	struct run_state r = {.s = s, .e = e, .v = v};
 	*exit_code = 0;
@@ -212,8 +211,8 @@ int job_run_varied(const struct job_spec *s, const struct job_env *e,
 	return rc;
 }
 
-int job_run(const struct job_spec *s, const struct job_env *e, int *exit_code,
-	    char **record_path, struct cap_error **err)
+int job_run(const struct job_spec *s, const struct job_env *e, int *exit_code, char **record_path,
+	    struct cap_error **err)
 {
 	return job_run_varied(s, e, NULL, exit_code, record_path, err);
 }

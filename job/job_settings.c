@@ -116,10 +116,22 @@ static int parse_size(const char *s, long long *out, struct cap_error **err)
 	double v = strtod(s, &end);
 	long long mult = 1;
 	switch (toupper((unsigned char)*end)) {
-	case 'K': mult = 1LL << 10; end++; break;
-	case 'M': mult = 1LL << 20; end++; break;
-	case 'G': mult = 1LL << 30; end++; break;
-	case 'T': mult = 1LL << 40; end++; break;
+	case 'K':
+		mult = 1LL << 10;
+		end++;
+		break;
+	case 'M':
+		mult = 1LL << 20;
+		end++;
+		break;
+	case 'G':
+		mult = 1LL << 30;
+		end++;
+		break;
+	case 'T':
+		mult = 1LL << 40;
+		end++;
+		break;
 	}
 	if (toupper((unsigned char)*end) == 'I' && mult > 1)
 		end++;

@@ -53,7 +53,8 @@ static void relay_loop(int out_r, int err_r, int out_w, int err_w, int result)
 				continue;
 			}
 			job_sha_update(h[i], buf, (size_t)n);
-			write_all(to[i], buf, (size_t)n); /* a closed terminal does not stop the job */
+			write_all(to[i], buf,
+				  (size_t)n); /* a closed terminal does not stop the job */
 		}
 	}
 	char msg[2 * JOB_HEX_LEN + 2];

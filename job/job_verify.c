@@ -77,9 +77,9 @@ static int check_inputs(const struct job_record *r, struct cap_error **err)
 	job_files_free(now, n_now);
 	if (rc == 0 && nd)
 		rc = cap_fail(err, 0, "rerun: input %s %s since the record was made", d[0].name,
-			      d[0].kind == JOB_DIFF_CHANGED	 ? "changed"
+			      d[0].kind == JOB_DIFF_CHANGED   ? "changed"
 			      : d[0].kind == JOB_DIFF_MISSING ? "is missing"
-								: "appeared");
+							      : "appeared");
 	job_diffs_free(d, nd);
 	return rc;
 }

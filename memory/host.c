@@ -84,7 +84,8 @@ static int read_zram(const char *sysroot, struct mem_host_status *h, struct cap_
 	}
 	struct dirent *de;
 	while ((de = readdir(d)))
-		if (strncmp(de->d_name, "zram", 4) == 0 && add_zram(sysroot, de->d_name, h, err) < 0)
+		if (strncmp(de->d_name, "zram", 4) == 0 &&
+		    add_zram(sysroot, de->d_name, h, err) < 0)
 			return -1;
 	return 0;
 }
@@ -104,7 +105,8 @@ static void read_zswap(const char *sysroot, struct mem_host_status *h)
 		h->zswap_compressor = strndup(c, strcspn(c, "\n"));
 	if (z)
 		h->zswap_zpool = strndup(z, strcspn(z, "\n"));
-	cleanup_free char *pct = read_root(sysroot, "/sys/module/zswap/parameters/max_pool_percent");
+	cleanup_free char *pct =
+	    read_root(sysroot, "/sys/module/zswap/parameters/max_pool_percent");
 	h->zswap_max_pool_percent.set =
 	    pct && mem_parse_u64_or_max(pct, &h->zswap_max_pool_percent.v) == 0;
 }

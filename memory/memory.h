@@ -19,14 +19,14 @@
 #include "../runtime/error.h"
 #include "../runtime/spec.h"
 
-#define MEM_ANNOTATION_PREFIX "org.capsule.memory."
-#define MEM_ANNOTATION_KSM "org.capsule.memory.ksm"
-#define MEM_ANNOTATION_RECLAIM "org.capsule.memory.reclaim"
+#define MEM_ANNOTATION_PREFIX	  "org.capsule.memory."
+#define MEM_ANNOTATION_KSM	  "org.capsule.memory.ksm"
+#define MEM_ANNOTATION_RECLAIM	  "org.capsule.memory.reclaim"
 #define MEM_ANNOTATION_PSI_TARGET "org.capsule.memory.psi-target"
-#define MEM_DEFAULT_PSI_TARGET 1.0 /* percent of wall time with some task stalled */
+#define MEM_DEFAULT_PSI_TARGET	  1.0 /* percent of wall time with some task stalled */
 /* The counter `watch` keeps in the container's state dir. */
 #define MEM_RECLAIMED_FILE "memory.reclaimed"
-#define MEM_MAX UINT64_MAX /* "max" in a cgroup file */
+#define MEM_MAX		   UINT64_MAX /* "max" in a cgroup file */
 
 /* A value that may be unavailable (JSON null). */
 struct mem_val {
@@ -160,7 +160,7 @@ struct mem_watch_opts {
 	int (*list)(void *arg, struct mem_target **t, size_t *n, struct cap_error **err);
 	void (*list_free)(void *arg, struct mem_target *t, size_t n);
 	void (*event)(void *arg, const char *json_line); /* one JSON object */
-	void (*debug)(const char *msg);			  /* may be NULL */
+	void (*debug)(const char *msg);			 /* may be NULL */
 	void *arg;
 };
 /* Runs until SIGINT/SIGTERM (or one round with once); 0 on a clean stop. */

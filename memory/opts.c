@@ -52,7 +52,8 @@ static int one_annotation(const struct spec_kv *kv, struct mem_opts *o, struct c
 		o->reclaim_auto = strcmp(v, "auto") == 0;
 	} else if (strcmp(k, MEM_ANNOTATION_PSI_TARGET) == 0) {
 		if (parse_pct(v, &o->psi_target) < 0)
-			return bad_value(err, k, v, "a percentage above 0 and at most 100, like 1 or 0.5");
+			return bad_value(err, k, v,
+					 "a percentage above 0 and at most 100, like 1 or 0.5");
 		o->has_psi_target = true;
 	} else {
 		return cap_fail(err, 0,
@@ -95,14 +96,14 @@ int mem_opts_check_kernel(const struct mem_opts *o, struct cap_error **err)
 	return 0;
 }
 
-int mem_opts_check_cgroup(const struct mem_opts *o, const char *cgroup_path,
-			  struct cap_error **err)
+int mem_opts_check_cgroup(const struct mem_opts *o, const char *cgroup_path, struct cap_error **err)
 {
 	if (!o->reclaim_auto)
 		return 0;
 	if (!cgroup_path)
-		return cap_fail(err, 0, "annotation " MEM_ANNOTATION_RECLAIM
-					"=auto: the container has no cgroup");
+		return cap_fail(err, 0,
+				"annotation " MEM_ANNOTATION_RECLAIM
+				"=auto: the container has no cgroup");
 	static const char *const need[] = {"memory.reclaim", "memory.pressure"};
 	for (size_t i = 0; i < 2; i++) {
 		char p[4096];
@@ -145,16 +146,20 @@ int mem_validate_resources(const struct spec_resources *r, struct cap_error **er
 	if (r->memory.swap.set) {
 		int64_t s = r->memory.swap.v, l = r->memory.limit.set ? r->memory.limit.v : -1;
 		if (s < -1)
-			return cap_fail(err, 0, "linux.resources.memory.swap: invalid value %" PRId64
-						" (want -1 or bytes of memory+swap)", s);
+			return cap_fail(err, 0,
+					"linux.resources.memory.swap: invalid value %" PRId64
+					" (want -1 or bytes of memory+swap)",
+					s);
 		if (s > 0 && l > 0 && s < l)
 			return cap_fail(err, 0,
 					"linux.resources.memory.swap: %" PRId64
-					" is below memory.limit %" PRId64 " (OCI swap is memory+swap)",
+					" is below memory.limit %" PRId64
+					" (OCI swap is memory+swap)",
 					s, l);
 	}
 	for (size_t i = 0; i < r->n_unified; i++) {
-		const char *k = r->unified[i].key, *v = r->unified[i].value ? r->unified[i].value : "";
+		const char *k = r->unified[i].key,
+			   *v = r->unified[i].value ? r->unified[i].value : "";
 		if (strcmp(k, "memory.zswap.max") == 0 && check_zswap_max(v, err) < 0)
 			return -1;
 		if (strcmp(k, "memory.zswap.writeback") == 0 && check_zswap_writeback(v, err) < 0)

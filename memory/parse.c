@@ -81,8 +81,10 @@ static bool psi_field(const char *line, const char *key, double *d, uint64_t *u)
 
 static bool psi_line(const char *l, struct mem_psi_line *o)
 {
-	return psi_field(l, " avg10=", &o->avg10, NULL) && psi_field(l, " avg60=", &o->avg60, NULL) &&
-	       psi_field(l, " avg300=", &o->avg300, NULL) && psi_field(l, " total=", NULL, &o->total);
+	return psi_field(l, " avg10=", &o->avg10, NULL) &&
+	       psi_field(l, " avg60=", &o->avg60, NULL) &&
+	       psi_field(l, " avg300=", &o->avg300, NULL) &&
+	       psi_field(l, " total=", NULL, &o->total);
 }
 
 int mem_parse_psi(const char *text, struct mem_psi *out)
@@ -177,8 +179,7 @@ static int swap_line(const char *l, struct mem_swap_dev *d)
 	return d->name && d->type ? 0 : -1;
 }
 
-int mem_parse_swaps(const char *text, struct mem_swap_dev **devs, size_t *n,
-		    struct cap_error **err)
+int mem_parse_swaps(const char *text, struct mem_swap_dev **devs, size_t *n, struct cap_error **err)
 {
 	*devs = NULL;
 	*n = 0;

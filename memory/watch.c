@@ -38,7 +38,7 @@ struct watched {
 	uint64_t oom, oom_kill;
 	uint64_t last_refault; /* pages, workingset_refault_anon + _file */
 	unsigned cooldown;     /* rounds left without reclaim after refaults */
-	uint64_t reclaimed; /* the persisted counter */
+	uint64_t reclaimed;    /* the persisted counter */
 };
 
 struct watch {
@@ -145,14 +145,16 @@ static int add(struct watch *wa, const struct mem_target *t)
 	wa->n++;
 	debugf(wa, "memory watch: %s: watching %s", w->id, w->cgroup_path);
 	if (w->trig < 0)
-		debugf(wa, "memory watch: %s: %s: no PSI trigger, polling", w->id, "memory.pressure");
+		debugf(wa, "memory watch: %s: %s: no PSI trigger, polling", w->id,
+		       "memory.pressure");
 	return 0;
 }
 
 static struct watched *find(struct watch *wa, const struct mem_target *t)
 {
 	for (size_t i = 0; i < wa->n; i++)
-		if (strcmp(wa->w[i].id, t->id) == 0 && strcmp(wa->w[i].cgroup_path, t->cgroup_path) == 0)
+		if (strcmp(wa->w[i].id, t->id) == 0 &&
+		    strcmp(wa->w[i].cgroup_path, t->cgroup_path) == 0)
 			return &wa->w[i];
 	return NULL;
 }
@@ -228,8 +230,8 @@ static double pressure(struct watched *w, const struct sample *s, uint64_t *refa
 {
 	double p = s->psi.some.avg10;
 	*refault = w->has_sample && s->refault > w->last_refault
-			   ? (s->refault - w->last_refault) * (uint64_t)sysconf(_SC_PAGESIZE)
-			   : 0;
+		       ? (s->refault - w->last_refault) * (uint64_t)sysconf(_SC_PAGESIZE)
+		       : 0;
 	w->last_refault = s->refault;
 	if (w->has_sample && s->ns > w->last_ns && s->psi.some.total >= w->last_total)
 		p = (double)(s->psi.some.total - w->last_total) * 1000.0 * 100.0 /
@@ -269,8 +271,8 @@ static void save_counter(const struct watched *w)
 		return;
 	char b[32];
 	int n = snprintf(b, sizeof(b), "%llu\n", (unsigned long long)w->reclaimed);
-	cleanup_close int fd = openat(dfd, MEM_RECLAIMED_FILE ".tmp",
-				      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	cleanup_close int fd =
+	    openat(dfd, MEM_RECLAIMED_FILE ".tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return;
 	if (write(fd, b, (size_t)n) == n)

@@ -233,7 +233,7 @@ static void gen_linux(yajl_gen j, bool rootless, yajl_val seccomp)
 	yajl_gen_array_open(j);
 	/* Rootless: no network namespace (nothing could configure it), and a
 	 * user namespace.  Rootful: a cgroup namespace too (as runc 1.2). */
-	const char *const ns[] = {"pid",   rootless ? NIL : "network", "ipc", "uts",
+	const char *const ns[] = {"pid",   rootless ? NIL : "network",	"ipc", "uts",
 				  "mount", rootless ? "user" : "cgroup"};
 	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
 		if (!ns[i])

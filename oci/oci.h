@@ -24,11 +24,11 @@ struct oci_process {
 };
 
 struct oci_spec_opts {
-	bool rootless;		/* runc spec --rootless: user namespace, no network one */
+	bool rootless; /* runc spec --rootless: user namespace, no network one */
 	bool root_readonly;
 	const struct oci_process *process; /* NULL: runc spec's (terminal, sh) */
-	const char *seccomp_json;	     /* linux.seccomp, NULL: none */
-	const char *const *annotations;	     /* key, value, ..., NULL; may be NULL */
+	const char *seccomp_json;	   /* linux.seccomp, NULL: none */
+	const char *const *annotations;	   /* key, value, ..., NULL; may be NULL */
 };
 
 /* The whole config.json, malloc'd, ending in a newline. */

@@ -114,10 +114,11 @@ int overlay_cleanup(const char *store, const char *container_id, struct cap_erro
 int overlay_container_rm(const char *store, const char *container_id, struct cap_error **err);
 
 /* Write BUNDLE/config.json (oci/'s default spec, seccomp_json as linux.seccomp (NULL:
- * none), + the image config's entrypoint/cmd, env, workdir, user) with annotation org.capsule.image=sha256:<manifest>, and an empty
- * BUNDLE/rootfs.  args (optional, NULL-terminated) replaces the image's cmd, as
- * `docker run IMAGE ARGS...` does; terminal sets process.terminal (the caller knows if
- * stdin is a tty).  Refuses (EEXIST) to overwrite an existing config.json. */
+ * none), + the image config's entrypoint/cmd, env, workdir, user) with annotation
+ * org.capsule.image=sha256:<manifest>, and an empty BUNDLE/rootfs.  args (optional,
+ * NULL-terminated) replaces the image's cmd, as `docker run IMAGE ARGS...` does; terminal sets
+ * process.terminal (the caller knows if stdin is a tty).  Refuses (EEXIST) to overwrite an existing
+ * config.json. */
 int overlay_bundle_from_image(const char *store, const char *ref, const char *bundle_dir,
 			      char *const *args, bool terminal, const char *seccomp_json,
 			      struct cap_error **err);

@@ -1,6 +1,7 @@
 /* `capsule run --image REF`: a bundle whose config.json is oci/'s default spec (what
- * `capsule spec` writes) with the image config's process fields (entrypoint + cmd, env, working dir, user) and the
- * org.capsule.image annotation, so create mounts the image's layers as the rootfs. */
+ * `capsule spec` writes) with the image config's process fields (entrypoint + cmd, env, working
+ * dir, user) and the org.capsule.image annotation, so create mounts the image's layers as the
+ * rootfs. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -149,8 +150,8 @@ static char *gen_config(const struct ovl_image *img, char *const *args, bool ter
 	size_t n_args = 0;
 	while (args && args[n_args])
 		n_args++;
-	cleanup_free const char **argv = calloc(json_len(ep) + json_len(cmd) + n_args + 1,
-						sizeof(char *));
+	cleanup_free const char **argv =
+	    calloc(json_len(ep) + json_len(cmd) + n_args + 1, sizeof(char *));
 	cleanup_free const char **envv = calloc(json_len(env) + 3, sizeof(char *));
 	if (!argv || !envv) {
 		cap_fail(err, ENOMEM, "config.json");

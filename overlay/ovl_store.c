@@ -138,7 +138,8 @@ int ovl_image_open(const char *store, const char *ref, char hex[OVL_HEX_LEN + 1]
 	int storefd = ovl_store_open(store, false, err);
 	if (storefd < 0)
 		return -1;
-	if (ovl_resolve_at(storefd, ref, hex, err) < 0 || ovl_image_load(storefd, hex, img, err) < 0) {
+	if (ovl_resolve_at(storefd, ref, hex, err) < 0 ||
+	    ovl_image_load(storefd, hex, img, err) < 0) {
 		close(storefd);
 		return -1;
 	}

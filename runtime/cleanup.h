@@ -32,10 +32,10 @@ static inline void cleanup_dir_fn(DIR **d)
 		closedir(*d);
 }
 
-#define cleanup_free __attribute__((cleanup(cleanup_free_fn)))
+#define cleanup_free  __attribute__((cleanup(cleanup_free_fn)))
 #define cleanup_close __attribute__((cleanup(cleanup_close_fn)))
-#define cleanup_file __attribute__((cleanup(cleanup_file_fn)))
-#define cleanup_dir __attribute__((cleanup(cleanup_dir_fn)))
+#define cleanup_file  __attribute__((cleanup(cleanup_file_fn)))
+#define cleanup_dir   __attribute__((cleanup(cleanup_dir_fn)))
 
 /* Hand ownership out of a cleanup-scoped variable. */
 #define steal_pointer(pp)                                                                          \

@@ -155,12 +155,12 @@ static char **self_argv(struct cap_error **err)
  * Needs CAP_SYS_ADMIN over our mount namespace (not there when rootless). */
 static int ro_bind_self(void)
 {
-	cleanup_close int tree = open_tree(AT_FDCWD, "/proc/self/exe",
-					   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	cleanup_close int tree =
+	    open_tree(AT_FDCWD, "/proc/self/exe", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	if (tree < 0)
 		return -1;
 	struct mount_attr a = {
-		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+	    .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
 	};
 	if (mount_setattr(tree, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0)
 		return -1;

@@ -69,8 +69,9 @@ static int load_config(struct create_ctx *x, struct cap_error **err)
 	 * left there, and `exec` would run on the host's root: refused, as
 	 * runc refuses (it needs one to mask paths). */
 	if (!spec_find_namespace(x->spec, CLONE_NEWNS))
-		return cap_fail(err, 0, "linux.namespaces: a mount namespace is required "
-					"(the container would share the host's mounts)");
+		return cap_fail(err, 0,
+				"linux.namespaces: a mount namespace is required "
+				"(the container would share the host's mounts)");
 	if (overlay_spec_image(x->spec, &x->image_ref, &x->image_flags) == 1)
 		return 0; /* the rootfs is assembled from layers in prepare() */
 	const char *root = x->spec->root_path;
@@ -95,11 +96,13 @@ static int check_terminal(struct create_ctx *x, struct cap_error **err)
 {
 	const struct spec_process *p = &x->spec->process;
 	if (p->terminal && !x->o->console_socket && (!x->run_mode || x->detach))
-		return cap_fail(err, 0, "process.terminal: cannot allocate tty if capsule will "
-					"detach without setting console socket");
+		return cap_fail(err, 0,
+				"process.terminal: cannot allocate tty if capsule will "
+				"detach without setting console socket");
 	if (!p->terminal && x->o->console_socket)
-		return cap_fail(err, 0, "--console-socket: cannot use a console socket if "
-					"process.terminal is false");
+		return cap_fail(err, 0,
+				"--console-socket: cannot use a console socket if "
+				"process.terminal is false");
 	return 0;
 }
 
@@ -117,8 +120,8 @@ static int open_namespace_paths(struct create_ctx *x, struct cap_error **err)
 				continue;
 			x->ns_fds[t] = open(ns->path, O_RDONLY | O_CLOEXEC);
 			if (x->ns_fds[t] < 0)
-				return cap_fail(err, errno, "linux.namespaces[%zu].path: open %s", i,
-						ns->path);
+				return cap_fail(err, errno, "linux.namespaces[%zu].path: open %s",
+						i, ns->path);
 		}
 	}
 	return 0;
@@ -142,8 +145,10 @@ static int check_cgroup_unused(struct create_ctx *x, struct cap_error **err)
 	size_t n = 0;
 	if (x->o->warn && cgroup_pids(x->cg, &pids, &n, NULL) == 0 && n > 0) {
 		char msg[512];
-		snprintf(msg, sizeof(msg), "cgroup %s is not empty: %zu process(es) found, "
-			 "another container may share it", cgroup_path(x->cg), n);
+		snprintf(msg, sizeof(msg),
+			 "cgroup %s is not empty: %zu process(es) found, "
+			 "another container may share it",
+			 cgroup_path(x->cg), n);
 		x->o->warn(msg);
 	}
 	free(pids);
@@ -153,14 +158,14 @@ static int check_cgroup_unused(struct create_ctx *x, struct cap_error **err)
 static int make_cgroup(struct create_ctx *x, struct cap_error **err)
 {
 	struct cgroup_options co = {
-		.id = x->o->id,
-		.cgroups_path = x->spec->linux_.cgroups_path,
-		.resources = x->spec->linux_.resources.present ? &x->spec->linux_.resources : NULL,
-		.systemd = x->o->systemd_cgroup,
-		.rootless = x->o->rootless,
-		.debug = x->o->debug,
-		.annotations = x->spec->annotations,
-		.n_annotations = x->spec->n_annotations,
+	    .id = x->o->id,
+	    .cgroups_path = x->spec->linux_.cgroups_path,
+	    .resources = x->spec->linux_.resources.present ? &x->spec->linux_.resources : NULL,
+	    .systemd = x->o->systemd_cgroup,
+	    .rootless = x->o->rootless,
+	    .debug = x->o->debug,
+	    .annotations = x->spec->annotations,
+	    .n_annotations = x->spec->n_annotations,
 	};
 	if (cgroup_create(&co, &x->cg, err) < 0)
 		return -1;
@@ -177,8 +182,8 @@ const char *container_store(void)
  * child mounts the overlay in its own mount namespace). */
 static int prepare_image_rootfs(struct create_ctx *x, struct cap_error **err)
 {
-	if (overlay_prepare(container_store(), x->image_ref, x->o->id, &x->image_flags,
-			    &x->overlay, err) < 0)
+	if (overlay_prepare(container_store(), x->image_ref, x->o->id, &x->image_flags, &x->overlay,
+			    err) < 0)
 		return -1;
 	x->rootfs = strdup(overlay_rootfs(x->overlay));
 	return x->rootfs ? 0 : cap_fail(err, ENOMEM, "rootfs");
@@ -194,7 +199,8 @@ int build_seccomp(struct create_ctx *x, const char *root, cap_notify_fn debug,
 	if (!env || strcmp(env, "0") != 0) {
 		/* The first container under a new root: make the root now (0700, as
 		 * state_dir_create would) so that this one already fills the cache. */
-		if (asprintf(&dir, "%s/.seccomp-cache", root) < 0 || mkdir_p(root, 0700, NULL) < 0) {
+		if (asprintf(&dir, "%s/.seccomp-cache", root) < 0 ||
+		    mkdir_p(root, 0700, NULL) < 0) {
 			free(dir);
 			dir = NULL; /* no memory or no root: compile, the caller will see why */
 		}
@@ -219,7 +225,8 @@ static int prepare(struct create_ctx *x, struct cap_error **err)
 	if (state_dir_create(x->o->root, x->o->id, &x->sd, err) < 0)
 		return -1;
 	x->own_state_dir = true;
-	if (write_file_atomic(x->sd.fd, "config.json", x->config_raw, x->config_len, 0600, err) < 0 ||
+	if (write_file_atomic(x->sd.fd, "config.json", x->config_raw, x->config_len, 0600, err) <
+		0 ||
 	    devices_save(x->sd.fd, x->o, x->cdi_late_hooks, err) < 0)
 		return -1;
 	fault_point("create-state-dir");

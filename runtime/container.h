@@ -18,7 +18,7 @@ struct create_opts {
 	const char *console_socket; /* may be NULL */
 	const char *pidfd_socket;   /* --pidfd-socket: gets a pidfd of the init; may be NULL */
 	bool no_pivot, no_new_keyring, systemd_cgroup, rootless;
-	bool keep;		    /* run --keep: a foreground run leaves the stopped container */
+	bool keep; /* run --keep: a foreground run leaves the stopped container */
 	int preserve_fds;
 	void (*debug)(const char *msg);
 	void (*warn)(const char *msg); /* failed poststart/poststop hooks */
@@ -48,8 +48,7 @@ int container_create(const struct create_opts *o, struct cap_error **err);
 /* create + start in one process.  Foreground (detach false): forwards signals,
  * waits, deletes the container and stores its exit status (128+N for a
  * signal) in *exit_code. */
-int container_run(const struct create_opts *o, bool detach, int *exit_code,
-		  struct cap_error **err);
+int container_run(const struct create_opts *o, bool detach, int *exit_code, struct cap_error **err);
 int container_start(const char *root, const char *id, cap_notify_fn warn, struct cap_error **err);
 int container_kill(const char *root, const char *id, int sig, bool all, struct cap_error **err);
 int container_delete(const char *root, const char *id, bool force, cap_notify_fn warn,
@@ -80,8 +79,8 @@ int container_events(const char *root, const char *id, unsigned interval_ms, boo
 struct container_info {
 	char *id, *bundle, *created, *owner, *status, *rootfs;
 	pid_t pid;
-	char *annotations_json; /* "{...}" or NULL */
-	char *cgroup_path;	/* absolute, NULL without a cgroup */
+	char *annotations_json;	     /* "{...}" or NULL */
+	char *cgroup_path;	     /* absolute, NULL without a cgroup */
 	struct spec_kv *annotations; /* runtime/spec.h */
 	size_t n_annotations;
 };
@@ -91,17 +90,17 @@ void container_list_free(struct container_info *list, size_t n);
 
 struct exec_opts {
 	const char *root, *id;
-	const char *process_file;   /* --process: a process JSON; else the fields below */
-	char **args;		    /* NULL-terminated */
-	char **env;		    /* --env additions */
-	const char *cwd, *user;	    /* --cwd, --user uid[:gid] */
-	char **caps;		    /* --cap additions */
-	char **additional_gids;	    /* --additional-gids */
+	const char *process_file; /* --process: a process JSON; else the fields below */
+	char **args;		  /* NULL-terminated */
+	char **env;		  /* --env additions */
+	const char *cwd, *user;	  /* --cwd, --user uid[:gid] */
+	char **caps;		  /* --cap additions */
+	char **additional_gids;	  /* --additional-gids */
 	bool tty, detach, no_new_privs, has_no_new_privs;
-	bool ignore_paused;	    /* --ignore-paused: exec into a paused container */
-	const char *sub_cgroup;	    /* --cgroup: a sub-cgroup of the container's to join */
+	bool ignore_paused;	/* --ignore-paused: exec into a paused container */
+	const char *sub_cgroup; /* --cgroup: a sub-cgroup of the container's to join */
 	const char *console_socket, *pid_file;
-	const char *pidfd_socket;   /* --pidfd-socket: gets a pidfd of the process */
+	const char *pidfd_socket; /* --pidfd-socket: gets a pidfd of the process */
 	int preserve_fds;
 	void (*debug)(const char *msg);
 };

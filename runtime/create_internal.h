@@ -35,12 +35,12 @@ struct create_ctx {
 	struct overlay_flags image_flags; /* with image_ref: the org.capsule.* annotations */
 	int *idmap_trees; /* idmapped mount trees per spec.mounts index (mounts.h) */
 	size_t n_idmap_trees;
-	int sync[2];	 /* [0] parent, [1] child */
-	int console_fd;	 /* connected --console-socket */
-	int fifo_dirfd;	 /* create: O_PATH of the state dir for the child, without the lock */
-	int ns_fds[8];	 /* namespaces to join, ns_table order */
+	int sync[2];	/* [0] parent, [1] child */
+	int console_fd; /* connected --console-socket */
+	int fifo_dirfd; /* create: O_PATH of the state dir for the child, without the lock */
+	int ns_fds[8];	/* namespaces to join, ns_table order */
 	int pidfd;
-	int pty_master;	 /* foreground run with a terminal */
+	int pty_master; /* foreground run with a terminal */
 	pid_t pid;
 	bool new_pidns;
 	struct mem_opts mem; /* org.capsule.memory.* */
@@ -59,7 +59,7 @@ int handshake(struct create_ctx *x, struct cap_error **err);
  * bound: fails when its cgroup is frozen, when a stop signal blocked by a
  * foreground command arrives, or after SYNC_TIMEOUT_MS without a word (the
  * child's own steps, hooks included, are bounded well below that). */
-#define SYNC_TICK_MS 100
+#define SYNC_TICK_MS	100
 #define SYNC_TIMEOUT_MS (300 * 1000)
 struct sync_msg;
 int ctx_recv(struct create_ctx *x, struct sync_msg *m, struct cap_error **err);

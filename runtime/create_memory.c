@@ -43,8 +43,8 @@ int create_memory_prepare(struct create_ctx *x, struct cap_error **err)
 			return -1;
 	const struct spec_resources *r =
 	    x->spec->linux_.resources.present ? &x->spec->linux_.resources : NULL;
-	if (mem_opts_from_annotations(x->spec->annotations, x->spec->n_annotations, &x->mem,
-				      err) < 0 ||
+	if (mem_opts_from_annotations(x->spec->annotations, x->spec->n_annotations, &x->mem, err) <
+		0 ||
 	    mem_validate_resources(r, err) < 0 || mem_opts_check_kernel(&x->mem, err) < 0)
 		return -1;
 	return 0;

@@ -15,7 +15,7 @@
 #include "fsutil.h"
 
 #define REQUEST_FILE "devices.request"
-#define MAX_ITEMS 256
+#define MAX_ITEMS    256
 
 static size_t late_hook_count(const struct spec *s)
 {

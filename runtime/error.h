@@ -16,7 +16,7 @@ struct cap_error {
  * return -1, so callers can write `return cap_fail(err, errno, "open %s", p);`.
  * An existing error in *err is kept: the first failure is the interesting one. */
 int cap_fail(struct cap_error **err, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Prefix an existing error with more context ("create: " + old message). */
 int cap_wrap(struct cap_error **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -29,7 +29,7 @@ void cap_error_free(struct cap_error *e);
  *   cgroup_destroy(cg, &e);
  *   cap_warn(warn, &e, "delete %s", id);            -> "delete x: remove ...: Device busy" */
 void cap_warn(void (*warn)(const char *msg), struct cap_error **e, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static inline void cleanup_error_fn(struct cap_error **e)
 {

@@ -158,16 +158,16 @@ static _Noreturn void exec_child(struct create_ctx *x, const struct exec_opts *o
 	 * /proc/<pid>/exe and overwrite the runtime (CVE-2019-5736 class). */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	struct init_ctx c = {
-		.spec = x->spec,
-		.process = &x->spec->process,
-		.rootfs = x->rootfs,
-		.seccomp = x->seccomp,
-		.sync_fd = x->sync[1],
-		.console_fd = x->console_fd,
-		.fifo_dirfd = -1,
-		.preserve_fds = o->preserve_fds,
-		.is_exec = true,
-		.memory_merge = create_memory_merge(x->st.annotations, x->st.n_annotations),
+	    .spec = x->spec,
+	    .process = &x->spec->process,
+	    .rootfs = x->rootfs,
+	    .seccomp = x->seccomp,
+	    .sync_fd = x->sync[1],
+	    .console_fd = x->console_fd,
+	    .fifo_dirfd = -1,
+	    .preserve_fds = o->preserve_fds,
+	    .is_exec = true,
+	    .memory_merge = create_memory_merge(x->st.annotations, x->st.n_annotations),
 	};
 	memcpy(c.ns_fds, x->ns_fds, sizeof(c.ns_fds));
 	init_main(&c);
@@ -208,16 +208,20 @@ static int open_exec_cgroup(struct create_ctx *x, const char *sub, struct cap_er
 	if (sub) {
 		const char *colon = strchr(sub, ':');
 		if (colon && colon != sub)
-			return cap_fail(err, 0, "--cgroup %.200s: cgroup v2 takes a path only, "
-						"no controller names", sub);
+			return cap_fail(err, 0,
+					"--cgroup %.200s: cgroup v2 takes a path only, "
+					"no controller names",
+					sub);
 		if (colon)
 			sub = colon + 1;
 		if (!x->st.cgroup_path)
-			return cap_fail(err, 0, "--cgroup %.200s: the container has no cgroup", sub);
+			return cap_fail(err, 0, "--cgroup %.200s: the container has no cgroup",
+					sub);
 		for (const char *p = sub; *p;) {
 			size_t len = strcspn(p, "/");
 			if (len == 2 && p[0] == '.' && p[1] == '.')
-				return cap_fail(err, 0, "--cgroup %.200s: \"..\" is not allowed", sub);
+				return cap_fail(err, 0, "--cgroup %.200s: \"..\" is not allowed",
+						sub);
 			p += len + (p[len] == '/');
 		}
 	}
@@ -237,8 +241,8 @@ static int prepare_exec(struct create_ctx *x, const struct exec_opts *o, struct 
 	if (status == STATUS_STOPPED)
 		return cap_fail(err, 0, "cannot exec in a stopped container");
 	if (status == STATUS_PAUSED && !o->ignore_paused)
-		return cap_fail(err, 0,
-				"cannot exec in a paused container (use --ignore-paused to override)");
+		return cap_fail(
+		    err, 0, "cannot exec in a paused container (use --ignore-paused to override)");
 	x->config_raw = read_file_at(x->sd.fd, "config.json", &x->config_len, err);
 	if (!x->config_raw || !(x->spec = spec_parse(x->config_raw, x->config_len, err)))
 		return -1;
@@ -246,15 +250,17 @@ static int prepare_exec(struct create_ctx *x, const struct exec_opts *o, struct 
 	    cloned_binary_ensure(cloned_binary_memfd_needed(x->spec, &x->spec->process), err) < 0)
 		return -1;
 	if (x->spec->process.terminal && !o->console_socket && o->detach)
-		return cap_fail(err, 0, "cannot allocate tty if capsule will detach without setting "
-					"console socket");
+		return cap_fail(err, 0,
+				"cannot allocate tty if capsule will detach without setting "
+				"console socket");
 	x->bundle = strdup(x->st.bundle);
 	x->rootfs = strdup(x->st.rootfs ? x->st.rootfs : "/");
 	if (open_exec_cgroup(x, o->sub_cgroup, err) < 0)
 		return -1;
 	if (build_seccomp(x, o->root, o->debug, err) < 0)
 		return -1;
-	if (o->console_socket && (x->console_fd = console_socket_connect(o->console_socket, err)) < 0)
+	if (o->console_socket &&
+	    (x->console_fd = console_socket_connect(o->console_socket, err)) < 0)
 		return -1;
 	if (open_container_namespaces(x, err) < 0)
 		return -1;
@@ -270,7 +276,8 @@ static int start_exec(struct create_ctx *x, const struct exec_opts *o, struct ca
 	if (o->pid_file) {
 		char buf[16];
 		int n = snprintf(buf, sizeof(buf), "%d", x->pid);
-		cleanup_close int fd = open(o->pid_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		cleanup_close int fd =
+		    open(o->pid_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (fd < 0 || write_all(fd, buf, (size_t)n) < 0)
 			return cap_fail(err, errno, "--pid-file %s", o->pid_file);
 	}

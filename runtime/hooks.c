@@ -17,8 +17,8 @@
 const char *hook_kind_name(enum spec_hook_kind kind)
 {
 	static const char *const names[HOOK__COUNT] = {
-		"prestart", "createRuntime", "createContainer", "startContainer", "poststart",
-		"poststop",
+	    "prestart",	      "createRuntime", "createContainer",
+	    "startContainer", "poststart",     "poststop",
 	};
 	return names[kind];
 }
@@ -84,8 +84,8 @@ static int run_one(const struct spec_hook *h, const char *kind, size_t idx, cons
 	int status = 0;
 	if (wait_hook(pid, h, &status) < 0) {
 		if (errno == ETIMEDOUT)
-			return cap_fail(err, 0, "%s hook #%zu (%s): timed out after %d s", kind, idx,
-					h->path, h->timeout);
+			return cap_fail(err, 0, "%s hook #%zu (%s): timed out after %d s", kind,
+					idx, h->path, h->timeout);
 		return cap_fail(err, errno, "%s hook #%zu (%s): wait", kind, idx, h->path);
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)

@@ -119,7 +119,8 @@ static int apply_sysctls(const struct spec_linux *l, struct cap_error **err)
 		char path[512];
 		int n = snprintf(path, sizeof(path), "/proc/sys/%s", l->sysctl[i].key);
 		if (n < 0 || (size_t)n >= sizeof(path) || strstr(l->sysctl[i].key, ".."))
-			return cap_fail(err, 0, "linux.sysctl: invalid key \"%s\"", l->sysctl[i].key);
+			return cap_fail(err, 0, "linux.sysctl: invalid key \"%s\"",
+					l->sysctl[i].key);
 		for (char *p = path + 10; *p; p++)
 			if (*p == '.')
 				*p = '/';
@@ -142,13 +143,13 @@ static int build_rootfs(struct init_ctx *c, struct cap_error **err)
 {
 	const struct spec *s = c->spec;
 	struct mounts_context mc = {
-		.spec = s,
-		.rootfs = c->rootfs,
-		.in_userns = c->new_userns || c->ns_fds[0] >= 0,
-		.new_cgroupns = spec_find_namespace(s, CLONE_NEWCGROUP) != NULL,
-		.cgroup_path = c->cgroup_path,
-		.idmap_trees = c->idmap_trees,
-		.n_idmap_trees = c->n_idmap_trees,
+	    .spec = s,
+	    .rootfs = c->rootfs,
+	    .in_userns = c->new_userns || c->ns_fds[0] >= 0,
+	    .new_cgroupns = spec_find_namespace(s, CLONE_NEWCGROUP) != NULL,
+	    .cgroup_path = c->cgroup_path,
+	    .idmap_trees = c->idmap_trees,
+	    .n_idmap_trees = c->n_idmap_trees,
 	};
 	if (c->overlay && mount_image_layers(c, err) < 0)
 		return -1;
@@ -190,7 +191,7 @@ static int load_seccomp(struct init_ctx *c, struct cap_error **err)
 
 /* The byte the init writes to exec.fifo: START_OK, or START_NO_PROCESS when
  * config.json has no process (then `start` fails, as the spec requires). */
-#define START_OK '0'
+#define START_OK	 '0'
 #define START_NO_PROCESS 'E'
 
 static int wait_for_start(struct init_ctx *c, char byte, struct cap_error **err)
@@ -270,8 +271,8 @@ static int setup_process(struct init_ctx *c, char **exe, struct cap_error **err)
 	 * root: getcwd() then reports "(unreachable)" (CVE-2024-21626). */
 	char cwd[PATH_MAX];
 	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
-		return cap_fail(err, errno ? errno : ENOENT, "cwd (\"%s\") is outside the container",
-				p->cwd ? p->cwd : "/");
+		return cap_fail(err, errno ? errno : ENOENT,
+				"cwd (\"%s\") is outside the container", p->cwd ? p->cwd : "/");
 	/* A missing executable fails at exec time, not at create (crun and the
 	 * runtime-spec lifecycle: create/start succeed, the process fails). */
 	*exe = process_find_executable(p, &c->exec_error);
@@ -305,12 +306,12 @@ static int finalize_and_exec(struct init_ctx *c, const char *exe, struct cap_err
 		*err = steal_pointer(&c->exec_error);
 		return -1;
 	}
-	bool late_seccomp = c->seccomp && p->no_new_privileges &&
-			    !seccomp_program_needs_listener(c->seccomp);
-	bool mid_seccomp = c->seccomp && !p->no_new_privileges &&
-			   !seccomp_program_needs_listener(c->seccomp);
+	bool late_seccomp =
+	    c->seccomp && p->no_new_privileges && !seccomp_program_needs_listener(c->seccomp);
+	bool mid_seccomp =
+	    c->seccomp && !p->no_new_privileges && !seccomp_program_needs_listener(c->seccomp);
 	if (!c->is_exec && hooks_run(&c->spec->hooks, HOOK_START_CONTAINER,
-				 c->state_json ? c->state_json : "{}", err) < 0)
+				     c->state_json ? c->state_json : "{}", err) < 0)
 		return -1;
 	/* After the hooks (they ignore SIGPIPE), before seccomp (a profile may
 	 * deny rt_sigaction). */

@@ -21,23 +21,23 @@ struct init_ctx {
 	const int *idmap_trees;		    /* idmapped mount trees, see mounts.h */
 	size_t n_idmap_trees;
 	int sync_fd;
-	int console_fd;		/* connected --console-socket, or -1 */
-	int fifo_dirfd;		/* create: state dir (exec.fifo); -1: wait for SYNC_START */
-	int ns_fds[8];		/* joined namespaces, in ns_table order; -1 = none */
-	int unshare_flags;	/* new namespaces the child makes itself */
+	int console_fd;	   /* connected --console-socket, or -1 */
+	int fifo_dirfd;	   /* create: state dir (exec.fifo); -1: wait for SYNC_START */
+	int ns_fds[8];	   /* joined namespaces, in ns_table order; -1 = none */
+	int unshare_flags; /* new namespaces the child makes itself */
 	int preserve_fds;
-	bool wait_continue;	/* parent sends SYNC_CONTINUE first */
+	bool wait_continue; /* parent sends SYNC_CONTINUE first */
 	bool new_userns;
-	bool hooks_handshake;	/* SYNC_HOOKS round trip (prestart/createRuntime/createContainer) */
-	bool setup_rootfs;	/* mount namespace not joined: build the filesystem */
-	bool new_mountns;	/* ... in a mount namespace of its own (else chroot) */
+	bool hooks_handshake; /* SYNC_HOOKS round trip (prestart/createRuntime/createContainer) */
+	bool setup_rootfs;    /* mount namespace not joined: build the filesystem */
+	bool new_mountns;     /* ... in a mount namespace of its own (else chroot) */
 	bool no_pivot, no_new_keyring;
-	bool in_userns;		/* new or joined user namespace */
-	bool is_exec;		/* `capsule exec`: join only, no container setup */
-	bool memory_merge;	/* org.capsule.memory.ksm: PR_SET_MEMORY_MERGE */
-	char *state_json;	/* from the hooks handshake, for startContainer hooks */
+	bool in_userns;		      /* new or joined user namespace */
+	bool is_exec;		      /* `capsule exec`: join only, no container setup */
+	bool memory_merge;	      /* org.capsule.memory.ksm: PR_SET_MEMORY_MERGE */
+	char *state_json;	      /* from the hooks handshake, for startContainer hooks */
 	struct cap_error *exec_error; /* args[0] not found: reported at exec time */
-	char *home_env;		/* "HOME=..." when the config sets none (runc) */
+	char *home_env;		      /* "HOME=..." when the config sets none (runc) */
 };
 
 _Noreturn void init_main(struct init_ctx *c);

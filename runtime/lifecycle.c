@@ -157,7 +157,8 @@ int container_start(const char *root, const char *id, cap_notify_fn warn, struct
 			handle_close(&h);
 			return -1;
 		}
-		cleanup_close int fifo = openat(h.sd.fd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		cleanup_close int fifo =
+		    openat(h.sd.fd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (fifo < 0)
 			cap_fail(err, errno, "open %s/exec.fifo", h.sd.path);
 		else if (wait_fifo_exec(fifo, pidfd, err) == 0) {
@@ -203,7 +204,8 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct c
 	} else {
 		cleanup_close int pidfd = pidfd_of(&h.st);
 		if (pidfd < 0 || syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
-			rc = cap_fail(err, errno == ESRCH ? ESRCH : errno, "kill container: no such process");
+			rc = cap_fail(err, errno == ESRCH ? ESRCH : errno,
+				      "kill container: no such process");
 	}
 	handle_close(&h);
 	return rc;
@@ -211,8 +213,7 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct c
 
 /* The container's cgroup, or NULL with *err unset when it is gone already (removed by an
  * admin, a reboot with a persistent --root): nothing left to kill or remove. */
-static struct cgroup *open_existing_cgroup(const struct container_state *st,
-					   struct cap_error **err)
+static struct cgroup *open_existing_cgroup(const struct container_state *st, struct cap_error **err)
 {
 	struct cgroup *cg = NULL;
 	struct cap_error *e = NULL;
@@ -324,8 +325,11 @@ static int remove_without_state(const char *root, const char *id, struct cap_err
 	if (cg_err)
 		rc = cap_fail(err, 0, "%s; %s: cannot find its processes", why->msg, cg_err->msg);
 	else if (!cg && why->errnum != ENOENT)
-		rc = cap_fail(err, 0, "%s; no cgroup recorded: cannot find its processes, remove %s by hand "
-			      "once they are gone", why->msg, sd.path);
+		rc =
+		    cap_fail(err, 0,
+			     "%s; no cgroup recorded: cannot find its processes, remove %s by hand "
+			     "once they are gone",
+			     why->msg, sd.path);
 	else if (cg && kill_cgroup_path(cg, err) < 0)
 		rc = cap_wrap(err, "delete %s", id);
 	cap_error_free(cg_err);
@@ -462,7 +466,8 @@ static char *state_dir_owner(int fd)
 
 static int by_id(const void *a, const void *b)
 {
-	return strcmp(((const struct container_info *)a)->id, ((const struct container_info *)b)->id);
+	return strcmp(((const struct container_info *)a)->id,
+		      ((const struct container_info *)b)->id);
 }
 
 static void fill_info(struct container_info *ci, struct handle *h)

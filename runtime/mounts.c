@@ -294,9 +294,11 @@ static int check_plain_dir(struct mnt_op *op, const char *type, struct cap_error
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0 || S_ISDIR(st.st_mode))
 		return 0; /* absent: made as a directory */
-	return cap_fail(err, ENOTDIR, "filesystem \"%s\" must be mounted on an ordinary directory: "
-				      "%s in the rootfs is %s",
-			type, op->m->destination, S_ISLNK(st.st_mode) ? "a symlink" : "not a directory");
+	return cap_fail(err, ENOTDIR,
+			"filesystem \"%s\" must be mounted on an ordinary directory: "
+			"%s in the rootfs is %s",
+			type, op->m->destination,
+			S_ISLNK(st.st_mode) ? "a symlink" : "not a directory");
 }
 
 static int mount_one(struct mnt_op *op, struct cap_error **err)

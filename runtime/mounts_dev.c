@@ -136,11 +136,10 @@ static int create_devices(const struct mounts_context *ctx, int rootfd, int devf
 		const struct default_dev *d = &default_devs[i];
 		if (spec_has_device(s, d->path))
 			continue; /* linux.devices overrides a default of the same path */
-		struct node n = {
-		    .mode = S_IFCHR | 0666,
-		    .dev = makedev(d->major, d->minor),
-		    .path = d->path,
-		    .source = d->path};
+		struct node n = {.mode = S_IFCHR | 0666,
+				 .dev = makedev(d->major, d->minor),
+				 .path = d->path,
+				 .source = d->path};
 		if (make_node(devfd, d->name, &n, ctx->in_userns, err) < 0)
 			return -1;
 	}

@@ -56,14 +56,14 @@ int process_set_scheduling(const struct spec_process *p, struct cap_error **err)
 {
 	if (p->scheduler.present) {
 		struct sched_attr_v1 a = {
-			.size = sizeof(a),
-			.sched_policy = (uint32_t)p->scheduler.policy,
-			.sched_flags = p->scheduler.flags,
-			.sched_nice = p->scheduler.nice,
-			.sched_priority = (uint32_t)p->scheduler.priority,
-			.sched_runtime = p->scheduler.runtime,
-			.sched_deadline = p->scheduler.deadline,
-			.sched_period = p->scheduler.period,
+		    .size = sizeof(a),
+		    .sched_policy = (uint32_t)p->scheduler.policy,
+		    .sched_flags = p->scheduler.flags,
+		    .sched_nice = p->scheduler.nice,
+		    .sched_priority = (uint32_t)p->scheduler.priority,
+		    .sched_runtime = p->scheduler.runtime,
+		    .sched_deadline = p->scheduler.deadline,
+		    .sched_period = p->scheduler.period,
 		};
 		if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
 			return cap_fail(err, errno, "process.scheduler: sched_setattr");

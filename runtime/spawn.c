@@ -161,28 +161,28 @@ static _Noreturn void child(struct create_ctx *x, const struct ns_plan *p, bool 
 	close(x->sd.fd);
 	int listen_fds = 0;
 	struct init_ctx c = {
-		.spec = x->spec,
-		.process = &x->spec->process,
-		.rootfs = x->rootfs,
-		.bundle = x->bundle,
-		.cgroup_path = x->cg ? cgroup_path(x->cg) : NULL,
-		.seccomp = x->seccomp,
-		.overlay = x->overlay,
-		.idmap_trees = x->idmap_trees,
-		.n_idmap_trees = x->n_idmap_trees,
-		.sync_fd = x->sync[1],
-		.console_fd = x->console_fd,
-		.fifo_dirfd = x->fifo_dirfd,
-		.unshare_flags = p->unshare_flags,
-		.wait_continue = p->new_user || cgroup_later,
-		.new_userns = p->new_user,
-		.hooks_handshake = any_hooks(&x->spec->hooks),
-		.setup_rootfs = x->ns_fds[ns_index(CLONE_NEWNS)] < 0,
-		.new_mountns = spec_find_namespace(x->spec, CLONE_NEWNS) != NULL &&
-			       x->ns_fds[ns_index(CLONE_NEWNS)] < 0,
-		.no_pivot = x->o->no_pivot,
-		.no_new_keyring = x->o->no_new_keyring,
-		.memory_merge = x->mem.ksm,
+	    .spec = x->spec,
+	    .process = &x->spec->process,
+	    .rootfs = x->rootfs,
+	    .bundle = x->bundle,
+	    .cgroup_path = x->cg ? cgroup_path(x->cg) : NULL,
+	    .seccomp = x->seccomp,
+	    .overlay = x->overlay,
+	    .idmap_trees = x->idmap_trees,
+	    .n_idmap_trees = x->n_idmap_trees,
+	    .sync_fd = x->sync[1],
+	    .console_fd = x->console_fd,
+	    .fifo_dirfd = x->fifo_dirfd,
+	    .unshare_flags = p->unshare_flags,
+	    .wait_continue = p->new_user || cgroup_later,
+	    .new_userns = p->new_user,
+	    .hooks_handshake = any_hooks(&x->spec->hooks),
+	    .setup_rootfs = x->ns_fds[ns_index(CLONE_NEWNS)] < 0,
+	    .new_mountns = spec_find_namespace(x->spec, CLONE_NEWNS) != NULL &&
+			   x->ns_fds[ns_index(CLONE_NEWNS)] < 0,
+	    .no_pivot = x->o->no_pivot,
+	    .no_new_keyring = x->o->no_new_keyring,
+	    .memory_merge = x->mem.ksm,
 	};
 	c.extra_env = listen_fds_env(&listen_fds);
 	c.preserve_fds = x->o->preserve_fds + listen_fds;
@@ -201,7 +201,8 @@ int spawn(struct create_ctx *x, struct cap_error **err)
 	pid_t pid = -1;
 	if (rc == 0) {
 		pid = clone3_into(p.clone_flags, &x->pidfd, cgfd);
-		if (pid < 0 && cgfd >= 0 && (errno == EINVAL || errno == E2BIG || errno == ENOSYS)) {
+		if (pid < 0 && cgfd >= 0 &&
+		    (errno == EINVAL || errno == E2BIG || errno == ENOSYS)) {
 			/* No CLONE_INTO_CGROUP here: join through cgroup.procs instead. */
 			cgroup_later = true;
 			pid = clone3_into(p.clone_flags, &x->pidfd, -1);
@@ -241,12 +242,12 @@ int spawn(struct create_ctx *x, struct cap_error **err)
 static char *creating_state_json(struct create_ctx *x)
 {
 	struct container_state st = {
-		.id = (char *)x->o->id,
-		.bundle = x->bundle,
-		.rootfs = x->rootfs,
-		.pid = x->pid,
-		.annotations = x->spec->annotations,
-		.n_annotations = x->spec->n_annotations,
+	    .id = (char *)x->o->id,
+	    .bundle = x->bundle,
+	    .rootfs = x->rootfs,
+	    .pid = x->pid,
+	    .annotations = x->spec->annotations,
+	    .n_annotations = x->spec->n_annotations,
 	};
 	return state_to_json(&st, STATUS_CREATED, false);
 }
@@ -260,7 +261,8 @@ static int on_hooks(struct create_ctx *x, struct cap_error **err)
 	if (hooks_run(&x->spec->hooks, HOOK_PRESTART, x->state_json, err) < 0 ||
 	    hooks_run(&x->spec->hooks, HOOK_CREATE_RUNTIME, x->state_json, err) < 0)
 		return -1;
-	if (sync_send(x->sync[0], SYNC_HOOKS_DONE, x->state_json, strlen(x->state_json) + 1, -1) < 0)
+	if (sync_send(x->sync[0], SYNC_HOOKS_DONE, x->state_json, strlen(x->state_json) + 1, -1) <
+	    0)
 		return cap_fail(err, errno, "sync with container init");
 	return 0;
 }
@@ -359,9 +361,10 @@ int ctx_recv(struct create_ctx *x, struct sync_msg *m, struct cap_error **err)
 			return sync_recv(x->sync[0], m, err);
 		struct signalfd_siginfo si;
 		if (n > 0 && (pfd[1].revents & POLLIN) && read(sfd, &si, sizeof(si)) == sizeof(si))
-			return fail_with(err, EINTR,
-					 "interrupted by signal %u while the container was being set up",
-					 si.ssi_signo);
+			return fail_with(
+			    err, EINTR,
+			    "interrupted by signal %u while the container was being set up",
+			    si.ssi_signo);
 		/* A frozen cgroup never lets it progress (an admin's, or a
 		 * `pause` racing with us). */
 		if (x->cg && cgroup_is_frozen(x->cg)) {
@@ -372,7 +375,8 @@ int ctx_recv(struct create_ctx *x, struct sync_msg *m, struct cap_error **err)
 			return -1;
 		}
 		if (waited >= SYNC_TIMEOUT_MS)
-			return fail_with(err, ETIMEDOUT, "no word from the container process for %u s",
+			return fail_with(err, ETIMEDOUT,
+					 "no word from the container process for %u s",
 					 SYNC_TIMEOUT_MS / 1000);
 	}
 }

@@ -26,8 +26,9 @@ static int check_user_namespace(const struct spec *s, struct cap_error **err)
 	const struct spec_namespace *user = spec_find_namespace(s, CLONE_NEWUSER);
 	bool maps = l->n_uid_mappings || l->n_gid_mappings;
 	if (!user && maps)
-		return cap_fail(err, 0, "linux.%s: mappings without a user namespace in "
-					"linux.namespaces",
+		return cap_fail(err, 0,
+				"linux.%s: mappings without a user namespace in "
+				"linux.namespaces",
 				l->n_uid_mappings ? "uidMappings" : "gidMappings");
 	if (user && !user->path && (!l->n_uid_mappings || !l->n_gid_mappings))
 		return cap_fail(err, 0, "linux.%s: required for a new user namespace",

@@ -471,7 +471,8 @@ bool spec_path_is_clean(const char *path)
 		return true;
 	for (const char *c = path + 1;;) {
 		size_t len = strcspn(c, "/");
-		if (len == 0 || (len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+		if (len == 0 || (len == 1 && c[0] == '.') ||
+		    (len == 2 && c[0] == '.' && c[1] == '.'))
 			return false;
 		if (!c[len])
 			return true;

@@ -157,8 +157,8 @@ static int parse_device(yajl_val v, struct jpath *p, void *out, struct cap_error
 }
 
 /* maskedPaths / readonlyPaths: absolute (a relative one has no meaning). */
-static int parse_abs_paths(yajl_val l, const char *key, struct jpath *p, char ***out,
-			   size_t *n, struct cap_error **err)
+static int parse_abs_paths(yajl_val l, const char *key, struct jpath *p, char ***out, size_t *n,
+			   struct cap_error **err)
 {
 	if (jf_strv(l, key, p, out, n, err) < 0)
 		return -1;
@@ -262,7 +262,8 @@ int spec_linux_from_json(yajl_val l, struct jpath *p, struct spec_linux *out,
 	    parse_propagation(l, p, out, err) < 0 ||
 	    jf_sub(l, "seccomp", p, seccomp_fn, &out->seccomp, err) < 0 ||
 	    jf_kv(l, "sysctl", p, &out->sysctl, &out->n_sysctl, err) < 0 ||
-	    parse_abs_paths(l, "maskedPaths", p, &out->masked_paths, &out->n_masked_paths, err) < 0 ||
+	    parse_abs_paths(l, "maskedPaths", p, &out->masked_paths, &out->n_masked_paths, err) <
+		0 ||
 	    parse_abs_paths(l, "readonlyPaths", p, &out->readonly_paths, &out->n_readonly_paths,
 			    err) < 0 ||
 	    jf_str(l, "mountLabel", p, &out->mount_label, err) < 0 ||

@@ -94,8 +94,8 @@ static int check_policy(const struct spec_mem_policy *mp, const char *mode, stru
 		return jf_fail(p, "flags", err, "%s",
 			       "MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES exclude each other");
 	if ((mp->flags & F_NUMA_BALANCING) && mp->mode != 2 /* MPOL_BIND */)
-		return jf_fail(p, "flags", err, "MPOL_F_NUMA_BALANCING needs mode MPOL_BIND, not %s",
-			       mode);
+		return jf_fail(p, "flags", err,
+			       "MPOL_F_NUMA_BALANCING needs mode MPOL_BIND, not %s", mode);
 	return 0;
 }
 

@@ -29,14 +29,15 @@ int state_validate_id(const char *id, struct cap_error **err)
 	if (len == 0)
 		return cap_fail(err, 0, "container id cannot be empty");
 	if (len > CAPSULE_ID_MAX)
-		return cap_fail(err, 0, "invalid container id: longer than %d bytes", CAPSULE_ID_MAX);
+		return cap_fail(err, 0, "invalid container id: longer than %d bytes",
+				CAPSULE_ID_MAX);
 	if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
 		return cap_fail(err, 0, "invalid container id %s", id);
 	/* runc's rule: ^[\w+-\.]+$ */
 	for (const char *p = id; *p; p++) {
 		char c = *p;
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			  c == '_' || c == '+' || c == '-' || c == '.';
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '_' || c == '+' || c == '-' || c == '.';
 		if (!ok)
 			return cap_fail(err, 0, "invalid container id %s", id);
 	}
@@ -63,7 +64,8 @@ int state_dir_create(const char *root, const char *id, struct state_dir *sd, str
 		return -1;
 	if (asprintf(&sd->path, "%s/%s", root, id) < 0)
 		return cap_fail(err, ENOMEM, "state path");
-	if (mkdir(sd->path, 0711) < 0) { /* 0711: a container init in a user namespace reaches exec.fifo */
+	if (mkdir(sd->path, 0711) <
+	    0) { /* 0711: a container init in a user namespace reaches exec.fifo */
 		int e = errno;
 		free(sd->path);
 		sd->path = NULL;
@@ -142,8 +144,9 @@ static unsigned long long stat_start_time(pid_t pid, bool *zombie)
 	char state = 0;
 	unsigned long long start = 0;
 	/* field 3 is the state, field 22 the start time */
-	if (sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
-			  "%*d %llu",
+	if (sscanf(p + 2,
+		   "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
+		   "%*d %llu",
 		   &state, &start) != 2)
 		return 0;
 	*zombie = state == 'Z' || state == 'X';
@@ -342,7 +345,8 @@ int state_load(const struct state_dir *sd, struct container_state *st, struct ca
 		return -1;
 	}
 	char errbuf[256];
-	yajl_val root = memchr(buf, '\0', len) ? NULL : yajl_tree_parse(buf, errbuf, sizeof(errbuf));
+	yajl_val root =
+	    memchr(buf, '\0', len) ? NULL : yajl_tree_parse(buf, errbuf, sizeof(errbuf));
 	if (!root || !YAJL_IS_OBJECT(root)) {
 		yajl_tree_free(root);
 		return cap_fail(err, 0, "%s/state.json: corrupt (not a JSON object)", sd->path);
@@ -360,7 +364,8 @@ int state_load(const struct state_dir *sd, struct container_state *st, struct ca
 	load_annotations(root, st);
 	yajl_tree_free(root);
 	if (!st->id || !st->bundle || st->pid <= 0)
-		return cap_fail(err, 0, "%s/state.json: corrupt (id, bundle or pid missing)", sd->path);
+		return cap_fail(err, 0, "%s/state.json: corrupt (id, bundle or pid missing)",
+				sd->path);
 	return 0;
 }
 

@@ -53,14 +53,16 @@ struct state_dir {
 
 int state_validate_id(const char *id, struct cap_error **err);
 /* mkdir <root>/<id> (EEXIST -> "container with id exists"), lock it. */
-int state_dir_create(const char *root, const char *id, struct state_dir *sd, struct cap_error **err);
+int state_dir_create(const char *root, const char *id, struct state_dir *sd,
+		     struct cap_error **err);
 /* Open and lock an existing container's dir ("container \"x\" does not exist"). */
 int state_dir_open(const char *root, const char *id, struct state_dir *sd, struct cap_error **err);
 /* Remove the directory and everything in it, then release the handle. */
 int state_dir_remove(struct state_dir *sd, struct cap_error **err);
 void state_dir_close(struct state_dir *sd);
 
-int state_save(const struct state_dir *sd, const struct container_state *st, struct cap_error **err);
+int state_save(const struct state_dir *sd, const struct container_state *st,
+	       struct cap_error **err);
 /* Fails with errnum ENOENT only when there is no state.json (a create that has not finished);
  * unreadable or corrupt state is another error, never "does not exist".  Call state_free
  * after a failure too. */

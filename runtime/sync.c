@@ -34,7 +34,8 @@ int sync_send(int sock, enum sync_type type, const void *payload, size_t len, in
 	/* Without an fd, plain writev: the child talks after loading a seccomp
 	 * profile, which may send sendmsg to a NOTIFY agent (runc uses write). */
 	do
-		n = fd >= 0 ? sendmsg(sock, &mh, MSG_NOSIGNAL) : writev(sock, iov, (int)mh.msg_iovlen);
+		n = fd >= 0 ? sendmsg(sock, &mh, MSG_NOSIGNAL)
+			    : writev(sock, iov, (int)mh.msg_iovlen);
 	while (n < 0 && errno == EINTR);
 	return n < 0 ? -1 : 0;
 }
@@ -81,8 +82,8 @@ int sync_recv(int sock, struct sync_msg *m, struct cap_error **err)
 		return cap_fail(err, ENOMEM, "sync message");
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov[2] = {{&h, sizeof(h)}, {m->buf, h.len}};
-	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2, .msg_control = cbuf,
-			    .msg_controllen = sizeof(cbuf)};
+	struct msghdr mh = {
+	    .msg_iov = iov, .msg_iovlen = 2, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	do
 		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);

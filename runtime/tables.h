@@ -8,9 +8,9 @@
 #include <stddef.h>
 
 struct ns_info {
-	const char *name;     /* OCI name: "pid", "network", "mount", ... */
-	const char *proc;     /* /proc/<pid>/ns/<proc> */
-	int clone_flag;	      /* CLONE_NEW* */
+	const char *name; /* OCI name: "pid", "network", "mount", ... */
+	const char *proc; /* /proc/<pid>/ns/<proc> */
+	int clone_flag;	  /* CLONE_NEW* */
 };
 extern const struct ns_info ns_table[];
 extern const size_t ns_table_len;

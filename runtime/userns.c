@@ -57,8 +57,10 @@ static int run_helper(const char *helper, pid_t pid, const struct spec_id_mappin
 	if (child < 0)
 		return cap_fail(err, errno, "fork %s", helper);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return cap_fail(err, 0, "%s %d failed (is the uidmap package installed and "
-					"/etc/subuid set up?)", helper, pid);
+		return cap_fail(err, 0,
+				"%s %d failed (is the uidmap package installed and "
+				"/etc/subuid set up?)",
+				helper, pid);
 	return 0;
 }
 
@@ -103,8 +105,8 @@ int userns_write_maps(pid_t pid, const struct spec_linux *l, struct cap_error **
 	if (write_map(pid, "uid_map", "newuidmap", l->uid_mappings, l->n_uid_mappings, geteuid(),
 		      err) < 0)
 		return -1;
-	return write_map(pid, "gid_map", "newgidmap", l->gid_mappings, l->n_gid_mappings,
-			 getegid(), err);
+	return write_map(pid, "gid_map", "newgidmap", l->gid_mappings, l->n_gid_mappings, getegid(),
+			 err);
 }
 
 int timens_write_offsets(const struct spec_linux *l, struct cap_error **err)

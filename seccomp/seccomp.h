@@ -40,8 +40,7 @@ int seccomp_program_build_cached(const struct spec_seccomp *sc, const char *cach
 				 struct cap_error **err);
 /* Load into the calling thread.  When the profile uses SCMP_ACT_NOTIFY,
  * *listener_fd receives the notify fd (else -1). */
-int seccomp_program_load(const struct seccomp_program *p, int *listener_fd,
-			 struct cap_error **err);
+int seccomp_program_load(const struct seccomp_program *p, int *listener_fd, struct cap_error **err);
 bool seccomp_program_needs_listener(const struct seccomp_program *p);
 void seccomp_program_free(struct seccomp_program *p);
 

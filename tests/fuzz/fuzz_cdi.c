@@ -13,8 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	struct cap_error *err = NULL;
-	struct cdi_spec *s = cdi_spec_parse((const char *)data + 1, size - 1, data[0] & 1,
-					    "fuzz", &err);
+	struct cdi_spec *s =
+	    cdi_spec_parse((const char *)data + 1, size - 1, data[0] & 1, "fuzz", &err);
 	cdi_spec_free(s);
 	cap_error_free(err);
 	return 0;

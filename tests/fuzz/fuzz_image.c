@@ -36,7 +36,9 @@ static char *subst(const char *s, char tag, const char *digest, size_t size)
 	if (!out)
 		abort();
 	while (*s) {
-		const char *rep = strncmp(s, d, 3) == 0 ? digest : strncmp(s, z, 3) == 0 ? num : NULL;
+		const char *rep = strncmp(s, d, 3) == 0	  ? digest
+				  : strncmp(s, z, 3) == 0 ? num
+							  : NULL;
 		if (rep) {
 			n += (size_t)snprintf(out + n, cap - n, "%s", rep);
 			s += 3;

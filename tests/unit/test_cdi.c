@@ -49,32 +49,33 @@ static const char nvidia_json[] =
     "\"mounts\":[{\"hostPath\":\"/h/libcuda.so.1\",\"containerPath\":\"/usr/lib/libcuda.so.1\","
     "\"options\":[\"ro\",\"nosuid\",\"nodev\",\"rbind\",\"rprivate\"]}]}}";
 
-static const char nvidia_yaml[] = "cdiVersion: 0.5.0\n"
-				  "kind: nvidia.com/gpu\n"
-				  "devices:\n"
-				  "- name: \"0\"\n"
-				  "  containerEdits:\n"
-				  "    deviceNodes:\n"
-				  "    - {path: /dev/nvidia0, hostPath: /h/nvidia0, type: c, major: "
-				  "195, minor: 0}\n"
-				  "- name: all\n"
-				  "  containerEdits:\n"
-				  "    deviceNodes:\n"
-				  "    - path: /dev/nvidia0\n"
-				  "      type: c\n"
-				  "      major: 195\n"
-				  "      minor: 0\n"
-				  "containerEdits:\n"
-				  "  env: [NVIDIA_VISIBLE_DEVICES=void]\n"
-				  "  hooks:\n"
-				  "  - hookName: createContainer\n"
-				  "    path: /usr/bin/nvidia-ctk\n"
-				  "    args: [nvidia-ctk, hook, update-ldcache]\n"
-				  "    timeout: 5\n"
-				  "  mounts:\n"
-				  "  - hostPath: /h/libcuda.so.1\n"
-				  "    containerPath: /usr/lib/libcuda.so.1\n"
-				  "    options: [ro, nosuid, nodev, rbind, rprivate]\n";
+static const char nvidia_yaml[] =
+    "cdiVersion: 0.5.0\n"
+    "kind: nvidia.com/gpu\n"
+    "devices:\n"
+    "- name: \"0\"\n"
+    "  containerEdits:\n"
+    "    deviceNodes:\n"
+    "    - {path: /dev/nvidia0, hostPath: /h/nvidia0, type: c, major: "
+    "195, minor: 0}\n"
+    "- name: all\n"
+    "  containerEdits:\n"
+    "    deviceNodes:\n"
+    "    - path: /dev/nvidia0\n"
+    "      type: c\n"
+    "      major: 195\n"
+    "      minor: 0\n"
+    "containerEdits:\n"
+    "  env: [NVIDIA_VISIBLE_DEVICES=void]\n"
+    "  hooks:\n"
+    "  - hookName: createContainer\n"
+    "    path: /usr/bin/nvidia-ctk\n"
+    "    args: [nvidia-ctk, hook, update-ldcache]\n"
+    "    timeout: 5\n"
+    "  mounts:\n"
+    "  - hostPath: /h/libcuda.so.1\n"
+    "    containerPath: /usr/lib/libcuda.so.1\n"
+    "    options: [ro, nosuid, nodev, rbind, rprivate]\n";
 
 static void check_nvidia_model(const struct cdi_spec *s)
 {
@@ -170,24 +171,28 @@ static void test_versions(void)
 {
 	const char *hd = "kind: v.com/c\ndevices:\n- name: d\n  containerEdits:\n";
 	char buf[1024];
-	snprintf(buf, sizeof(buf), "cdiVersion: 0.3.0\n%s    deviceNodes: [{path: /dev/x, "
-				   "hostPath: /dev/null}]\n",
+	snprintf(buf, sizeof(buf),
+		 "cdiVersion: 0.3.0\n%s    deviceNodes: [{path: /dev/x, "
+		 "hostPath: /dev/null}]\n",
 		 hd);
 	CHECK_ERR(buf, true,
 		  "t.spec: devices[0].containerEdits.deviceNodes[0].hostPath: needs cdiVersion "
 		  "0.5.0 or later (cdiVersion is \"0.3.0\")");
-	snprintf(buf, sizeof(buf), "cdiVersion: 0.4.0\n%s    deviceNodes: [{path: /dev/x, "
-				   "hostPath: /dev/null}]\n",
+	snprintf(buf, sizeof(buf),
+		 "cdiVersion: 0.4.0\n%s    deviceNodes: [{path: /dev/x, "
+		 "hostPath: /dev/null}]\n",
 		 hd);
 	CHECK_ERR(buf, true,
 		  "t.spec: devices[0].containerEdits.deviceNodes[0].hostPath: needs cdiVersion "
 		  "0.5.0 or later (cdiVersion is \"0.4.0\")");
-	snprintf(buf, sizeof(buf), "cdiVersion: 0.5.0\n%s    deviceNodes: [{path: /dev/x, "
-				   "hostPath: /dev/null}]\n",
+	snprintf(buf, sizeof(buf),
+		 "cdiVersion: 0.5.0\n%s    deviceNodes: [{path: /dev/x, "
+		 "hostPath: /dev/null}]\n",
 		 hd);
 	CHECK_ERR(buf, true, "");
-	snprintf(buf, sizeof(buf), "cdiVersion: 0.3.0\n%s    mounts: [{hostPath: /a, "
-				   "containerPath: /b, type: bind}]\n",
+	snprintf(buf, sizeof(buf),
+		 "cdiVersion: 0.3.0\n%s    mounts: [{hostPath: /a, "
+		 "containerPath: /b, type: bind}]\n",
 		 hd);
 	CHECK_ERR(buf, true,
 		  "t.spec: devices[0].containerEdits.mounts[0].type: needs cdiVersion 0.4.0 or "
@@ -228,8 +233,9 @@ static void test_yaml_bomb(void)
 	char buf[4096] = "a: &a [x,x,x,x,x,x,x,x,x,x]\n";
 	for (char c = 'b'; c <= 'j'; c++) {
 		char line[128];
-		snprintf(line, sizeof(line), "%c: &%c [*%c,*%c,*%c,*%c,*%c,*%c,*%c,*%c,*%c,*%c]\n", c,
-			 c, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1);
+		snprintf(line, sizeof(line), "%c: &%c [*%c,*%c,*%c,*%c,*%c,*%c,*%c,*%c,*%c,*%c]\n",
+			 c, c, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1,
+			 c - 1);
 		strcat(buf, line);
 	}
 	char *m = parse_error(buf, true);
@@ -354,11 +360,13 @@ static void test_registry(void)
 	snprintf(d2, sizeof(d2), "%s/run", t);
 	mkdir(d1, 0755);
 	mkdir(d2, 0755);
-	write_file(d1, "a.yaml", "cdiVersion: 0.5.0\nkind: v.com/c\ndevices:\n- name: d\n"
-				 "  containerEdits: {env: [WHO=etc]}\n- name: e\n"
-				 "  containerEdits: {env: [E=1]}\n");
-	write_file(d2, "b.json", "{\"cdiVersion\":\"0.5.0\",\"kind\":\"v.com/c\",\"devices\":"
-				 "[{\"name\":\"d\",\"containerEdits\":{\"env\":[\"WHO=run\"]}}]}");
+	write_file(d1, "a.yaml",
+		   "cdiVersion: 0.5.0\nkind: v.com/c\ndevices:\n- name: d\n"
+		   "  containerEdits: {env: [WHO=etc]}\n- name: e\n"
+		   "  containerEdits: {env: [E=1]}\n");
+	write_file(d2, "b.json",
+		   "{\"cdiVersion\":\"0.5.0\",\"kind\":\"v.com/c\",\"devices\":"
+		   "[{\"name\":\"d\",\"containerEdits\":{\"env\":[\"WHO=run\"]}}]}");
 	write_file(d2, "ignored.txt", "not a spec");
 	const char *dirs[] = {d1, d2, "/nonexistent-cdi-dir"};
 	struct cap_error *e = NULL;
@@ -385,13 +393,15 @@ static void test_registry(void)
 		cdi_registry_free(r);
 	}
 	/* Two files of one dir defining one device: an error naming both. */
-	write_file(d1, "c.json", "{\"cdiVersion\":\"0.5.0\",\"kind\":\"v.com/c\",\"devices\":"
-				 "[{\"name\":\"e\",\"containerEdits\":{}}]}");
+	write_file(d1, "c.json",
+		   "{\"cdiVersion\":\"0.5.0\",\"kind\":\"v.com/c\",\"devices\":"
+		   "[{\"name\":\"e\",\"containerEdits\":{}}]}");
 	r = cdi_registry_load(dirs, 3, &e);
 	CHECK(r == NULL);
 	char want[1024];
-	snprintf(want, sizeof(want), "CDI device v.com/c=e is defined both in %s/a.yaml and in "
-				     "%s/c.json",
+	snprintf(want, sizeof(want),
+		 "CDI device v.com/c=e is defined both in %s/a.yaml and in "
+		 "%s/c.json",
 		 d1, d1);
 	CHECK_STR(e ? e->msg : NULL, want);
 	cap_error_free(e);

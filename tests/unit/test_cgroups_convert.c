@@ -8,7 +8,6 @@
 #include "unit.h"
 #include "../../cgroups/internal.h"
 
-
 static void test_weights(void)
 {
 	CHECK(cg_shares_to_weight(0) == 0);

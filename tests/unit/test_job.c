@@ -60,7 +60,8 @@ static void test_parse_bad(void)
 	    {"[{\"name\":\"a\",\"digest\":{\"sha256\":\"ABC\"}}]", "subject[0].digest.sha256"},
 	    {"[{\"name\":\"../x\",\"digest\":{\"sha256\":\"" H64 "\"}}]", "not a relative path"},
 	    {"[{\"name\":\"/etc/x\",\"digest\":{\"sha256\":\"" H64 "\"}}]", "not a relative path"},
-	    {"[{\"name\":\"a/../../x\",\"digest\":{\"sha256\":\"" H64 "\"}}]", "not a relative path"},
+	    {"[{\"name\":\"a/../../x\",\"digest\":{\"sha256\":\"" H64 "\"}}]",
+	     "not a relative path"},
 	    {"[{\"name\":\"b\",\"digest\":{\"sha256\":\"" H64 "\"}},"
 	     "{\"name\":\"a\",\"digest\":{\"sha256\":\"" H64 "\"}}]",
 	     "not sorted"},
@@ -111,7 +112,8 @@ static void test_pinned(void)
 	CHECK(!job_ref_pinned("busybox:latest"));
 	CHECK(!job_ref_pinned("busybox@sha256:0123"));
 	CHECK(!job_ref_pinned("busybox@sha256:" H64 "0"));
-	CHECK(!job_ref_pinned("sha256:" "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef"));
+	CHECK(!job_ref_pinned("sha256:"
+			      "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef"));
 }
 
 int main(void)

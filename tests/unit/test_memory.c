@@ -98,10 +98,11 @@ static void test_zram(void)
 	free(a);
 	CHECK(mem_parse_comp_algorithm(NULL) == NULL);
 	uint64_t o = 0, c = 0, u = 0;
-	CHECK_INT(mem_parse_zram_mm_stat("  8388608  2097152  2359296        0  2359296      0      0"
-					 "        0        0\n",
-					 &o, &c, &u),
-		  0);
+	CHECK_INT(
+	    mem_parse_zram_mm_stat("  8388608  2097152  2359296        0  2359296      0      0"
+				   "        0        0\n",
+				   &o, &c, &u),
+	    0);
 	CHECK_INT(o, 8388608);
 	CHECK_INT(c, 2097152);
 	CHECK_INT(u, 2359296);
@@ -113,12 +114,13 @@ static void test_swaps(void)
 	struct mem_swap_dev *d;
 	size_t n;
 	struct cap_error *e = NULL;
-	CHECK_INT(mem_parse_swaps("Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
-				  "/dev/zram0                              partition\t1048572\t\t1024"
-				  "\t\t100\n"
-				  "/swap\\040file                             file\t\t2048\t\t0\t\t-2\n",
-				  &d, &n, &e),
-		  0);
+	CHECK_INT(
+	    mem_parse_swaps("Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+			    "/dev/zram0                              partition\t1048572\t\t1024"
+			    "\t\t100\n"
+			    "/swap\\040file                             file\t\t2048\t\t0\t\t-2\n",
+			    &d, &n, &e),
+	    0);
 	CHECK_INT(n, 2);
 	if (n == 2) {
 		CHECK_STR(d[0].name, "/dev/zram0");
@@ -279,9 +281,11 @@ static void test_host(void)
 		CHECK(!"mkdtemp");
 		return;
 	}
-	put(root, "/proc/meminfo", "MemTotal: 1000 kB\nMemFree: 500 kB\nMemAvailable: 600 kB\n"
-				   "SwapTotal: 100 kB\nSwapFree: 100 kB\n");
-	put(root, "/proc/swaps", "Filename Type Size Used Priority\n/dev/zram0 partition 100 0 100\n");
+	put(root, "/proc/meminfo",
+	    "MemTotal: 1000 kB\nMemFree: 500 kB\nMemAvailable: 600 kB\n"
+	    "SwapTotal: 100 kB\nSwapFree: 100 kB\n");
+	put(root, "/proc/swaps",
+	    "Filename Type Size Used Priority\n/dev/zram0 partition 100 0 100\n");
 	put(root, "/sys/block/zram0/comp_algorithm", "lzo [zstd]\n");
 	put(root, "/sys/block/zram0/disksize", "102400\n");
 	put(root, "/sys/block/zram0/mm_stat", "4096 1024 8192 0 8192 0 0 0 0\n");
@@ -290,8 +294,9 @@ static void test_host(void)
 	put(root, "/sys/kernel/mm/ksm/pages_sharing", "42\n");
 	put(root, "/sys/kernel/mm/ksm/pages_shared", "2\n");
 	put(root, "/sys/kernel/mm/ksm/general_profit", "-4096\n");
-	put(root, "/proc/pressure/memory", "some avg10=0.00 avg60=0.00 avg300=0.00 total=5\n"
-					   "full avg10=0.00 avg60=0.00 avg300=0.00 total=1\n");
+	put(root, "/proc/pressure/memory",
+	    "some avg10=0.00 avg60=0.00 avg300=0.00 total=5\n"
+	    "full avg10=0.00 avg60=0.00 avg300=0.00 total=1\n");
 	struct mem_host_status h;
 	struct cap_error *e = NULL;
 	CHECK_INT(mem_host_status(root, &h, &e), 0);

@@ -8,7 +8,6 @@
 #include "unit.h"
 #include "../../runtime/mount_options.h"
 
-
 #define OPTS(...)                                                                                  \
 	((char *[]){__VA_ARGS__, NULL}), (sizeof((char *[]){__VA_ARGS__}) / sizeof(char *))
 

@@ -23,7 +23,6 @@
 #include "../../runtime/cleanup.h"
 #include "../../seccomp/seccomp.h"
 
-
 /* ---- profile construction ---------------------------------------------- */
 
 #define MAX_RULES 8

@@ -708,7 +708,8 @@ static void test_devices(void)
 	    "linux.devices[0].path: required");
 	ERR(with_linux("'devices': [{'type': 'c', 'path': 'dev/x', 'major': 1, 'minor': 1}]"),
 	    "linux.devices[0].path: must be an absolute path, got \"dev/x\"");
-	ERR(with_linux("'devices': [{'type': 'c', 'path': '/dev/../../x', 'major': 1, 'minor': 3}]"),
+	ERR(with_linux(
+		"'devices': [{'type': 'c', 'path': '/dev/../../x', 'major': 1, 'minor': 3}]"),
 	    "linux.devices[0].path: must be a clean path under /dev, got \"/dev/../../x\"");
 	ERR(with_linux("'devices': [{'type': 'c', 'path': '/etc/x', 'major': 1, 'minor': 3}]"),
 	    "linux.devices[0].path: must be a clean path under /dev, got \"/etc/x\"");
