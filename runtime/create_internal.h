@@ -29,6 +29,7 @@ struct create_ctx {
 	bool own_state_dir; /* remove it on failure */
 	struct container_state st;
 	struct cgroup *cg;
+	bool frozen_ok; /* exec --ignore-paused: a frozen cgroup is expected */
 	struct seccomp_program *seccomp;
 	struct overlay_plan *overlay; /* rootfs from image layers (org.capsule.image) */
 	const char *image_ref;

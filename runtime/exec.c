@@ -243,6 +243,7 @@ static int prepare_exec(struct create_ctx *x, const struct exec_opts *o, struct 
 	if (status == STATUS_PAUSED && !o->ignore_paused)
 		return cap_fail(
 		    err, 0, "cannot exec in a paused container (use --ignore-paused to override)");
+	x->frozen_ok = o->ignore_paused;
 	x->config_raw = read_file_at(x->sd.fd, "config.json", &x->config_len, err);
 	if (!x->config_raw || !(x->spec = spec_parse(x->config_raw, x->config_len, err)))
 		return -1;

@@ -6,6 +6,7 @@
 #include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,14 +313,31 @@ int process_cloexec_from(int first, struct cap_error **err)
 	return 0;
 }
 
+/* The kernel's struct sigaction (with sa_restorer, as on x86-64 and arm64). */
+struct kernel_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
+static void reset_reserved_signal(int sig)
+{
+	struct kernel_sigaction k = {.handler = SIG_DFL};
+	syscall(SYS_rt_sigaction, sig, &k, NULL, sizeof(k.mask));
+}
+
 void process_reset_signals(void)
 {
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
 	sigemptyset(&dfl.sa_mask);
-	/* SIGKILL, SIGSTOP and the C library's internal signals refuse (EINVAL):
-	 * nothing to reset there. */
+	/* SIGKILL and SIGSTOP refuse (EINVAL).  So do the C library's internal
+	 * signals (glibc: 32 and 33) through sigaction(), yet they can arrive
+	 * ignored from whoever started us (GNU make's children have both
+	 * ignored) and SIG_IGN survives execve: reset those with the raw call. */
 	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &dfl, NULL);
+		if (sigaction(sig, &dfl, NULL) < 0 && sig != SIGKILL && sig != SIGSTOP)
+			reset_reserved_signal(sig);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);

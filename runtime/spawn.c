@@ -366,8 +366,9 @@ int ctx_recv(struct create_ctx *x, struct sync_msg *m, struct cap_error **err)
 			    "interrupted by signal %u while the container was being set up",
 			    si.ssi_signo);
 		/* A frozen cgroup never lets it progress (an admin's, or a
-		 * `pause` racing with us). */
-		if (x->cg && cgroup_is_frozen(x->cg)) {
+		 * `pause` racing with us), unless the caller asked to wait for
+		 * a resume (exec --ignore-paused; still bounded below). */
+		if (x->cg && !x->frozen_ok && cgroup_is_frozen(x->cg)) {
 			cap_fail(err, 0, "cgroup %s is frozen: the container process cannot run",
 				 cgroup_path(x->cg));
 			if (err && *err)

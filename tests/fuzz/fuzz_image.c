@@ -82,7 +82,7 @@ static void import_and_bundle(const char *base)
 		cleanup_error struct cap_error *e2 = NULL;
 		cleanup_error struct cap_error *e3 = NULL;
 		char *json = NULL;
-		(void)overlay_bundle_from_image(store, digest, bundle, NULL, false, &e2);
+		(void)overlay_bundle_from_image(store, digest, bundle, NULL, false, NULL, &e2);
 		if (overlay_inspect(store, digest, &json, &e3) == 0)
 			free(json);
 		if (getenv("FUZZ_VERBOSE"))
