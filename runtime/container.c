@@ -235,8 +235,9 @@ static int prepare(struct create_ctx *x, struct cap_error **err)
 	if (make_cgroup(x, err) < 0 || create_memory_check_cgroup(x, err) < 0)
 		return -1;
 	/* Before any process exists: `delete --force` finds them through it even if this
-	 * create dies before state.json is written. */
-	if (x->cg && state_save_cgroup(&x->sd, cgroup_path(x->cg), err) < 0)
+	 * create dies before state.json is written.
+	 * (The systemd driver knows the path once the unit runs: spawn saves it.) */
+	if (x->cg && cgroup_path(x->cg) && state_save_cgroup(&x->sd, cgroup_path(x->cg), err) < 0)
 		return -1;
 	fault_point("create-cgroup");
 	if (!x->run_mode) {

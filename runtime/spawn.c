@@ -231,6 +231,10 @@ int spawn(struct create_ctx *x, struct cap_error **err)
 		return -1;
 	if (cgroup_later && cgroup_enter(x->cg, pid, err) < 0)
 		return -1;
+	/* systemd: the unit (and its cgroup path) exists only now */
+	if (cgroup_later && cgroup_path(x->cg) &&
+	    state_save_cgroup(&x->sd, cgroup_path(x->cg), err) < 0)
+		return -1;
 	/* the cgroup path rides along: the child could not know it at clone */
 	const char *cgp = cgroup_later ? cgroup_path(x->cg) : NULL;
 	if ((p.new_user || cgroup_later) &&

@@ -371,6 +371,8 @@ int state_load(const struct state_dir *sd, struct container_state *st, struct ca
 
 int state_save_cgroup(const struct state_dir *sd, const char *cgroup_path, struct cap_error **err)
 {
+	if (!cgroup_path)
+		return 0; /* not known yet (systemd driver before the unit starts) */
 	return write_file_atomic(sd->fd, "cgroup", cgroup_path, strlen(cgroup_path), 0600, err);
 }
 
