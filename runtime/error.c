@@ -16,7 +16,9 @@ static void clamp_quotes(char *s)
 	char *out = s;
 	for (const char *in = s; *in;) {
 		const char *close = *in == '"' ? strchr(in + 1, '"') : NULL;
-		if (!close || (size_t)(close - in - 1) <= QUOTE_MAX) {
+		/* Shortened, a run is QUOTE_MAX + 5 bytes ("<QUOTE_MAX>...\""): only
+		 * runs longer than that are cut, so out never passes in. */
+		if (!close || (size_t)(close - in - 1) <= QUOTE_MAX + 4) {
 			size_t n = close ? (size_t)(close - in + 1) : 1;
 			memmove(out, in, n);
 			out += n;
