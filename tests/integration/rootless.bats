@@ -12,12 +12,28 @@ load sec-helpers
 
 RL_USER=capsuletest
 
+# The test user and its subuid/subgid lines exist only for this file: what
+# setup_file adds (and only that) teardown_file removes.
 setup_file() {
 	[ "$(id -u)" = 0 ] || return 0
-	id "$RL_USER" >/dev/null 2>&1 || useradd -m "$RL_USER"
-	grep -q "^$RL_USER:" /etc/subuid || echo "$RL_USER:100000:65536" >>/etc/subuid
-	grep -q "^$RL_USER:" /etc/subgid || echo "$RL_USER:100000:65536" >>/etc/subgid
+	if ! id "$RL_USER" >/dev/null 2>&1; then
+		useradd -m "$RL_USER" && touch "$BATS_FILE_TMPDIR/made-user"
+	fi
+	local f
+	for f in subuid subgid; do
+		grep -q "^$RL_USER:" /etc/$f && continue
+		echo "$RL_USER:100000:65536" >>/etc/$f && touch "$BATS_FILE_TMPDIR/made-$f"
+	done
 	command -v newuidmap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y uidmap >/dev/null 2>&1 || true
+}
+
+teardown_file() {
+	local f
+	for f in subuid subgid; do
+		[ -e "$BATS_FILE_TMPDIR/made-$f" ] && sed -i "/^$RL_USER:100000:65536\$/d" /etc/$f
+	done
+	[ -e "$BATS_FILE_TMPDIR/made-user" ] && userdel -r "$RL_USER" >/dev/null 2>&1
+	return 0
 }
 
 setup() {
