@@ -5,29 +5,25 @@
 #include <string.h>
 #include <yajl/yajl_gen.h>
 
+#include "../runtime/jsonutil.h"
 #include "internal.h"
-
-static void str(yajl_gen g, const char *s)
-{
-	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
 
 static void kv(yajl_gen g, const char *k, const char *v)
 {
 	if (!v)
 		return;
-	str(g, k);
-	str(g, v);
+	json_gen_key(g, k);
+	json_gen_str(g, v);
 }
 
 static void strv(yajl_gen g, const char *k, char *const *v, size_t n)
 {
 	if (!n)
 		return;
-	str(g, k);
+	json_gen_key(g, k);
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < n; i++)
-		str(g, v[i]);
+		json_gen_str(g, v[i]);
 	yajl_gen_array_close(g);
 }
 
@@ -39,13 +35,13 @@ static void node(yajl_gen g, const struct cdi_node *n)
 	kv(g, "type", n->type);
 	kv(g, "permissions", n->permissions);
 	if (n->major) {
-		str(g, "major");
+		json_gen_key(g, "major");
 		yajl_gen_integer(g, n->major);
-		str(g, "minor");
+		json_gen_key(g, "minor");
 		yajl_gen_integer(g, n->minor);
 	}
 	if (n->has_mode) {
-		str(g, "fileMode");
+		json_gen_key(g, "fileMode");
 		yajl_gen_integer(g, n->mode);
 	}
 	yajl_gen_map_close(g);
@@ -53,18 +49,18 @@ static void node(yajl_gen g, const struct cdi_node *n)
 
 static void edits(yajl_gen g, const struct cdi_edits *e)
 {
-	str(g, "containerEdits");
+	json_gen_key(g, "containerEdits");
 	yajl_gen_map_open(g);
 	strv(g, "env", e->env, e->n_env);
 	if (e->n_nodes) {
-		str(g, "deviceNodes");
+		json_gen_key(g, "deviceNodes");
 		yajl_gen_array_open(g);
 		for (size_t i = 0; i < e->n_nodes; i++)
 			node(g, &e->nodes[i]);
 		yajl_gen_array_close(g);
 	}
 	if (e->n_mounts) {
-		str(g, "mounts");
+		json_gen_key(g, "mounts");
 		yajl_gen_array_open(g);
 		for (size_t i = 0; i < e->n_mounts; i++) {
 			yajl_gen_map_open(g);
@@ -77,7 +73,7 @@ static void edits(yajl_gen g, const struct cdi_edits *e)
 		yajl_gen_array_close(g);
 	}
 	if (e->n_hooks) {
-		str(g, "hooks");
+		json_gen_key(g, "hooks");
 		yajl_gen_array_open(g);
 		for (size_t i = 0; i < e->n_hooks; i++) {
 			yajl_gen_map_open(g);
@@ -101,7 +97,7 @@ char *cdi_spec_to_json(const struct cdi_spec *s)
 	yajl_gen_map_open(g);
 	kv(g, "cdiVersion", s->version);
 	kv(g, "kind", s->kind);
-	str(g, "devices");
+	json_gen_key(g, "devices");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < s->n_devices; i++) {
 		yajl_gen_map_open(g);
