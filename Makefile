@@ -40,7 +40,22 @@ CAPSULE_CFLAGS = -ffunction-sections -fdata-sections -std=gnu11 -Wall -Wextra -W
 ALL_CFLAGS = $(CAPSULE_CFLAGS) $(CFLAGS)
 LDLIBS += $(PKG_LIBS)
 
-LIB_DIRS := runtime cgroups seccomp overlay gpu oci job memory
+# Modules, bottom to top, and the lower modules each may use (DESIGN.md).  Each builds as
+# its own static library build/<module>.a; build/<module>.layer-ok links the whole module
+# against only the modules below it, so a call that reaches up (or sideways) fails the build.
+MODULES := lib oci cgroups seccomp overlay gpu memory runtime job
+USES_lib :=
+USES_oci := lib
+USES_cgroups := oci lib
+USES_seccomp := oci lib
+USES_overlay := oci lib
+USES_gpu := oci lib
+USES_memory := cgroups oci lib
+USES_runtime := memory gpu overlay seccomp cgroups oci lib
+USES_job := runtime memory gpu overlay seccomp cgroups oci lib
+module_archives = $(patsubst %,build/%.a,$(1) $(USES_$(1)))
+
+LIB_DIRS := $(MODULES)
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 CMD_SRCS := $(wildcard cmd/*.c)
@@ -49,21 +64,63 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 DEPS := $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_SRCS:.c=.d)
 SAN_DEPS = $(wildcard build-asan/*/*.d build-fuzz/*/*.d build-fuzz/*.d build-fault/*/*.d)
+reverse = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
+ALL_ARCHIVES := $(patsubst %,build/%.a,$(call reverse,$(MODULES)))
+LAYER_STAMPS := $(patsubst %,build/%.layer-ok,$(MODULES))
 
 all: capsule
 
-capsule: $(CMD_OBJS) libcapsule.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJS) libcapsule.a $(LDLIBS)
+capsule: $(CMD_OBJS) $(ALL_ARCHIVES) $(LAYER_STAMPS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJS) $(ALL_ARCHIVES) $(LDLIBS)
 
-libcapsule.a: $(LIB_OBJS)
-	rm -f $@
-	ar rcs $@ $^
+# build/<module>.srcs changes when a source file comes or goes, so the archive never keeps
+# the object of a removed file.
+$(foreach m,$(MODULES),$(shell mkdir -p build && echo '$(sort $(wildcard $(m)/*.c))' | \
+	cmp -s - build/$(m).srcs || echo '$(sort $(wildcard $(m)/*.c))' > build/$(m).srcs))
+
+define module_rules
+build/$(1).a: $$(patsubst %.c,%.o,$$(wildcard $(1)/*.c)) build/$(1).srcs
+	rm -f $$@
+	ar rcs $$@ $$(filter %.o,$$^)
+
+build/$(1).layer-ok: build/$(1).a $$(call module_archives,$(1)) build/layer-main.o
+	@$$(CC) $$(LDFLAGS) -o build/$(1).layer-check build/layer-main.o -Wl,--whole-archive \
+	  build/$(1).a -Wl,--no-whole-archive $$(patsubst %,build/%.a,$$(USES_$(1))) $$(LDLIBS) -Wl,--no-gc-sections \
+	  || { echo "$(1)/ reaches outside $$(or $$(USES_$(1)),libc and the libraries) (see USES_$(1))" >&2; exit 1; }
+	@rm -f build/$(1).layer-check
+	@touch $$@
+endef
+$(foreach m,$(MODULES),$(eval $(call module_rules,$(m))))
+
+build/layer-main.o:
+	@mkdir -p build
+	printf 'int main(void) { return 0; }\n' | $(CC) -x c -c -o $@ -
 
 %.o: %.c
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.h libcapsule.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< libcapsule.a $(LDLIBS)
+# Each unit test names its module (UNIT_MODULE_<test>) and links only that module and
+# the ones below it.
+UNIT_MODULE_test_error := lib
+UNIT_MODULE_test_lib := lib
+UNIT_MODULE_test_spec := oci
+# test_oci_spec: `capsule spec` and image bundles agree (oci + seccomp + overlay)
+UNIT_MODULE_test_oci_spec := runtime
+UNIT_MODULE_test_mount_options := oci
+UNIT_MODULE_test_cgroups_convert := cgroups
+UNIT_MODULE_test_cgroups_systemd := cgroups
+UNIT_MODULE_test_seccomp := seccomp
+UNIT_MODULE_test_seccomp_cache := seccomp
+UNIT_MODULE_test_overlay_paths := overlay
+UNIT_MODULE_test_cdi := gpu
+UNIT_MODULE_test_memory := memory
+UNIT_MODULE_test_runtime := runtime
+UNIT_MODULE_test_job := job
+unit_module = $(or $(UNIT_MODULE_$(1)),$(error tests/unit/$(1).c: set UNIT_MODULE_$(1) in the Makefile))
+
+.SECONDEXPANSION:
+tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.h $$(call module_archives,$$(call unit_module,test_$$*))
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(call module_archives,$(call unit_module,test_$*)) $(LDLIBS)
 
 # Sanitizer builds (clang, ASan+UBSan) live in their own object dirs so they never
 # clobber ./capsule or libcapsule.a.  Static libraries stay static: they are not
@@ -192,6 +249,7 @@ format-check:
 
 clean:
 	rm -f capsule libcapsule.a $(LIB_OBJS) $(CMD_OBJS) $(UNIT_BINS) $(DEPS)
+	rm -rf build
 	rm -rf $(ASAN_DIR) $(FUZZ_DIR) $(FAULT_DIR)
 
 .PHONY: format-check all deps check check-asan check-fault asan fuzz fuzz-build test test-unit test-integration test-clients test-cgroups test-memory demo install format clean

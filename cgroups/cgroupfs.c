@@ -30,7 +30,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 
 static bool is_cgroup2(const char *p)
 {

@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../runtime/error.h"
-#include "../runtime/spec.h"
+#include "../lib/error.h"
+#include "../oci/spec.h"
 
 struct cgroup; /* opaque */
 

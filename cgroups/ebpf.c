@@ -9,7 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 
 static long sys_bpf(int cmd, union bpf_attr *attr)
 {

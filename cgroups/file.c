@@ -8,7 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
+#include "../lib/file.h"
 
 int cg_write_path(const char *dir, const char *file, const char *value, struct cap_error **err)
 {
@@ -38,33 +39,8 @@ int cg_read_path(const char *dir, const char *file, char **out, struct cap_error
 	cleanup_free char *p = NULL;
 	if (asprintf(&p, "%s/%s", dir, file) < 0)
 		return cap_fail(err, ENOMEM, "read %s/%s", dir, file);
-	cleanup_close int fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return cap_fail(err, errno, "open %s", p);
-	size_t cap = 4096, len = 0;
-	cleanup_free char *buf = malloc(cap);
-	if (!buf)
-		return cap_fail(err, ENOMEM, "read %s", p);
-	for (;;) {
-		if (len + 1 >= cap) {
-			char *nb = realloc(buf, cap * 2);
-			if (!nb)
-				return cap_fail(err, ENOMEM, "read %s", p);
-			buf = nb;
-			cap *= 2;
-		}
-		ssize_t r = read(fd, buf + len, cap - len - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return cap_fail(err, errno, "read %s", p);
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	buf[len] = '\0';
-	*out = steal_pointer(&buf);
-	return 0;
+	*out = cap_read_file_at(AT_FDCWD, p, NULL, err);
+	return *out ? 0 : -1;
 }
 
 int cg_read(const struct cgroup *cg, const char *file, char **out, struct cap_error **err)

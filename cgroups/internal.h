@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../runtime/error.h"
-#include "../runtime/spec.h"
+#include "../lib/error.h"
+#include "../oci/spec.h"
 #include "cgroups.h"
 
 struct cg_sd_props;

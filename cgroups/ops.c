@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 
 #define FREEZE_TIMEOUT_MS 5000
 #define KILL_ROUNDS	  200 /* x 5 ms: SIGKILL loop without cgroup.kill */

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 
 static bool mem_wanted(const struct spec_resources *r)
 {

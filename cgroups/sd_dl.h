@@ -8,7 +8,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-daemon.h>
 
-#include "../runtime/error.h"
+#include "../lib/error.h"
 
 #define CG_DL_SYMS(X)                                                                              \
 	X(sd_booted)                                                                               \

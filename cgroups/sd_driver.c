@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 
 #define ANNOTATION_PREFIX "org.systemd.property."
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 
 /* Read file, or NULL when it is not there. */
 static char *slurp(struct cgroup *cg, const char *file)

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 #include "sd_dl.h"
 
 #define SD_DEST		 "org.freedesktop.systemd1"

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 
 /* The device group of a major number in /proc/devices ("136 pts" ->
  * "char-pts"), or "" when it has none. */

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 
 static bool has_suffix(const char *s, const char *suf)
 {

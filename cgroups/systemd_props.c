@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 
 #define DEFAULT_CPU_PERIOD 100000
 
@@ -69,7 +69,7 @@ struct cg_sd_prop *cg_sd_props_set(struct cg_sd_props *p, const char *name, cons
 	return e;
 }
 
-static char **strv_dup(char *const *v, size_t n)
+static char **cap_strv_dup(char *const *v, size_t n)
 {
 	char **out = calloc(n + 1, sizeof(*out));
 	for (size_t i = 0; out && i < n; i++)
@@ -88,7 +88,7 @@ int cg_sd_prop_copy(struct cg_sd_prop *dst, const struct cg_sd_prop *src)
 	dst->s = NULL, dst->strv = NULL, dst->bytes = NULL;
 	if (src->s && !(dst->s = strdup(src->s)))
 		return -1;
-	if (src->strv && !(dst->strv = strv_dup(src->strv, src->n_strv)))
+	if (src->strv && !(dst->strv = cap_strv_dup(src->strv, src->n_strv)))
 		return -1;
 	if (src->bytes) {
 		if (!(dst->bytes = malloc(src->n_bytes ? src->n_bytes : 1)))

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../runtime/error.h"
+#include "../lib/error.h"
 
 struct global_opts {
 	const char *root;     /* --root, default /run/capsule (or $XDG_RUNTIME_DIR/capsule) */

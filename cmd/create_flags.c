@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "../memory/memory.h"
-#include "../runtime/spec.h"
+#include "../oci/spec.h"
 
 enum {
 	OPT_PID_FILE = 256,

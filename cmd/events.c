@@ -17,7 +17,7 @@
 
 #include "../cgroups/cgroups.h"
 #include "../runtime/container.h"
-#include "../runtime/jsonutil.h"
+#include "../lib/json.h"
 #include "simple.h"
 
 static void num(yajl_gen j, const char *key, uint64_t v, bool omitempty)
@@ -26,7 +26,7 @@ static void num(yajl_gen j, const char *key, uint64_t v, bool omitempty)
 		return;
 	char buf[32];
 	snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	json_gen_key(j, key);
+	cap_json_key(j, key);
 	yajl_gen_number(j, buf, strlen(buf));
 }
 
@@ -34,13 +34,13 @@ static void dbl(yajl_gen j, const char *key, double v)
 {
 	char buf[48];
 	snprintf(buf, sizeof(buf), "%.15g", isfinite(v) ? v : 0.0);
-	json_gen_key(j, key);
+	cap_json_key(j, key);
 	yajl_gen_number(j, buf, strlen(buf));
 }
 
 static void psi_data(yajl_gen j, const char *key, const struct cgroup_psi_line *l)
 {
-	json_gen_key(j, key);
+	cap_json_key(j, key);
 	yajl_gen_map_open(j);
 	dbl(j, "avg10", l->avg10);
 	dbl(j, "avg60", l->avg60);
@@ -53,7 +53,7 @@ static void psi(yajl_gen j, const struct cgroup_psi *p)
 {
 	if (!p->present)
 		return;
-	json_gen_key(j, "psi");
+	cap_json_key(j, "psi");
 	yajl_gen_map_open(j);
 	psi_data(j, "some", &p->some);
 	psi_data(j, "full", &p->full);
@@ -62,15 +62,15 @@ static void psi(yajl_gen j, const struct cgroup_psi *p)
 
 static void gen_cpu(yajl_gen j, const struct cgroup_stats *s)
 {
-	json_gen_key(j, "cpu");
+	cap_json_key(j, "cpu");
 	yajl_gen_map_open(j);
-	json_gen_key(j, "usage");
+	cap_json_key(j, "usage");
 	yajl_gen_map_open(j);
 	num(j, "total", s->cpu.usage_usec * 1000, true);
 	num(j, "kernel", s->cpu.system_usec * 1000, false);
 	num(j, "user", s->cpu.user_usec * 1000, false);
 	yajl_gen_map_close(j);
-	json_gen_key(j, "throttling");
+	cap_json_key(j, "throttling");
 	yajl_gen_map_open(j);
 	num(j, "periods", s->cpu.nr_periods, true);
 	num(j, "throttledPeriods", s->cpu.nr_throttled, true);
@@ -88,7 +88,7 @@ static void gen_cpuset(yajl_gen j)
 	    "memory_migrate",  "memory_spread_page", "memory_spread_slab",
 	    "memory_pressure", "sched_load_balance", "sched_relax_domain_level",
 	};
-	json_gen_key(j, "cpuset");
+	cap_json_key(j, "cpuset");
 	yajl_gen_map_open(j);
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		num(j, keys[i], 0, false);
@@ -98,7 +98,7 @@ static void gen_cpuset(yajl_gen j)
 static void mem_entry(yajl_gen j, const char *key, uint64_t limit, uint64_t usage, uint64_t max,
 		      uint64_t failcnt)
 {
-	json_gen_key(j, key);
+	cap_json_key(j, key);
 	yajl_gen_map_open(j);
 	num(j, "limit", limit, false);
 	num(j, "usage", usage, true);
@@ -115,7 +115,7 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
 static void gen_memory(yajl_gen j, const struct cgroup_stats *s)
 {
 	const typeof(s->memory) *m = &s->memory;
-	json_gen_key(j, "memory");
+	cap_json_key(j, "memory");
 	yajl_gen_map_open(j);
 	for (size_t i = 0; i < m->n_stat; i++) /* runc: cache = memory.stat "file" */
 		if (strcmp(m->stat[i].key, "file") == 0)
@@ -131,7 +131,7 @@ static void gen_memory(yajl_gen j, const struct cgroup_stats *s)
 	mem_entry(j, "kernel", 0, 0, 0, 0);
 	mem_entry(j, "kernelTCP", 0, 0, 0, 0);
 	if (m->n_stat) {
-		json_gen_key(j, "raw");
+		cap_json_key(j, "raw");
 		yajl_gen_map_open(j);
 		for (size_t i = 0; i < m->n_stat; i++)
 			num(j, m->stat[i].key, m->stat[i].value, false);
@@ -145,7 +145,7 @@ static void blkio_list(yajl_gen j, const char *key, const struct cgroup_stats *s
 {
 	if (!s->n_io)
 		return;
-	json_gen_key(j, key);
+	cap_json_key(j, key);
 	yajl_gen_array_open(j);
 	for (size_t i = 0; i < s->n_io; i++) {
 		const struct cgroup_io_dev *d = &s->io[i];
@@ -153,7 +153,7 @@ static void blkio_list(yajl_gen j, const char *key, const struct cgroup_stats *s
 			yajl_gen_map_open(j);
 			num(j, "major", d->major, true);
 			num(j, "minor", d->minor, true);
-			json_gen_kv_str(j, "op", w ? "Write" : "Read");
+			cap_json_kv_str(j, "op", w ? "Write" : "Read");
 			num(j, "value",
 			    bytes ? (w ? d->wbytes : d->rbytes) : (w ? d->wios : d->rios), true);
 			yajl_gen_map_close(j);
@@ -164,17 +164,17 @@ static void blkio_list(yajl_gen j, const char *key, const struct cgroup_stats *s
 
 static void gen_blkio_hugetlb(yajl_gen j, const struct cgroup_stats *s)
 {
-	json_gen_key(j, "blkio");
+	cap_json_key(j, "blkio");
 	yajl_gen_map_open(j);
 	blkio_list(j, "ioServiceBytesRecursive", s, true);
 	blkio_list(j, "ioServicedRecursive", s, false);
 	psi(j, &s->io_psi);
 	yajl_gen_map_close(j);
 	/* types.Hugetlb.max is the peak usage, which v2 does not keep */
-	json_gen_key(j, "hugetlb");
+	cap_json_key(j, "hugetlb");
 	yajl_gen_map_open(j);
 	for (size_t i = 0; i < s->n_hugetlb; i++) {
-		json_gen_key(j, s->hugetlb[i].page_size);
+		cap_json_key(j, s->hugetlb[i].page_size);
 		yajl_gen_map_open(j);
 		num(j, "usage", s->hugetlb[i].current, true);
 		num(j, "failcnt", s->hugetlb[i].failcnt, false);
@@ -193,29 +193,29 @@ static void print_event(const char *type, const char *id, const struct cgroup_st
 	if (!j)
 		return;
 	yajl_gen_map_open(j);
-	json_gen_kv_str(j, "type", type);
-	json_gen_kv_str(j, "id", id);
+	cap_json_kv_str(j, "type", type);
+	cap_json_kv_str(j, "id", id);
 	if (s) {
-		json_gen_key(j, "data");
+		cap_json_key(j, "data");
 		yajl_gen_map_open(j);
 		gen_cpu(j, s);
 		gen_cpuset(j);
 		gen_memory(j, s);
-		json_gen_key(j, "pids");
+		cap_json_key(j, "pids");
 		yajl_gen_map_open(j);
 		num(j, "current", s->pids.current, true);
 		num(j, "limit", s->pids.max, true);
 		yajl_gen_map_close(j);
 		gen_blkio_hugetlb(j, s);
-		json_gen_key(j, "intel_rdt");
+		cap_json_key(j, "intel_rdt");
 		yajl_gen_map_open(j);
 		yajl_gen_map_close(j);
-		json_gen_key(j, "network_interfaces");
+		cap_json_key(j, "network_interfaces");
 		yajl_gen_null(j);
 		yajl_gen_map_close(j);
 	}
 	yajl_gen_map_close(j);
-	char *txt = json_gen_finish(j);
+	char *txt = cap_json_finish(j);
 	yajl_gen_free(j);
 	if (txt) {
 		printf("%s\n", txt);

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "../runtime/container.h"
-#include "../runtime/strv.h"
+#include "../lib/strv.h"
 #include "simple.h"
 
 enum {
@@ -20,7 +20,7 @@ enum {
 
 static int push(char ***v, const char *s)
 {
-	size_t n = strv_len(*v);
+	size_t n = cap_strv_len(*v);
 	char **nv = realloc(*v, (n + 2) * sizeof(char *));
 	if (!nv)
 		return -1;

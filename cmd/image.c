@@ -141,7 +141,7 @@ static int do_bundle(struct global_opts *g, struct image_opts *o, int argc, char
 		args++;
 	return finish(g,
 		      overlay_bundle_from_image(o->store, argv[0], argv[1], args, o->terminal,
-						seccomp_default_profile_json(), &err),
+						sc_default_profile_json(), &err),
 		      &err);
 }
 
@@ -220,7 +220,7 @@ static int do_try(struct global_opts *g, struct image_opts *o, int argc, char **
 	if (argc < 3)
 		return cmd_errorf(g, "image try: usage: image try REF ID CMD [ARGS...]");
 	struct overlay_flags f = {.keep_upper = o->keep_upper, .ephemeral = o->ephemeral};
-	struct spec_id_mapping map = {0, (uint32_t)o->userns, 65536};
+	struct cap_id_mapping map = {0, (uint32_t)o->userns, 65536};
 	if (o->userns >= 0) {
 		f.userns = true;
 		f.owner_uid = f.owner_gid = (uid_t)o->userns;

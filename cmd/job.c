@@ -153,7 +153,7 @@ static void env_of(const struct global_opts *g, struct job_env *e)
 	e->self_exe = self && access(self, X_OK) == 0 ? self : NULL;
 	e->root = g->root;
 	e->store = container_store();
-	e->seccomp_json = seccomp_default_profile_json();
+	e->seccomp_json = sc_default_profile_json();
 	e->debug = cmd_debug_callback(g);
 	e->warn = cmd_warn_callback(g);
 }

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "../runtime/container.h"
-#include "../runtime/tables.h"
+#include "../oci/tables.h"
 #include "simple.h"
 
 CMD(kill)
@@ -25,7 +25,7 @@ CMD(kill)
 	/* signal 0: a liveness check (runc accepts it; `kill --all ID 0`) */
 	if (nargs == 2 && strcmp(argv[optind + 1], "0") == 0)
 		sig = 0;
-	else if (nargs == 2 && (sig = signal_from_string(argv[optind + 1])) < 0)
+	else if (nargs == 2 && (sig = oci_signal_from_string(argv[optind + 1])) < 0)
 		return cmd_errorf(g, "invalid signal \"%s\"", argv[optind + 1]);
 	struct cap_error *err = NULL;
 	return finish_cmd(g, container_kill(g->root, argv[optind], sig, all, &err), &err);

@@ -5,23 +5,23 @@
 #include <yajl/yajl_gen.h>
 
 #include "../runtime/container.h"
-#include "../runtime/jsonutil.h"
+#include "../lib/json.h"
 #include "simple.h"
 
 static void gen_info(yajl_gen j, const struct container_info *c)
 {
 	yajl_gen_map_open(j);
-	json_gen_kv_str(j, "ociVersion", "1.2.0");
-	json_gen_kv_str(j, "id", c->id);
-	json_gen_key(j, "pid");
+	cap_json_kv_str(j, "ociVersion", "1.2.0");
+	cap_json_kv_str(j, "id", c->id);
+	cap_json_key(j, "pid");
 	yajl_gen_integer(j, c->pid);
-	json_gen_kv_str(j, "status", c->status);
-	json_gen_kv_str(j, "bundle", c->bundle);
-	json_gen_kv_str(j, "rootfs", c->rootfs);
-	json_gen_kv_str(j, "created", c->created);
-	json_gen_kv_str(j, "owner", c->owner);
+	cap_json_kv_str(j, "status", c->status);
+	cap_json_kv_str(j, "bundle", c->bundle);
+	cap_json_kv_str(j, "rootfs", c->rootfs);
+	cap_json_kv_str(j, "created", c->created);
+	cap_json_kv_str(j, "owner", c->owner);
 	if (c->annotations_json) {
-		json_gen_key(j, "annotations");
+		cap_json_key(j, "annotations");
 		yajl_gen_number(j, c->annotations_json, strlen(c->annotations_json));
 	}
 	yajl_gen_map_close(j);
@@ -34,7 +34,7 @@ static void print_json(const struct container_info *l, size_t n)
 	for (size_t i = 0; i < n; i++)
 		gen_info(j, &l[i]);
 	yajl_gen_array_close(j);
-	char *out = json_gen_finish(j);
+	char *out = cap_json_finish(j);
 	printf("%s\n", out ? out : "[]");
 	free(out);
 	yajl_gen_free(j);

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
 
-#include "../runtime/jsonutil.h"
+#include "../lib/json.h"
 #include "../runtime/state.h"
 #include "cmd.h"
 
@@ -33,7 +33,7 @@ static void log_line(const struct global_opts *g, const char *level, const char 
 	if (log_fd < 0)
 		return;
 	char now[64];
-	rfc3339_now(now, sizeof(now));
+	rt_rfc3339_now(now, sizeof(now));
 	if (!g->log_json) {
 		dprintf(log_fd, "time=\"%s\" level=%s msg=\"%s\"\n", now, level, msg);
 		return;
@@ -42,11 +42,11 @@ static void log_line(const struct global_opts *g, const char *level, const char 
 	if (!j)
 		return;
 	yajl_gen_map_open(j);
-	json_gen_kv_str(j, "level", level);
-	json_gen_kv_str(j, "msg", msg);
-	json_gen_kv_str(j, "time", now);
+	cap_json_kv_str(j, "level", level);
+	cap_json_kv_str(j, "msg", msg);
+	cap_json_kv_str(j, "time", now);
 	yajl_gen_map_close(j);
-	char *line = json_gen_finish(j);
+	char *line = cap_json_finish(j);
 	yajl_gen_free(j);
 	if (line)
 		dprintf(log_fd, "%s\n", line);

@@ -15,7 +15,7 @@
 
 #include "../memory/memory.h"
 #include "../runtime/container.h"
-#include "../runtime/spec.h"
+#include "../oci/spec.h"
 #include "simple.h"
 
 static char *state_dir_of(const struct global_opts *g, const char *id)

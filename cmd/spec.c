@@ -12,23 +12,10 @@
 #include <unistd.h>
 
 #include "../oci/oci.h"
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
+#include "../lib/file.h"
 #include "../seccomp/seccomp.h"
 #include "cmd.h"
-
-static int write_all_fd(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 CMD(spec)
 {
@@ -58,7 +45,7 @@ CMD(spec)
 	struct oci_spec_opts so = {
 	    .rootless = rootless,
 	    .root_readonly = true,
-	    .seccomp_json = seccomp_default_profile_json(),
+	    .seccomp_json = sc_default_profile_json(),
 	};
 	struct cap_error *err = NULL;
 	if (oci_default_spec(&so, &json, &err) < 0) {
@@ -73,7 +60,7 @@ CMD(spec)
 		return cmd_errorf(g, "File config.json exists. Remove it first");
 	if (fd < 0)
 		return cmd_errorf(g, "open %s/config.json: %s", bundle, strerror(errno));
-	if (write_all_fd(fd, json, strlen(json)) < 0) {
+	if (cap_write_all(fd, json, strlen(json)) < 0) {
 		int saved = errno;
 		unlinkat(dir, "config.json", 0);
 		return cmd_errorf(g, "write %s/config.json: %s", bundle, strerror(saved));

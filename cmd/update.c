@@ -18,9 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 #include "../runtime/container.h"
-#include "../runtime/spec.h"
+#include "../oci/spec.h"
 #include "simple.h"
 
 enum {

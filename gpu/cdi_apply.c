@@ -14,7 +14,7 @@
 
 #include "internal.h"
 
-static char **strv_dup(char *const *v, size_t n)
+static char **cap_strv_dup(char *const *v, size_t n)
 {
 	char **out = calloc(n + 1, sizeof(char *));
 	for (size_t i = 0; out && i < n; i++) {
@@ -184,7 +184,7 @@ static int apply_mount(struct spec *s, const struct cdi_mount *cm, struct cap_er
 	m->destination = strdup(cm->container_path);
 	m->source = strdup(cm->host_path);
 	m->type = strdup(cm->type ? cm->type : "bind");
-	m->options = strv_dup(cm->options, cm->n_options);
+	m->options = cap_strv_dup(cm->options, cm->n_options);
 	m->n_options = cm->n_options;
 	if (!m->destination || !m->source || !m->type || !m->options)
 		return cap_fail(err, ENOMEM, "mounts");
@@ -200,9 +200,9 @@ static int apply_hook(struct spec *s, const struct cdi_hook *h, struct cap_error
 	if (!o)
 		return cap_fail(err, ENOMEM, "hooks");
 	o->path = strdup(h->path);
-	o->args = h->args ? strv_dup(h->args, h->n_args) : NULL;
+	o->args = h->args ? cap_strv_dup(h->args, h->n_args) : NULL;
 	o->n_args = h->n_args;
-	o->env = h->env ? strv_dup(h->env, h->n_env) : NULL;
+	o->env = h->env ? cap_strv_dup(h->env, h->n_env) : NULL;
 	o->n_env = h->n_env;
 	o->has_timeout = h->has_timeout;
 	o->timeout = h->timeout;

@@ -5,25 +5,25 @@
 #include <string.h>
 #include <yajl/yajl_gen.h>
 
-#include "../runtime/jsonutil.h"
+#include "../lib/json.h"
 #include "internal.h"
 
 static void kv(yajl_gen g, const char *k, const char *v)
 {
 	if (!v)
 		return;
-	json_gen_key(g, k);
-	json_gen_str(g, v);
+	cap_json_key(g, k);
+	cap_json_str(g, v);
 }
 
 static void strv(yajl_gen g, const char *k, char *const *v, size_t n)
 {
 	if (!n)
 		return;
-	json_gen_key(g, k);
+	cap_json_key(g, k);
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < n; i++)
-		json_gen_str(g, v[i]);
+		cap_json_str(g, v[i]);
 	yajl_gen_array_close(g);
 }
 
@@ -35,13 +35,13 @@ static void node(yajl_gen g, const struct cdi_node *n)
 	kv(g, "type", n->type);
 	kv(g, "permissions", n->permissions);
 	if (n->major) {
-		json_gen_key(g, "major");
+		cap_json_key(g, "major");
 		yajl_gen_integer(g, n->major);
-		json_gen_key(g, "minor");
+		cap_json_key(g, "minor");
 		yajl_gen_integer(g, n->minor);
 	}
 	if (n->has_mode) {
-		json_gen_key(g, "fileMode");
+		cap_json_key(g, "fileMode");
 		yajl_gen_integer(g, n->mode);
 	}
 	yajl_gen_map_close(g);
@@ -49,18 +49,18 @@ static void node(yajl_gen g, const struct cdi_node *n)
 
 static void edits(yajl_gen g, const struct cdi_edits *e)
 {
-	json_gen_key(g, "containerEdits");
+	cap_json_key(g, "containerEdits");
 	yajl_gen_map_open(g);
 	strv(g, "env", e->env, e->n_env);
 	if (e->n_nodes) {
-		json_gen_key(g, "deviceNodes");
+		cap_json_key(g, "deviceNodes");
 		yajl_gen_array_open(g);
 		for (size_t i = 0; i < e->n_nodes; i++)
 			node(g, &e->nodes[i]);
 		yajl_gen_array_close(g);
 	}
 	if (e->n_mounts) {
-		json_gen_key(g, "mounts");
+		cap_json_key(g, "mounts");
 		yajl_gen_array_open(g);
 		for (size_t i = 0; i < e->n_mounts; i++) {
 			yajl_gen_map_open(g);
@@ -73,7 +73,7 @@ static void edits(yajl_gen g, const struct cdi_edits *e)
 		yajl_gen_array_close(g);
 	}
 	if (e->n_hooks) {
-		json_gen_key(g, "hooks");
+		cap_json_key(g, "hooks");
 		yajl_gen_array_open(g);
 		for (size_t i = 0; i < e->n_hooks; i++) {
 			yajl_gen_map_open(g);
@@ -97,7 +97,7 @@ char *cdi_spec_to_json(const struct cdi_spec *s)
 	yajl_gen_map_open(g);
 	kv(g, "cdiVersion", s->version);
 	kv(g, "kind", s->kind);
-	json_gen_key(g, "devices");
+	cap_json_key(g, "devices");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < s->n_devices; i++) {
 		yajl_gen_map_open(g);

@@ -169,15 +169,9 @@ static int parse_mount(struct ctx *c, yajl_val o, const char *p, struct cdi_moun
 	return m->container_path[0] == '/' ? 0 : bad(c, fp, "must be an absolute path");
 }
 
-static const char *const hook_names[] = {"prestart",	   "createRuntime", "createContainer",
-					 "startContainer", "poststart",	    "poststop"};
-
 int cdi_hook_kind(const char *name)
 {
-	for (size_t i = 0; i < sizeof(hook_names) / sizeof(hook_names[0]); i++)
-		if (strcmp(name, hook_names[i]) == 0)
-			return (int)i;
-	return -1;
+	return spec_hook_kind_from_name(name);
 }
 
 static int parse_hook(struct ctx *c, yajl_val o, const char *p, struct cdi_hook *h)

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 #include "internal.h"
 
 /* Aliases can make a small YAML document expand exponentially: cap the

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 #include "internal.h"
 
 static const char *const shared_nodes[] = {"nvidiactl", "nvidia-uvm", "nvidia-uvm-tools",

@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../runtime/error.h"
-#include "../runtime/spec.h"
+#include "../lib/error.h"
+#include "../oci/spec.h"
 
 #define CDI_VERSION_MIN	      "0.3.0"
 #define CDI_VERSION_MAX	      "1.1.0"

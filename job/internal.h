@@ -7,6 +7,7 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
+#include "../lib/file.h"
 #include "job.h"
 
 #define JOB_BUILD_TYPE "https://capsule.invalid/job/v1"
@@ -104,8 +105,7 @@ struct job_outcome {
 int job_record_write(const char *path, const struct job_outcome *o, struct cap_error **err);
 
 /* --- small helpers (job_util.c) --- */
-bool job_is_hex64(const char *s); /* 64 lowercase hex digits */
-char *job_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+bool job_is_hex64(const char *s);
 char *job_record_default(const char *output); /* <output>.provenance.json */
 /* An empty dir, created when missing (mode 0755): 1 when created, 0 when it was there. */
 int job_empty_dir(const char *dir, struct cap_error **err);

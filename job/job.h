@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../runtime/error.h"
+#include "../lib/error.h"
 
 #define JOB_HEX_LEN 64
 

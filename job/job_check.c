@@ -19,8 +19,8 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "../runtime/cleanup.h"
-#include "../runtime/fsutil.h"
+#include "../lib/cleanup.h"
+#include "../lib/file.h"
 #include "internal.h"
 
 enum { V_BASE, V_CONTROL, V_HOSTNAME, V_ENV, V_CPUS, V_TMP, V_INPUTS, V_CLOCK, V_N };
@@ -46,7 +46,7 @@ static int copy_file(const char *src, const char *dst, mode_t mode, struct cap_e
 	char buf[1 << 16];
 	ssize_t n;
 	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write_all(out, buf, (size_t)n) < 0)
+		if (cap_write_all(out, buf, (size_t)n) < 0)
 			return cap_fail(err, errno, "write %s", dst);
 	return n < 0 ? cap_fail(err, errno, "read %s", src) : 0;
 }
@@ -77,8 +77,8 @@ static int copy_tree(const char *src, const char *dst, struct cap_error **err)
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		cleanup_free char *a = job_strdupf("%s/%s", src, e->d_name);
-		cleanup_free char *b = job_strdupf("%s/%s", dst, e->d_name);
+		cleanup_free char *a = cap_strdupf("%s/%s", src, e->d_name);
+		cleanup_free char *b = cap_strdupf("%s/%s", dst, e->d_name);
 		if (!a || !b)
 			return cap_fail(err, ENOMEM, "copy");
 		if (copy_tree(a, b, err) < 0)
@@ -92,9 +92,9 @@ static int vary(struct run *r, int i, const struct job_spec *s, const char *base
 		const char *suffix, struct cap_error **err)
 {
 	r->s = *s;
-	r->dir = job_strdupf("%s/%s%s", base, names[i], suffix);
-	r->out = job_strdupf("%s/output", r->dir ? r->dir : "");
-	r->rec = job_strdupf("%s/record.json", r->dir ? r->dir : "");
+	r->dir = cap_strdupf("%s/%s%s", base, names[i], suffix);
+	r->out = cap_strdupf("%s/output", r->dir ? r->dir : "");
+	r->rec = cap_strdupf("%s/record.json", r->dir ? r->dir : "");
 	if (!r->dir || !r->out || !r->rec || mkdir(r->dir, 0700) < 0)
 		return cap_fail(err, errno ? errno : ENOMEM, "check dir %s", base);
 	r->s.output = r->out;
@@ -118,12 +118,12 @@ static int vary(struct run *r, int i, const struct job_spec *s, const char *base
 		r->v.tmp_layout = true;
 		break;
 	case V_INPUTS: {
-		r->v.inputs_copy = job_strdupf("%s/moved-inputs", r->dir);
+		r->v.inputs_copy = cap_strdupf("%s/moved-inputs", r->dir);
 		if (!r->v.inputs_copy || mkdir(r->v.inputs_copy, 0755) < 0)
 			return cap_fail(err, errno, "mkdir %s", r->dir);
 		for (size_t k = 0; k < s->n_inputs; k++) {
 			cleanup_free char *to =
-			    job_strdupf("%s/%s", r->v.inputs_copy, s->inputs[k].name);
+			    cap_strdupf("%s/%s", r->v.inputs_copy, s->inputs[k].name);
 			if (!to || copy_tree(s->inputs[k].path, to, err) < 0)
 				return -1;
 		}
@@ -142,7 +142,7 @@ static pid_t start(struct run *r, const struct job_env *e)
 	if (pid != 0)
 		return pid;
 	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	cleanup_free char *log = job_strdupf("%s/error", r->dir);
+	cleanup_free char *log = cap_strdupf("%s/error", r->dir);
 	int logfd = log ? open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
 	dup2(null, 1);
 	dup2(logfd >= 0 ? logfd : null, 2);
@@ -189,8 +189,8 @@ static int outcome(const struct run *r, const char *name, struct job_file **f, s
 {
 	struct job_record rec;
 	if (job_record_load(r->rec, &rec, err) < 0) {
-		cleanup_free char *log = job_strdupf("%s/error", r->dir);
-		cleanup_free char *msg = log ? read_file_at(AT_FDCWD, log, NULL, NULL) : NULL;
+		cleanup_free char *log = cap_strdupf("%s/error", r->dir);
+		cleanup_free char *msg = log ? cap_read_file_at(AT_FDCWD, log, NULL, NULL) : NULL;
 		if (msg && *msg) { /* the run's own error says more than a missing record */
 			msg[strcspn(msg, "\n")] = '\0';
 			cap_error_free(*err);
@@ -259,7 +259,7 @@ static void filter(struct job_check_result *r, const struct job_diff *d, size_t 
 
 static void reset(struct run *r)
 {
-	rm_rf(r->out, NULL);
+	cap_rm_rf(r->out, NULL);
 	unlink(r->rec);
 }
 
@@ -277,7 +277,7 @@ static void describe(struct job_check_result *res, const struct run *runs)
 	};
 	for (int i = V_CONTROL; i < V_N; i++)
 		res[i - 1].what =
-		    i == V_CPUS ? job_strdupf("%u CPU(s) pinned", runs[i].v.cpus) : strdup(what[i]);
+		    i == V_CPUS ? cap_strdupf("%u CPU(s) pinned", runs[i].v.cpus) : strdup(what[i]);
 }
 
 /* A reference run and a varied run side by side, from the start of a wall-clock second. */
@@ -344,7 +344,7 @@ int job_check(const struct job_spec *s, const struct job_env *e, struct job_chec
 {
 	const char *tmp = getenv("TMPDIR");
 	cleanup_free char *base =
-	    job_strdupf("%s/capsule-check-XXXXXX", tmp && *tmp ? tmp : "/var/tmp");
+	    cap_strdupf("%s/capsule-check-XXXXXX", tmp && *tmp ? tmp : "/var/tmp");
 	if (!base || !mkdtemp(base))
 		return cap_fail(err, errno, "mkdtemp %s", base ? base : "");
 	/* refs[V_CONTROL] is the first run; the clock variation is compared with it */
@@ -366,7 +366,7 @@ int job_check(const struct job_spec *s, const struct job_env *e, struct job_chec
 		filter(&res[i - 1], res[V_CLOCK - 1].diffs, res[V_CLOCK - 1].n_diffs, false);
 	free_runs(refs);
 	free_runs(vars);
-	rm_rf(base, NULL);
+	cap_rm_rf(base, NULL);
 	if (rc < 0) {
 		job_check_results_free(res, V_N - 1);
 		return -1;

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runtime/cleanup.h"
-#include "../runtime/fsutil.h"
-#include "../runtime/jsonutil.h"
+#include "../lib/cleanup.h"
+#include "../lib/file.h"
+#include "../lib/json.h"
 #include "internal.h"
 
 #define TMP_SIZE    "size=1g"	    /* fixed, so `df /tmp` reads the same on every host */
@@ -28,14 +28,14 @@ const size_t job_n_rlimits = sizeof(job_rlimits) / sizeof(job_rlimits[0]);
 
 void job_gen_rlimits(yajl_gen g)
 {
-	json_gen_str(g, "rlimits");
+	cap_json_str(g, "rlimits");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < job_n_rlimits; i++) {
 		yajl_gen_map_open(g);
-		json_gen_kv_str(g, "type", job_rlimits[i].type);
-		json_gen_str(g, "soft");
+		cap_json_kv_str(g, "type", job_rlimits[i].type);
+		cap_json_str(g, "soft");
 		yajl_gen_integer(g, (long long)job_rlimits[i].soft);
-		json_gen_str(g, "hard");
+		cap_json_str(g, "hard");
 		yajl_gen_integer(g, (long long)job_rlimits[i].hard);
 		yajl_gen_map_close(g);
 	}
@@ -47,7 +47,7 @@ static void emit(yajl_gen g, yajl_val v)
 	if (YAJL_IS_OBJECT(v)) {
 		yajl_gen_map_open(g);
 		for (size_t i = 0; i < v->u.object.len; i++) {
-			json_gen_str(g, v->u.object.keys[i]);
+			cap_json_str(g, v->u.object.keys[i]);
 			emit(g, v->u.object.values[i]);
 		}
 		yajl_gen_map_close(g);
@@ -57,7 +57,7 @@ static void emit(yajl_gen g, yajl_val v)
 			emit(g, v->u.array.values[i]);
 		yajl_gen_array_close(g);
 	} else if (YAJL_IS_STRING(v)) {
-		json_gen_str(g, YAJL_GET_STRING(v));
+		cap_json_str(g, YAJL_GET_STRING(v));
 	} else if (YAJL_IS_NUMBER(v)) {
 		yajl_gen_number(g, YAJL_GET_NUMBER(v), strlen(YAJL_GET_NUMBER(v)));
 	} else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v)) {
@@ -81,7 +81,7 @@ static void emit_members_except(yajl_gen g, yajl_val v, const char *const *skip)
 	for (size_t i = 0; YAJL_IS_OBJECT(v) && i < v->u.object.len; i++) {
 		if (one_of(v->u.object.keys[i], skip))
 			continue;
-		json_gen_str(g, v->u.object.keys[i]);
+		cap_json_str(g, v->u.object.keys[i]);
 		emit(g, v->u.object.values[i]);
 	}
 }
@@ -98,39 +98,39 @@ static void emit_process(yajl_gen g, yajl_val proc, struct job_settings *st)
 	static const char *const skip[] = {
 	    "env", "cwd", "user", "rlimits", "terminal", "noNewPrivileges", "execCPUAffinity",
 	    NULL};
-	json_gen_str(g, "process");
+	cap_json_str(g, "process");
 	yajl_gen_map_open(g);
 	emit_members_except(g, proc, skip);
-	json_gen_str(g, "terminal");
+	cap_json_str(g, "terminal");
 	yajl_gen_bool(g, 0);
-	json_gen_str(g, "user");
+	cap_json_str(g, "user");
 	yajl_gen_map_open(g);
 	/* the image's user (overlay resolved it against the image's /etc/passwd) */
 	if (st->uid < 0)
 		st->uid = member_int(proc, "user", "uid");
 	if (st->gid < 0)
 		st->gid = member_int(proc, "user", "gid");
-	json_gen_str(g, "uid");
+	cap_json_str(g, "uid");
 	yajl_gen_integer(g, st->uid);
-	json_gen_str(g, "gid");
+	cap_json_str(g, "gid");
 	yajl_gen_integer(g, st->gid);
-	json_gen_str(g, "umask");
+	cap_json_str(g, "umask");
 	yajl_gen_integer(g, 022);
 	yajl_gen_map_close(g);
-	json_gen_str(g, "env");
+	cap_json_str(g, "env");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < st->n_env; i++)
-		json_gen_str(g, st->env[i]);
+		cap_json_str(g, st->env[i]);
 	yajl_gen_array_close(g);
-	json_gen_kv_str(g, "cwd", st->cwd);
+	cap_json_kv_str(g, "cwd", st->cwd);
 	job_gen_rlimits(g);
-	json_gen_str(g, "noNewPrivileges");
+	cap_json_str(g, "noNewPrivileges");
 	yajl_gen_bool(g, 1);
 	if (st->cpu_list[0]) {
-		json_gen_str(g, "execCPUAffinity");
+		cap_json_str(g, "execCPUAffinity");
 		yajl_gen_map_open(g);
-		json_gen_kv_str(g, "initial", st->cpu_list);
-		json_gen_kv_str(g, "final", st->cpu_list);
+		cap_json_kv_str(g, "initial", st->cpu_list);
+		cap_json_kv_str(g, "final", st->cpu_list);
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_map_close(g);
@@ -140,13 +140,13 @@ static void emit_mount(yajl_gen g, const char *dest, const char *type, const cha
 		       const char *const *opts)
 {
 	yajl_gen_map_open(g);
-	json_gen_kv_str(g, "destination", dest);
-	json_gen_kv_str(g, "type", type);
-	json_gen_kv_str(g, "source", src);
-	json_gen_str(g, "options");
+	cap_json_kv_str(g, "destination", dest);
+	cap_json_kv_str(g, "type", type);
+	cap_json_kv_str(g, "source", src);
+	cap_json_str(g, "options");
 	yajl_gen_array_open(g);
 	for (; *opts; opts++)
-		json_gen_str(g, *opts);
+		cap_json_str(g, *opts);
 	yajl_gen_array_close(g);
 	yajl_gen_map_close(g);
 }
@@ -154,7 +154,7 @@ static void emit_mount(yajl_gen g, const char *dest, const char *type, const cha
 static void emit_mounts(yajl_gen g, yajl_val mounts, const struct job_spec *s,
 			const struct job_settings *st)
 {
-	json_gen_str(g, "mounts");
+	cap_json_str(g, "mounts");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; YAJL_IS_ARRAY(mounts) && i < mounts->u.array.len; i++)
 		emit(g, mounts->u.array.values[i]);
@@ -177,15 +177,15 @@ static void emit_mounts(yajl_gen g, yajl_val mounts, const struct job_spec *s,
 
 static void emit_clock_shift(yajl_gen g)
 {
-	json_gen_str(g, "timeOffsets");
+	cap_json_str(g, "timeOffsets");
 	yajl_gen_map_open(g);
 	const char *clocks[] = {"monotonic", "boottime"};
 	for (int i = 0; i < 2; i++) {
-		json_gen_str(g, clocks[i]);
+		cap_json_str(g, clocks[i]);
 		yajl_gen_map_open(g);
-		json_gen_str(g, "secs");
+		cap_json_str(g, "secs");
 		yajl_gen_integer(g, CLOCK_SHIFT);
-		json_gen_str(g, "nanosecs");
+		cap_json_str(g, "nanosecs");
 		yajl_gen_integer(g, 0);
 		yajl_gen_map_close(g);
 	}
@@ -196,19 +196,19 @@ static void emit_resources(yajl_gen g, const struct job_settings *st)
 {
 	if (!st->memory && !st->cpuset_cgroup)
 		return;
-	json_gen_str(g, "resources");
+	cap_json_str(g, "resources");
 	yajl_gen_map_open(g);
 	if (st->memory) {
-		json_gen_str(g, "memory");
+		cap_json_str(g, "memory");
 		yajl_gen_map_open(g);
-		json_gen_str(g, "limit");
+		cap_json_str(g, "limit");
 		yajl_gen_integer(g, st->memory);
 		yajl_gen_map_close(g);
 	}
 	if (st->cpuset_cgroup && st->cpu_list[0]) {
-		json_gen_str(g, "cpu");
+		cap_json_str(g, "cpu");
 		yajl_gen_map_open(g);
-		json_gen_kv_str(g, "cpus", st->cpu_list);
+		cap_json_kv_str(g, "cpus", st->cpu_list);
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_map_close(g);
@@ -220,18 +220,18 @@ static void emit_linux(yajl_gen g, yajl_val lx, const struct job_variation *v,
 	static const char *const skip[] = {"resources", "seccomp", "namespaces", "timeOffsets",
 					   NULL};
 	bool clock = v && v->clock;
-	json_gen_str(g, "linux");
+	cap_json_str(g, "linux");
 	yajl_gen_map_open(g);
 	emit_members_except(g, lx, skip);
 	const char *np[] = {"namespaces", NULL};
 	yajl_val ns = yajl_tree_get(lx, np, yajl_t_array);
-	json_gen_str(g, "namespaces");
+	cap_json_str(g, "namespaces");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; ns && i < ns->u.array.len; i++)
 		emit(g, ns->u.array.values[i]);
 	if (clock) {
 		yajl_gen_map_open(g);
-		json_gen_kv_str(g, "type", "time");
+		cap_json_kv_str(g, "type", "time");
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
@@ -239,7 +239,7 @@ static void emit_linux(yajl_gen g, yajl_val lx, const struct job_variation *v,
 		emit_clock_shift(g);
 	emit_resources(g, st);
 	if (seccomp) {
-		json_gen_str(g, "seccomp");
+		cap_json_str(g, "seccomp");
 		emit(g, seccomp);
 	}
 	yajl_gen_map_close(g);
@@ -248,13 +248,13 @@ static void emit_linux(yajl_gen g, yajl_val lx, const struct job_variation *v,
 /* createRuntime: `<capsule> job loopback-up` (job_net.c) */
 static void emit_hooks(yajl_gen g, const char *self_exe)
 {
-	json_gen_str(g, "hooks");
+	cap_json_str(g, "hooks");
 	yajl_gen_map_open(g);
-	json_gen_str(g, "createRuntime");
+	cap_json_str(g, "createRuntime");
 	yajl_gen_array_open(g);
 	yajl_gen_map_open(g);
-	json_gen_kv_str(g, "path", self_exe);
-	json_gen_str_array(g, "args", (const char *const[]){"capsule", "job", "loopback-up", NULL});
+	cap_json_kv_str(g, "path", self_exe);
+	cap_json_str_array(g, "args", (const char *const[]){"capsule", "job", "loopback-up", NULL});
 	yajl_gen_map_close(g);
 	yajl_gen_array_close(g);
 	yajl_gen_map_close(g);
@@ -274,14 +274,14 @@ static char *generate(yajl_val base, const struct job_spec *s, const struct job_
 	emit_members_except(g, base, mine);
 	const char *pp[] = {"process", NULL}, *mp[] = {"mounts", NULL}, *lp[] = {"linux", NULL};
 	emit_process(g, yajl_tree_get(base, pp, yajl_t_object), st);
-	json_gen_str(g, "root");
+	cap_json_str(g, "root");
 	yajl_gen_map_open(g);
-	json_gen_kv_str(g, "path", "rootfs");
-	json_gen_str(g, "readonly");
+	cap_json_kv_str(g, "path", "rootfs");
+	cap_json_str(g, "readonly");
 	yajl_gen_bool(g, 1);
 	yajl_gen_map_close(g);
-	json_gen_kv_str(g, "hostname", v && v->hostname ? v->hostname : JOB_HOSTNAME);
-	json_gen_kv_str(g, "domainname", JOB_DOMAINNAME);
+	cap_json_kv_str(g, "hostname", v && v->hostname ? v->hostname : JOB_HOSTNAME);
+	cap_json_kv_str(g, "domainname", JOB_DOMAINNAME);
 	emit_mounts(g, yajl_tree_get(base, mp, yajl_t_array), s, st);
 	emit_linux(g, yajl_tree_get(base, lp, yajl_t_object), v, st, seccomp);
 	if (self_exe)
@@ -304,7 +304,7 @@ int job_config_write(const char *bundle, const struct job_spec *s, const struct 
 	cleanup_close int bfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (bfd < 0)
 		return cap_fail(err, errno, "open %s", bundle);
-	cleanup_free char *raw = read_file_at(bfd, "config.json", NULL, err);
+	cleanup_free char *raw = cap_read_file_at(bfd, "config.json", NULL, err);
 	if (!raw)
 		return -1;
 	char ebuf[256];
@@ -321,7 +321,7 @@ int job_config_write(const char *bundle, const struct job_spec *s, const struct 
 		return cap_fail(err, seccomp_json ? ENOMEM : 0, "%s/config.json: generate", bundle);
 	char hex[JOB_HEX_LEN + 1];
 	if (job_sha_buf(json, strlen(json), hex, err) < 0 ||
-	    write_file_atomic(bfd, "config.json", json, strlen(json), 0644, err) < 0)
+	    cap_write_file_atomic(bfd, "config.json", json, strlen(json), 0644, err) < 0)
 		return -1;
 	*config_sha = strdup(hex);
 	return *config_sha ? 0 : cap_fail(err, ENOMEM, "config digest");

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "../overlay/overlay.h"
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 #include "internal.h"
 
 /* The digest part of NAME@sha256:<hex> or sha256:<hex>; NULL when not pinned. */

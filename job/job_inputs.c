@@ -58,7 +58,7 @@ static int hash_input(const struct job_input *in, struct job_file **v, size_t *n
 		char hex[JOB_HEX_LEN + 1];
 		if (job_sha_file(in->path, hex, err) < 0)
 			return -1;
-		if (add(v, n, job_strdupf("inputs/%s", in->name), hex) < 0)
+		if (add(v, n, cap_strdupf("inputs/%s", in->name), hex) < 0)
 			return cap_fail(err, ENOMEM, "inputs");
 		return 0;
 	}
@@ -68,7 +68,7 @@ static int hash_input(const struct job_input *in, struct job_file **v, size_t *n
 		return -1;
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < nf; i++)
-		if (add(v, n, job_strdupf("inputs/%s/%s", in->name, files[i].name),
+		if (add(v, n, cap_strdupf("inputs/%s/%s", in->name, files[i].name),
 			files[i].sha256) < 0)
 			rc = cap_fail(err, ENOMEM, "inputs");
 	job_files_free(files, nf);

@@ -13,7 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 #include "internal.h"
 
 int job_loopback_up(const char *state_json, struct cap_error **err)

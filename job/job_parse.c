@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runtime/cleanup.h"
-#include "../runtime/fsutil.h"
+#include "../lib/cleanup.h"
+#include "../lib/file.h"
+#include "../lib/json.h"
 #include "internal.h"
 
 #define MAX_RECORD (64 << 20)
@@ -19,16 +20,10 @@ static const char *sv(yajl_val v)
 	return s ? s : "";
 }
 
-static yajl_val get(yajl_val v, const char *key, yajl_type t)
-{
-	const char *p[] = {key, NULL};
-	return v ? yajl_tree_get(v, p, t) : NULL;
-}
-
 static int req(yajl_val v, const char *key, yajl_type t, const char *where, yajl_val *out,
 	       struct cap_error **err)
 {
-	if (!(*out = get(v, key, t)))
+	if (!(*out = cap_json_get(v, key, t)))
 		return cap_fail(err, 0, "record: %s.%s: missing or of the wrong type", where, key);
 	return 0;
 }
@@ -36,7 +31,7 @@ static int req(yajl_val v, const char *key, yajl_type t, const char *where, yajl
 static int dup_str(yajl_val v, const char *key, const char *where, bool required, char **out,
 		   struct cap_error **err)
 {
-	yajl_val s = get(v, key, yajl_t_string);
+	yajl_val s = cap_json_get(v, key, yajl_t_string);
 	if (!s)
 		return required
 			   ? cap_fail(err, 0, "record: %s.%s: missing or not a string", where, key)
@@ -148,8 +143,8 @@ static int parse_external(yajl_val bd, struct job_spec *s, struct cap_error **er
 		return -1;
 	if (!s->n_args)
 		return cap_fail(err, 0, "record: %s.command: empty", w);
-	s->allow_tag = YAJL_IS_TRUE(get(ext, "allowTag", yajl_t_true));
-	if ((cpus = get(ext, "cpus", yajl_t_number))) {
+	s->allow_tag = YAJL_IS_TRUE(cap_json_get(ext, "allowTag", yajl_t_true));
+	if ((cpus = cap_json_get(ext, "cpus", yajl_t_number))) {
 		long long c = YAJL_IS_INTEGER(cpus) ? YAJL_GET_INTEGER(cpus) : -1;
 		if (c < 0 || c > 4096)
 			return cap_fail(err, 0, "record: %s.cpus: want 0 to 4096", w);
@@ -172,7 +167,7 @@ static int parse_deps(yajl_val bd, struct job_record *r, struct cap_error **err)
 		char w[96], hex[JOB_HEX_LEN + 1];
 		snprintf(w, sizeof(w), "resolvedDependencies[%zu]", i);
 		yajl_val d = YAJL_GET_ARRAY(a)->values[i];
-		yajl_val name = get(d, "name", yajl_t_string);
+		yajl_val name = cap_json_get(d, "name", yajl_t_string);
 		if (!name)
 			return cap_fail(err, 0, "record: %s.name: missing", w);
 		const char *nm = sv(name);
@@ -180,7 +175,7 @@ static int parse_deps(yajl_val bd, struct job_record *r, struct cap_error **err)
 			return -1;
 		if (!strcmp(nm, "image")) {
 			free(r->image_digest);
-			if (!(r->image_digest = job_strdupf("sha256:%s", hex)))
+			if (!(r->image_digest = cap_strdupf("sha256:%s", hex)))
 				return cap_fail(err, ENOMEM, "record");
 		} else if (!strncmp(nm, "inputs/", 7)) {
 			struct job_file *f = &r->inputs[r->n_inputs++];
@@ -203,7 +198,7 @@ static int parse_byproducts(yajl_val pred, struct job_record *r, struct cap_erro
 		return cap_fail(err, 0, "record: predicate.runDetails.byproducts: missing");
 	for (size_t i = 0; i < YAJL_GET_ARRAY(a)->len; i++) {
 		yajl_val b = YAJL_GET_ARRAY(a)->values[i];
-		yajl_val name = get(b, "name", yajl_t_string);
+		yajl_val name = cap_json_get(b, "name", yajl_t_string);
 		char w[64], hex[JOB_HEX_LEN + 1];
 		snprintf(w, sizeof(w), "runDetails.byproducts[%zu]", i);
 		const char *nm = name ? sv(name) : "";
@@ -230,8 +225,8 @@ static int parse_byproducts(yajl_val pred, struct job_record *r, struct cap_erro
 
 static int parse_tree(yajl_val root, struct job_record *r, struct cap_error **err)
 {
-	yajl_val t = get(root, "_type", yajl_t_string),
-		 pt = get(root, "predicateType", yajl_t_string);
+	yajl_val t = cap_json_get(root, "_type", yajl_t_string),
+		 pt = cap_json_get(root, "predicateType", yajl_t_string);
 	yajl_val subj, pred, bd;
 	if (!t || strcmp(sv(t), JOB_STATEMENT))
 		return cap_fail(err, 0, "record: _type: want \"%s\"", JOB_STATEMENT);
@@ -242,7 +237,7 @@ static int parse_tree(yajl_val root, struct job_record *r, struct cap_error **er
 	    req(root, "predicate", yajl_t_object, "statement", &pred, err) < 0 ||
 	    req(pred, "buildDefinition", yajl_t_object, "predicate", &bd, err) < 0)
 		return -1;
-	yajl_val bt = get(bd, "buildType", yajl_t_string);
+	yajl_val bt = cap_json_get(bd, "buildType", yajl_t_string);
 	if (!bt || strcmp(sv(bt), JOB_BUILD_TYPE))
 		return cap_fail(err, 0, "record: buildDefinition.buildType: want \"%s\"",
 				JOB_BUILD_TYPE);
@@ -276,7 +271,7 @@ int job_record_load(const char *path, struct job_record *r, struct cap_error **e
 {
 	memset(r, 0, sizeof(*r));
 	size_t len = 0;
-	cleanup_free char *buf = read_file_at(AT_FDCWD, path, &len, err);
+	cleanup_free char *buf = cap_read_file_at(AT_FDCWD, path, &len, err);
 	if (!buf)
 		return -1;
 	if (len > MAX_RECORD)

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runtime/cleanup.h"
-#include "../runtime/fsutil.h"
-#include "../runtime/jsonutil.h"
+#include "../lib/cleanup.h"
+#include "../lib/file.h"
+#include "../lib/json.h"
 #include "internal.h"
 
 #ifndef CAPSULE_VERSION
@@ -26,32 +26,32 @@
 
 static void gen_int(yajl_gen g, const char *k, long long v)
 {
-	json_gen_str(g, k);
+	cap_json_str(g, k);
 	yajl_gen_integer(g, v);
 }
 
 static void gen_bool(yajl_gen g, const char *k, bool v)
 {
-	json_gen_str(g, k);
+	cap_json_str(g, k);
 	yajl_gen_bool(g, v);
 }
 
 /* {"sha256": hex}; hex may carry a "sha256:" prefix. */
 static void gen_digest(yajl_gen g, const char *hex)
 {
-	json_gen_str(g, "digest");
+	cap_json_str(g, "digest");
 	yajl_gen_map_open(g);
-	json_gen_kv_str(g, "sha256", strncmp(hex, "sha256:", 7) ? hex : hex + 7);
+	cap_json_kv_str(g, "sha256", strncmp(hex, "sha256:", 7) ? hex : hex + 7);
 	yajl_gen_map_close(g);
 }
 
 static void gen_subjects(yajl_gen g, const struct job_outcome *o)
 {
-	json_gen_str(g, "subject");
+	cap_json_str(g, "subject");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < o->n_subjects; i++) {
 		yajl_gen_map_open(g);
-		json_gen_kv_str(g, "name", o->subjects[i].name);
+		cap_json_kv_str(g, "name", o->subjects[i].name);
 		gen_digest(g, o->subjects[i].sha256);
 		yajl_gen_map_close(g);
 	}
@@ -61,61 +61,61 @@ static void gen_subjects(yajl_gen g, const struct job_outcome *o)
 static void gen_external(yajl_gen g, const struct job_outcome *o)
 {
 	const struct job_spec *s = o->spec;
-	json_gen_str(g, "externalParameters");
+	cap_json_str(g, "externalParameters");
 	yajl_gen_map_open(g);
-	json_gen_kv_str(g, "image", s->image);
+	cap_json_kv_str(g, "image", s->image);
 	gen_bool(g, "allowTag", s->allow_tag);
-	json_gen_str_array(g, "command", (const char *const *)s->args);
-	json_gen_str_array(g, "env", (const char *const *)s->env);
-	json_gen_str(g, "inputs");
+	cap_json_str_array(g, "command", (const char *const *)s->args);
+	cap_json_str_array(g, "env", (const char *const *)s->env);
+	cap_json_str(g, "inputs");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < s->n_inputs; i++) {
 		yajl_gen_map_open(g);
-		json_gen_kv_str(g, "name", s->inputs[i].name);
-		json_gen_kv_str(g, "path", o->st->input_abs[i]);
+		cap_json_kv_str(g, "name", s->inputs[i].name);
+		cap_json_kv_str(g, "path", o->st->input_abs[i]);
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
-	json_gen_kv_str(g, "output", o->st->output_abs);
+	cap_json_kv_str(g, "output", o->st->output_abs);
 	if (s->workdir)
-		json_gen_kv_str(g, "workdir", s->workdir);
+		cap_json_kv_str(g, "workdir", s->workdir);
 	if (s->user)
-		json_gen_kv_str(g, "user", s->user);
+		cap_json_kv_str(g, "user", s->user);
 	gen_int(g, "cpus", s->cpus);
 	if (s->memory)
-		json_gen_kv_str(g, "memory", s->memory);
+		cap_json_kv_str(g, "memory", s->memory);
 	yajl_gen_map_close(g);
 }
 
 static void gen_internal(yajl_gen g, const struct job_outcome *o)
 {
 	const struct job_settings *st = o->st;
-	json_gen_str(g, "internalParameters");
+	cap_json_str(g, "internalParameters");
 	yajl_gen_map_open(g);
-	json_gen_str_array(g, "env", (const char *const *)st->env);
-	json_gen_kv_str(g, "hostname", JOB_HOSTNAME);
-	json_gen_kv_str(g, "domainname", JOB_DOMAINNAME);
-	json_gen_kv_str(g, "cwd", st->cwd);
-	json_gen_kv_str(g, "user", o->spec->user ? o->spec->user : "image");
-	json_gen_kv_str(g, "imageUser", o->img->user);
-	json_gen_kv_str(g, "umask", "0022");
+	cap_json_str_array(g, "env", (const char *const *)st->env);
+	cap_json_kv_str(g, "hostname", JOB_HOSTNAME);
+	cap_json_kv_str(g, "domainname", JOB_DOMAINNAME);
+	cap_json_kv_str(g, "cwd", st->cwd);
+	cap_json_kv_str(g, "user", o->spec->user ? o->spec->user : "image");
+	cap_json_kv_str(g, "imageUser", o->img->user);
+	cap_json_kv_str(g, "umask", "0022");
 	gen_bool(g, "readonlyRoot", true);
-	json_gen_kv_str(g, "network",
+	cap_json_kv_str(g, "network",
 			o->st->loopback_up ? "own network namespace, loopback only (up)"
 					   : "own network namespace, loopback only (down)");
-	json_gen_kv_str(g, "tmp", "fresh tmpfs, size=1g");
-	json_gen_kv_str(g, "stdin", "/dev/null");
-	json_gen_kv_str(g, "seccomp", "capsule default profile");
+	cap_json_kv_str(g, "tmp", "fresh tmpfs, size=1g");
+	cap_json_kv_str(g, "stdin", "/dev/null");
+	cap_json_kv_str(g, "seccomp", "capsule default profile");
 	gen_bool(g, "noNewPrivileges", true);
 	gen_int(g, "sourceDateEpoch", st->source_date_epoch);
-	json_gen_kv_str(g, "cpuList", st->cpu_list);
-	json_gen_kv_str(g, "cpuPinning",
+	cap_json_kv_str(g, "cpuList", st->cpu_list);
+	cap_json_kv_str(g, "cpuPinning",
 			!st->cpu_list[0]    ? "none"
 			: st->cpuset_cgroup ? "cgroup cpuset and CPU affinity"
 					    : "CPU affinity (no cgroup2 cpuset here)");
 	gen_int(g, "memoryLimit", st->memory);
 	job_gen_rlimits(g);
-	json_gen_kv_str(g, "wallClock",
+	cap_json_kv_str(g, "wallClock",
 			"not pinned: time namespaces shift only monotonic and boottime");
 	yajl_gen_map_close(g);
 }
@@ -124,12 +124,12 @@ static void gen_dep(yajl_gen g, const char *name, const char *uri, const char *d
 		    const char *media_type)
 {
 	yajl_gen_map_open(g);
-	json_gen_kv_str(g, "name", name);
+	cap_json_kv_str(g, "name", name);
 	if (uri)
-		json_gen_kv_str(g, "uri", uri);
+		cap_json_kv_str(g, "uri", uri);
 	gen_digest(g, digest);
 	if (media_type)
-		json_gen_kv_str(g, "mediaType", media_type);
+		cap_json_kv_str(g, "mediaType", media_type);
 	yajl_gen_map_close(g);
 }
 
@@ -149,9 +149,9 @@ static const char *input_path(const struct job_outcome *o, const char *dep, char
 
 static void gen_deps(yajl_gen g, const struct job_outcome *o)
 {
-	json_gen_str(g, "resolvedDependencies");
+	cap_json_str(g, "resolvedDependencies");
 	yajl_gen_array_open(g);
-	cleanup_free char *uri = job_strdupf("oci-store:%s", o->img->digest);
+	cleanup_free char *uri = cap_strdupf("oci-store:%s", o->img->digest);
 	gen_dep(g, "image", uri, o->img->digest, "application/vnd.oci.image.manifest.v1+json");
 	gen_dep(g, "image-config", NULL, o->img->config_digest,
 		"application/vnd.oci.image.config.v1+json");
@@ -173,13 +173,13 @@ static void gen_byproducts(yajl_gen g, const struct job_outcome *o)
 	char num[32], b64[64];
 	int n = snprintf(num, sizeof(num), "%d", o->exit_status);
 	EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)num, n);
-	json_gen_str(g, "byproducts");
+	cap_json_str(g, "byproducts");
 	yajl_gen_array_open(g);
 	yajl_gen_map_open(g);
-	json_gen_kv_str(g, "name", "exitStatus");
-	json_gen_kv_str(g, "content", b64);
-	json_gen_kv_str(g, "mediaType", "text/plain");
-	json_gen_str(g, "annotations");
+	cap_json_kv_str(g, "name", "exitStatus");
+	cap_json_kv_str(g, "content", b64);
+	cap_json_kv_str(g, "mediaType", "text/plain");
+	cap_json_str(g, "annotations");
 	yajl_gen_map_open(g);
 	gen_int(g, "exitStatus", o->exit_status);
 	yajl_gen_map_close(g);
@@ -192,23 +192,23 @@ static void gen_byproducts(yajl_gen g, const struct job_outcome *o)
 
 static void gen_run_details(yajl_gen g, const struct job_outcome *o)
 {
-	json_gen_str(g, "runDetails");
+	cap_json_str(g, "runDetails");
 	yajl_gen_map_open(g);
-	json_gen_str(g, "builder");
+	cap_json_str(g, "builder");
 	yajl_gen_map_open(g);
-	json_gen_kv_str(g, "id",
+	cap_json_kv_str(g, "id",
 			"https://capsule.invalid/builder/" CAPSULE_VERSION "+" CAPSULE_COMMIT);
-	json_gen_str(g, "version");
+	cap_json_str(g, "version");
 	yajl_gen_map_open(g);
-	json_gen_kv_str(g, "capsule", CAPSULE_VERSION);
-	json_gen_kv_str(g, "commit", CAPSULE_COMMIT);
+	cap_json_kv_str(g, "capsule", CAPSULE_VERSION);
+	cap_json_kv_str(g, "commit", CAPSULE_COMMIT);
 	yajl_gen_map_close(g);
 	yajl_gen_map_close(g);
-	json_gen_str(g, "metadata");
+	cap_json_str(g, "metadata");
 	yajl_gen_map_open(g);
-	json_gen_kv_str(g, "invocationId", o->invocation_id);
-	json_gen_kv_str(g, "startedOn", o->started);
-	json_gen_kv_str(g, "finishedOn", o->finished);
+	cap_json_kv_str(g, "invocationId", o->invocation_id);
+	cap_json_kv_str(g, "startedOn", o->started);
+	cap_json_kv_str(g, "finishedOn", o->finished);
 	yajl_gen_map_close(g);
 	gen_byproducts(g, o);
 	yajl_gen_map_close(g);
@@ -222,14 +222,14 @@ int job_record_write(const char *path, const struct job_outcome *o, struct cap_e
 	yajl_gen_config(g, yajl_gen_beautify, 1);
 	yajl_gen_config(g, yajl_gen_indent_string, "  ");
 	yajl_gen_map_open(g);
-	json_gen_kv_str(g, "_type", JOB_STATEMENT);
+	cap_json_kv_str(g, "_type", JOB_STATEMENT);
 	gen_subjects(g, o);
-	json_gen_kv_str(g, "predicateType", JOB_PREDICATE);
-	json_gen_str(g, "predicate");
+	cap_json_kv_str(g, "predicateType", JOB_PREDICATE);
+	cap_json_str(g, "predicate");
 	yajl_gen_map_open(g);
-	json_gen_str(g, "buildDefinition");
+	cap_json_str(g, "buildDefinition");
 	yajl_gen_map_open(g);
-	json_gen_kv_str(g, "buildType", JOB_BUILD_TYPE);
+	cap_json_kv_str(g, "buildType", JOB_BUILD_TYPE);
 	gen_external(g, o);
 	gen_internal(g, o);
 	gen_deps(g, o);
@@ -244,7 +244,7 @@ int job_record_write(const char *path, const struct job_outcome *o, struct cap_e
 		yajl_gen_free(g);
 		return cap_fail(err, 0, "record %s: generate", path);
 	}
-	cleanup_free char *copy = job_strdupf("%.*s\n", (int)len, buf);
+	cleanup_free char *copy = cap_strdupf("%.*s\n", (int)len, buf);
 	yajl_gen_free(g);
 	if (!copy)
 		return cap_fail(err, ENOMEM, "record");
@@ -258,7 +258,7 @@ int job_record_write(const char *path, const struct job_outcome *o, struct cap_e
 	    open(slash ? (*dir ? dir : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return cap_fail(err, errno, "record %s", path);
-	if (write_file_atomic(dfd, base, copy, strlen(copy), 0644, err) < 0)
+	if (cap_write_file_atomic(dfd, base, copy, strlen(copy), 0644, err) < 0)
 		return cap_wrap(err, "record %s", path);
 	return 0;
 }

@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 
 #include "../overlay/overlay.h"
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 #include "../runtime/container.h"
-#include "../runtime/fsutil.h"
+#include "../lib/file.h"
 #include "../runtime/state.h"
 #include "internal.h"
 
@@ -62,7 +62,7 @@ static char *decoy_tmp(struct cap_error **err)
 		char p[128];
 		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
 		if (i == 2 ? mkdir(p, 0700) : mknod(p, S_IFREG | 0600, 0))
-			return rm_rf(dir, NULL), cap_fail(err, errno, "create %s", p), NULL;
+			return cap_rm_rf(dir, NULL), cap_fail(err, errno, "create %s", p), NULL;
 	}
 	chmod(dir, 01777);
 	return strdup(dir);
@@ -85,9 +85,9 @@ struct run_state {
 static void run_state_clear(struct run_state *r)
 {
 	if (r->bundle)
-		rm_rf(r->bundle, NULL);
+		cap_rm_rf(r->bundle, NULL);
 	if (r->st.tmp_dir)
-		rm_rf(r->st.tmp_dir, NULL);
+		cap_rm_rf(r->st.tmp_dir, NULL);
 	job_settings_clear(&r->st, r->s->n_inputs);
 	job_image_clear(&r->img);
 	job_files_free(r->inputs, r->n_inputs);
@@ -121,7 +121,7 @@ static int prepare(struct run_state *r, struct cap_error **err)
 	snprintf(r->id, sizeof(r->id), "job-%s", r->uuid);
 	if (!(r->bundle = container_image_bundle_dir(r->e->root, r->id)))
 		return cap_fail(err, ENOMEM, "bundle");
-	if (mkdir_p(r->bundle, 0700, err) < 0 ||
+	if (cap_mkdir_p(r->bundle, 0700, err) < 0 ||
 	    overlay_bundle_from_image(r->e->store, r->img.digest, r->bundle, s->args, false, NULL,
 				      err) < 0 ||
 	    job_config_write(r->bundle, s, r->v, &r->st, r->e, &r->config_sha, err) < 0)
@@ -143,9 +143,9 @@ static int execute(struct run_state *r, int *exit_code, struct cap_error **err)
 	struct job_stdio *io;
 	if (job_stdio_start(&io, err) < 0)
 		return -1;
-	rfc3339_now(r->started, sizeof(r->started));
+	rt_rfc3339_now(r->started, sizeof(r->started));
 	int rc = container_run(&o, false, exit_code, err);
-	rfc3339_now(r->finished, sizeof(r->finished));
+	rt_rfc3339_now(r->finished, sizeof(r->finished));
 	cleanup_error struct cap_error *ioerr = NULL;
 	if (job_stdio_finish(io, r->out_sha, r->err_sha, &ioerr) < 0 && rc == 0)
 		rc = cap_fail(err, 0, "%s", ioerr->msg);

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 #include "internal.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -181,7 +181,7 @@ int job_settings_build(const struct job_spec *s, const struct job_variation *v,
 		return cap_fail(err, ENOMEM, "inputs");
 	for (size_t i = 0; i < s->n_inputs; i++) {
 		const char *base = v && v->inputs_copy ? v->inputs_copy : NULL;
-		char *p = base ? job_strdupf("%s/%s", base, s->inputs[i].name)
+		char *p = base ? cap_strdupf("%s/%s", base, s->inputs[i].name)
 			       : realpath(s->inputs[i].path, NULL);
 		if (!(st->input_abs[i] = p))
 			return cap_fail(err, errno ? errno : ENOMEM, "--input %.200s",

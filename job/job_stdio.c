@@ -16,8 +16,8 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
-#include "../runtime/cleanup.h"
-#include "../runtime/fsutil.h"
+#include "../lib/cleanup.h"
+#include "../lib/file.h"
 #include "internal.h"
 
 struct job_stdio {
@@ -53,15 +53,15 @@ static void relay_loop(int out_r, int err_r, int out_w, int err_w, int result)
 				continue;
 			}
 			job_sha_update(h[i], buf, (size_t)n);
-			write_all(to[i], buf,
-				  (size_t)n); /* a closed terminal does not stop the job */
+			cap_write_all(to[i], buf,
+				      (size_t)n); /* a closed terminal does not stop the job */
 		}
 	}
 	char msg[2 * JOB_HEX_LEN + 2];
 	job_sha_final(h[0], msg);
 	msg[JOB_HEX_LEN] = ' ';
 	job_sha_final(h[1], msg + JOB_HEX_LEN + 1);
-	write_all(result, msg, sizeof(msg) - 1);
+	cap_write_all(result, msg, sizeof(msg) - 1);
 	_exit(0);
 }
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 #include "internal.h"
 
 bool job_is_hex64(const char *s)
@@ -18,23 +18,12 @@ bool job_is_hex64(const char *s)
 	return n == JOB_HEX_LEN;
 }
 
-char *job_strdupf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
-
 char *job_record_default(const char *output)
 {
 	size_t n = strlen(output);
 	while (n > 1 && output[n - 1] == '/')
 		n--;
-	return job_strdupf("%.*s.provenance.json", (int)n, output);
+	return cap_strdupf("%.*s.provenance.json", (int)n, output);
 }
 
 int job_empty_dir(const char *dir, struct cap_error **err)

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 #include "internal.h"
 
 static int add_diff(struct job_diff **v, size_t *n, enum job_diff_kind k, const char *name)

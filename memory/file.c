@@ -7,7 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
+#include "../lib/file.h"
 
 #define MEM_FILE_MAX (64 * 1024)
 
@@ -16,22 +17,10 @@ char *mem_read_at(int dirfd, const char *name)
 	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	cleanup_free char *buf = malloc(MEM_FILE_MAX + 1);
-	if (!buf)
-		return NULL;
-	size_t len = 0;
-	while (len < MEM_FILE_MAX) {
-		ssize_t r = read(fd, buf + len, MEM_FILE_MAX - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return NULL;
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	buf[len] = '\0';
-	return steal_pointer(&buf);
+	struct cap_error *e = NULL;
+	char *text = cap_read_fd(fd, MEM_FILE_MAX, NULL, name, &e);
+	cap_error_free(e); /* callers show a missing value as unavailable */
+	return text;
 }
 
 bool mem_read_val(int dirfd, const char *name, struct mem_val *out)

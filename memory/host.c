@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 
 #define UNAVAILABLE(h, what) mem_unavailable((h)->unavailable, &(h)->n_unavailable, what)
 

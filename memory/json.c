@@ -12,7 +12,7 @@
  *
  * Sizes are bytes; a limit of "max" is the string "max"; what could not be
  * read is null and its group is named in "unavailable". */
-#include "../runtime/jsonutil.h"
+#include "../lib/json.h"
 #include "internal.h"
 
 #include <inttypes.h>
@@ -24,7 +24,7 @@
 
 static void str(yajl_gen j, const char *k, const char *v)
 {
-	json_gen_key(j, k);
+	cap_json_key(j, k);
 	if (v)
 		yajl_gen_string(j, (const unsigned char *)v, strlen(v));
 	else
@@ -35,7 +35,7 @@ static void u64(yajl_gen j, const char *k, uint64_t v)
 {
 	char b[32];
 	int n = snprintf(b, sizeof(b), "%" PRIu64, v);
-	json_gen_key(j, k);
+	cap_json_key(j, k);
 	yajl_gen_number(j, b, (size_t)n);
 }
 
@@ -43,14 +43,14 @@ static void i64(yajl_gen j, const char *k, int64_t v)
 {
 	char b[32];
 	int n = snprintf(b, sizeof(b), "%" PRId64, v);
-	json_gen_key(j, k);
+	cap_json_key(j, k);
 	yajl_gen_number(j, b, (size_t)n);
 }
 
 static void val(yajl_gen j, const char *k, struct mem_val v)
 {
 	if (!v.set) {
-		json_gen_key(j, k);
+		cap_json_key(j, k);
 		yajl_gen_null(j);
 	} else if (v.v == MEM_MAX) {
 		str(j, k, "max");
@@ -63,13 +63,13 @@ static void dbl(yajl_gen j, const char *k, double v)
 {
 	char b[48];
 	int n = snprintf(b, sizeof(b), "%.2f", isfinite(v) ? v : 0.0);
-	json_gen_key(j, k);
+	cap_json_key(j, k);
 	yajl_gen_number(j, b, (size_t)n);
 }
 
 static void psi_line(yajl_gen j, const char *k, const struct mem_psi_line *l, bool set)
 {
-	json_gen_key(j, k);
+	cap_json_key(j, k);
 	if (!set) {
 		yajl_gen_null(j);
 		return;
@@ -84,7 +84,7 @@ static void psi_line(yajl_gen j, const char *k, const struct mem_psi_line *l, bo
 
 static void psi(yajl_gen j, const struct mem_psi *p)
 {
-	json_gen_key(j, "psi");
+	cap_json_key(j, "psi");
 	if (!p->present) {
 		yajl_gen_null(j);
 		return;
@@ -97,7 +97,7 @@ static void psi(yajl_gen j, const struct mem_psi *p)
 
 static void unavailable(yajl_gen j, const char *const *list, size_t n)
 {
-	json_gen_key(j, "unavailable");
+	cap_json_key(j, "unavailable");
 	yajl_gen_array_open(j);
 	for (size_t i = 0; i < n; i++)
 		yajl_gen_string(j, (const unsigned char *)list[i], strlen(list[i]));
@@ -108,7 +108,7 @@ static void unavailable(yajl_gen j, const char *const *list, size_t n)
 static void group(yajl_gen j, const char *k, const char *const *names, const struct mem_val *v,
 		  size_t n)
 {
-	json_gen_key(j, k);
+	cap_json_key(j, k);
 	yajl_gen_map_open(j);
 	for (size_t i = 0; i < n; i++)
 		val(j, names[i], v[i]);
@@ -125,9 +125,9 @@ static void pair(yajl_gen j, const char *k, struct mem_val a, struct mem_val b)
 
 static void container_ksm_reclaim(yajl_gen j, const struct mem_container_status *c)
 {
-	json_gen_key(j, "ksm");
+	cap_json_key(j, "ksm");
 	yajl_gen_map_open(j);
-	json_gen_key(j, "enabled");
+	cap_json_key(j, "enabled");
 	yajl_gen_bool(j, c->opts.ksm);
 	val(j, "merging_pages", (struct mem_val){c->has_ksm, c->ksm_merging_pages});
 	if (c->has_ksm)
@@ -135,9 +135,9 @@ static void container_ksm_reclaim(yajl_gen j, const struct mem_container_status 
 	else
 		str(j, "profit", NULL);
 	yajl_gen_map_close(j);
-	json_gen_key(j, "reclaim");
+	cap_json_key(j, "reclaim");
 	yajl_gen_map_open(j);
-	json_gen_key(j, "auto");
+	cap_json_key(j, "auto");
 	yajl_gen_bool(j, c->opts.reclaim_auto);
 	if (c->opts.has_psi_target)
 		dbl(j, "psi_target", c->opts.psi_target);
@@ -170,7 +170,7 @@ static void host_ram(yajl_gen j, const struct mem_host_status *h)
 	static const char *const ram[] = {"total", "free", "available", "swap_total", "swap_free"};
 	GROUP(j, "ram", ram, h->mem_total, h->mem_free, h->mem_available, h->swap_total,
 	      h->swap_free);
-	json_gen_key(j, "swaps");
+	cap_json_key(j, "swaps");
 	yajl_gen_array_open(j);
 	for (size_t i = 0; i < h->n_swaps; i++) {
 		yajl_gen_map_open(j);
@@ -186,7 +186,7 @@ static void host_ram(yajl_gen j, const struct mem_host_status *h)
 
 static void host_zram(yajl_gen j, const struct mem_host_status *h)
 {
-	json_gen_key(j, "zram");
+	cap_json_key(j, "zram");
 	yajl_gen_array_open(j);
 	for (size_t i = 0; i < h->n_zram; i++) {
 		const struct mem_zram_dev *z = &h->zram[i];
@@ -205,19 +205,19 @@ static void host_zram(yajl_gen j, const struct mem_host_status *h)
 
 static void host_zswap_ksm(yajl_gen j, const struct mem_host_status *h)
 {
-	json_gen_key(j, "zswap");
+	cap_json_key(j, "zswap");
 	if (!h->has_zswap) {
 		yajl_gen_null(j);
 	} else {
 		yajl_gen_map_open(j);
-		json_gen_key(j, "enabled");
+		cap_json_key(j, "enabled");
 		yajl_gen_bool(j, h->zswap_enabled);
 		str(j, "compressor", h->zswap_compressor);
 		str(j, "zpool", h->zswap_zpool);
 		val(j, "max_pool_percent", h->zswap_max_pool_percent);
 		yajl_gen_map_close(j);
 	}
-	json_gen_key(j, "ksm");
+	cap_json_key(j, "ksm");
 	if (!h->has_ksm) {
 		yajl_gen_null(j);
 		return;
@@ -235,7 +235,7 @@ static void host_zswap_ksm(yajl_gen j, const struct mem_host_status *h)
 
 static void host(yajl_gen j, const struct mem_host_status *h)
 {
-	json_gen_key(j, "host");
+	cap_json_key(j, "host");
 	yajl_gen_map_open(j);
 	host_ram(j, h);
 	host_zram(j, h);
@@ -281,7 +281,7 @@ char *mem_status_json(const struct mem_container_status *c, size_t n,
 	if (!j)
 		return NULL;
 	yajl_gen_map_open(j);
-	json_gen_key(j, "containers");
+	cap_json_key(j, "containers");
 	yajl_gen_array_open(j);
 	for (size_t i = 0; i < n; i++)
 		container(j, &c[i]);

@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../runtime/error.h"
-#include "../runtime/spec.h"
+#include "../lib/error.h"
+#include "../oci/spec.h"
 
 #define MEM_ANNOTATION_PREFIX	  "org.capsule.memory."
 #define MEM_ANNOTATION_KSM	  "org.capsule.memory.ksm"

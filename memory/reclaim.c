@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 
 /* Below this, a write to memory.reclaim costs more than it gains. */
 #define MEM_STEP_MIN_BYTES (64 * 1024)

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "../cgroups/cgroups.h"
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 
 #define UNAVAILABLE(st, what) mem_unavailable((st)->unavailable, &(st)->n_unavailable, what)
 

@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 
 #define PSI_WINDOW_US 1000000
 

@@ -7,7 +7,7 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 #include "oci.h"
 
 #define NIL NULL

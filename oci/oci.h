@@ -10,7 +10,7 @@
 
 #include <stdbool.h>
 
-#include "../runtime/error.h"
+#include "../lib/error.h"
 
 #define OCI_SPEC_VERSION "1.2.0"
 

@@ -7,7 +7,9 @@
 #include <sys/types.h>
 #include <yajl/yajl_tree.h>
 
-#include "../runtime/error.h"
+#include "../lib/error.h"
+#include "../lib/file.h"
+#include "../lib/json.h"
 #include "overlay.h"
 
 #define OVL_HEX_LEN  64
@@ -49,12 +51,8 @@ void ovl_hash_free(struct ovl_hash *h);
 int ovl_hash_buf(const void *buf, size_t len, char hex[OVL_HEX_LEN + 1], struct cap_error **err);
 
 /* --- ovl_fs.c --- */
-int ovl_rm_rf_at(int dirfd, const char *name); /* ENOENT is success; never crosses mounts */
 int ovl_read_file_at(int dirfd, const char *path, size_t max, char **buf, size_t *len,
 		     struct cap_error **err);
-/* tmp file + rename (no fsync): readers see the old or the new content, never half. */
-int ovl_write_file_at(int dirfd, const char *path, const void *data, size_t len,
-		      struct cap_error **err);
 /* Open (creating with create=true) the store and its subdirs.  Returns a dir fd. */
 int ovl_store_open(const char *store, bool create, struct cap_error **err);
 /* flock(<store>/lock, LOCK_SH or LOCK_EX).  Returns the lock fd (close to release). */
@@ -62,12 +60,9 @@ int ovl_store_lock(int storefd, int op, struct cap_error **err);
 /* A fresh empty dir under tmp/, name in name (>= 64 bytes). */
 int ovl_mktemp_dir(int storefd, const char *prefix, char *name, size_t len, struct cap_error **err);
 bool ovl_exists_at(int dirfd, const char *path);
-char *ovl_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* NULL: ENOMEM */
 
 /* --- ovl_json.c: small yajl_tree helpers --- */
 yajl_val ovl_json_parse(const char *buf, const char *what, struct cap_error **err);
-const char *ovl_json_str(yajl_val v, const char *key);
-yajl_val ovl_json_get(yajl_val v, const char *key, yajl_type type);
 /* A descriptor {"mediaType","digest","size"}: hex + size, or -1 with an error naming what. */
 int ovl_json_descriptor(yajl_val d, const char *what, char hex[OVL_HEX_LEN + 1], long long *size,
 			struct cap_error **err);

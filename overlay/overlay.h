@@ -24,8 +24,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "../runtime/error.h"
-#include "../runtime/spec.h"
+#include "../lib/error.h"
+#include "../oci/spec.h"
 
 #define OVERLAY_DEFAULT_STORE	 "/var/lib/capsule"
 #define OVERLAY_ANNOT_IMAGE	 "org.capsule.image"
@@ -42,7 +42,7 @@ struct overlay_flags {
 	/* The container's uid/gid mappings (userns).  When given and we are host root, prepare
 	 * makes idmapped (detached) mounts of the lower layers, so root-owned layer files show
 	 * as the container's root instead of nobody, without chowned copies. */
-	const struct spec_id_mapping *uid_mappings, *gid_mappings;
+	const struct cap_id_mapping *uid_mappings, *gid_mappings;
 	size_t n_uid_mappings, n_gid_mappings;
 };
 

@@ -13,32 +13,11 @@
 #include <yajl/yajl_gen.h>
 
 #include "../oci/oci.h"
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 #include "internal.h"
 #include "overlay.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-static char *read_fd(int fd)
-{
-	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap);
-	ssize_t n;
-	while (buf && (n = read(fd, buf + len, cap - len - 1)) > 0) {
-		len += (size_t)n;
-		if (len + 1 == cap && cap < (1 << 20)) {
-			char *nb = realloc(buf, cap *= 2);
-			if (!nb)
-				break;
-			buf = nb;
-		} else if (len + 1 == cap) {
-			break;
-		}
-	}
-	if (buf)
-		buf[len] = '\0';
-	return buf;
-}
 
 /* /etc/passwd or /etc/group of the image: top layer first; a whiteout or a symlink ends the
  * search (a symlink would point into the merged tree, which does not exist yet). */
@@ -58,7 +37,10 @@ static char *read_image_file(int storefd, const struct ovl_image *img, const cha
 			continue;
 		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 			return NULL;
-		return read_fd(fd);
+		struct cap_error *e = NULL;
+		char *text = cap_read_fd(fd, 1 << 20, NULL, file, &e);
+		cap_error_free(e); /* unreadable: no such user, as a missing file */
+		return text;
 	}
 	return NULL;
 }
@@ -144,9 +126,9 @@ static char *gen_config(const struct ovl_image *img, char *const *args, bool ter
 {
 	const char *cp[] = {"config", NULL};
 	yajl_val cfg = yajl_tree_get(img->config, cp, yajl_t_object);
-	yajl_val ep = ovl_json_get(cfg, "Entrypoint", yajl_t_array);
-	yajl_val cmd = ovl_json_get(cfg, "Cmd", yajl_t_array);
-	yajl_val env = ovl_json_get(cfg, "Env", yajl_t_array);
+	yajl_val ep = cap_json_get(cfg, "Entrypoint", yajl_t_array);
+	yajl_val cmd = cap_json_get(cfg, "Cmd", yajl_t_array);
+	yajl_val env = cap_json_get(cfg, "Env", yajl_t_array);
 	size_t n_args = 0;
 	while (args && args[n_args])
 		n_args++;
@@ -171,7 +153,7 @@ static char *gen_config(const struct ovl_image *img, char *const *args, bool ter
 		envv[ne++] = DEFAULT_PATH;
 	if (terminal)
 		envv[ne++] = "TERM=xterm";
-	const char *wd = ovl_json_str(cfg, "WorkingDir");
+	const char *wd = cap_json_get_str(cfg, "WorkingDir");
 	struct oci_process proc = {
 	    .terminal = terminal,
 	    .uid = uid,
@@ -197,8 +179,8 @@ static bool has_args(const struct ovl_image *img, char *const *args)
 {
 	const char *cp[] = {"config", NULL};
 	yajl_val cfg = yajl_tree_get(img->config, cp, yajl_t_object);
-	yajl_val ep = ovl_json_get(cfg, "Entrypoint", yajl_t_array);
-	yajl_val cmd = ovl_json_get(cfg, "Cmd", yajl_t_array);
+	yajl_val ep = cap_json_get(cfg, "Entrypoint", yajl_t_array);
+	yajl_val cmd = cap_json_get(cfg, "Cmd", yajl_t_array);
 	return (args && args[0]) || (ep && YAJL_GET_ARRAY(ep)->len) ||
 	       (cmd && YAJL_GET_ARRAY(cmd)->len);
 }
@@ -232,5 +214,5 @@ int overlay_bundle_from_image(const char *store, const char *ref, const char *bu
 		return cap_fail(err, EEXIST, "%s/config.json", bundle_dir);
 	if (mkdirat(bfd, "rootfs", 0755) < 0 && errno != EEXIST)
 		return cap_fail(err, errno, "mkdir %s/rootfs", bundle_dir);
-	return ovl_write_file_at(bfd, "config.json", json, strlen(json), err);
+	return cap_write_file_atomic(bfd, "config.json", json, strlen(json), 0644, err);
 }

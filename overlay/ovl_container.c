@@ -10,7 +10,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 #include "internal.h"
 #include "overlay.h"
 
@@ -62,7 +62,7 @@ static int write_record(int cfd, const struct ovl_image *img, const struct overl
 		len += (size_t)snprintf(buf + len, cap - len, "layer=sha256:%s\n", img->layers[i]);
 	len += (size_t)snprintf(buf + len, cap - len, "keep_upper=%d\nephemeral=%d\nuserns=%d\n",
 				f->keep_upper, f->ephemeral, f->userns);
-	return ovl_write_file_at(cfd, "record", buf, len, err);
+	return cap_write_file_atomic(cfd, "record", buf, len, 0644, err);
 }
 
 static int make_dirs(int cfd, const struct overlay_flags *f, struct cap_error **err)
@@ -113,7 +113,7 @@ static int prepare_locked(int storefd, const char *store, const char *ref, const
 		*out = NULL;
 		if (cfd < 0)
 			cap_fail(err, errno, "open %s", path);
-		ovl_rm_rf_at(storefd, path);
+		cap_rm_rf_at(storefd, path);
 		rc = -1;
 	}
 	ovl_image_clear(&img);
@@ -216,13 +216,13 @@ static int cleanup(const char *store, const char *container_id, bool all, struct
 	if (detach_lowers(cfd, where, err) < 0)
 		return -1;
 	if (all || !record_keeps_upper(cfd)) {
-		if (ovl_rm_rf_at(storefd, path) < 0)
+		if (cap_rm_rf_at(storefd, path) < 0)
 			return cap_fail(err, errno, "remove %s", where);
 		return 0;
 	}
 	/* keep-upper: the record stays too, so gc keeps the layers upper/ is relative to. */
-	if (ovl_rm_rf_at(cfd, "work") < 0 || ovl_rm_rf_at(cfd, "rootfs") < 0 ||
-	    ovl_rm_rf_at(cfd, "lower") < 0)
+	if (cap_rm_rf_at(cfd, "work") < 0 || cap_rm_rf_at(cfd, "rootfs") < 0 ||
+	    cap_rm_rf_at(cfd, "lower") < 0)
 		return cap_fail(err, errno, "remove %s/work", where);
 	return 0;
 }
@@ -322,7 +322,7 @@ static int sweep_layer(int storefd, const char *name, void *ctx)
 	if (refset_has(s->keep, name))
 		return 0;
 	snprintf(path, sizeof(path), "layers/sha256/%s", name);
-	if (ovl_rm_rf_at(storefd, path) < 0)
+	if (cap_rm_rf_at(storefd, path) < 0)
 		s->errnum = errno;
 	else
 		s->removed++;
@@ -333,7 +333,7 @@ static int sweep_tmp(int storefd, const char *name, void *ctx)
 {
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "tmp/%s", name);
-	ovl_rm_rf_at(storefd, path); /* exclusive lock: no import is using it */
+	cap_rm_rf_at(storefd, path); /* exclusive lock: no import is using it */
 	return 0;
 }
 

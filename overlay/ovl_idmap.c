@@ -15,65 +15,16 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
+#include "../lib/userns.h"
 #include "internal.h"
 #include "overlay.h"
 
-static int write_map(pid_t pid, const char *file, const struct spec_id_mapping *m, size_t n,
-		     struct cap_error **err)
-{
-	char path[64], buf[4096];
-	size_t len = 0;
-	for (size_t i = 0; i < n && len < sizeof(buf) - 40; i++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n",
-					m[i].container_id, m[i].host_id, m[i].size);
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, buf, len) != (ssize_t)len)
-		return cap_fail(err, errno, "write %s", path);
-	return 0;
-}
-
-/* A user namespace fd carrying the mappings: a child unshares and waits, we map it. */
+/* A user namespace fd carrying the container's mappings. */
 static int mapped_userns(const struct overlay_flags *f, struct cap_error **err)
 {
-	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return cap_fail(err, errno, "pipe");
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return cap_fail(err, errno, "fork");
-	}
-	if (pid == 0) {
-		char c;
-		close(pipefd[1]);
-		if (unshare(CLONE_NEWUSER) < 0)
-			_exit(1);
-		_exit(read(pipefd[0], &c, 1) < 0 ? 1 : 0); /* until the parent closes its end */
-	}
-	close(pipefd[0]);
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-	int nsfd = -1;
-	/* Wait until the child is in its namespace (its ns/user differs from ours). */
-	struct stat self, other;
-	stat("/proc/self/ns/user", &self);
-	for (int i = 0; i < 2000; i++) {
-		if (stat(path, &other) == 0 && other.st_ino != self.st_ino)
-			break;
-		usleep(500);
-	}
-	int rc = write_map(pid, "uid_map", f->uid_mappings, f->n_uid_mappings, err);
-	if (rc == 0)
-		rc = write_map(pid, "gid_map", f->gid_mappings, f->n_gid_mappings, err);
-	if (rc == 0 && (nsfd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		rc = cap_fail(err, errno, "open %s", path);
-	close(pipefd[1]);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	return rc < 0 ? -1 : nsfd;
+	return cap_userns_fd(f->uid_mappings, f->n_uid_mappings, f->gid_mappings, f->n_gid_mappings,
+			     err);
 }
 
 /* Attach one idmapped clone of layers_dir/hex at dir/hex. */
@@ -116,8 +67,8 @@ int ovl_plan_idmap(struct overlay_plan *p, const struct overlay_flags *f, struct
 	if (mkdir(dir, 0711) < 0 && errno != EEXIST) /* the container's root looks up through it */
 		return cap_fail(err, errno, "mkdir %s", dir);
 	for (size_t i = 0; i < p->n_lowers; i++) {
-		cleanup_free char *src = ovl_strdupf("%s/%s", p->layers_dir, p->lowers[i]);
-		cleanup_free char *dest = ovl_strdupf("%s/%s", dir, p->lowers[i]);
+		cleanup_free char *src = cap_strdupf("%s/%s", p->layers_dir, p->lowers[i]);
+		cleanup_free char *dest = cap_strdupf("%s/%s", dir, p->lowers[i]);
 		if (!src || !dest)
 			return cap_fail(err, ENOMEM, "idmap");
 		if (attach_layer(src, dest, nsfd, err) < 0)

@@ -12,8 +12,8 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
-#include "../runtime/cleanup.h"
-#include "../runtime/fault.h"
+#include "../lib/cleanup.h"
+#include "../lib/fault.h"
 #include "internal.h"
 #include "overlay.h"
 
@@ -62,7 +62,7 @@ static int read_blob(struct import *im, const char *hex, long long size, const c
 static int parse_layers(struct pending_image *pi, yajl_val manifest, yajl_val config,
 			struct cap_error **err)
 {
-	yajl_val layers = ovl_json_get(manifest, "layers", yajl_t_array);
+	yajl_val layers = cap_json_get(manifest, "layers", yajl_t_array);
 	const char *rp[] = {"rootfs", "diff_ids", NULL};
 	yajl_val diffs = yajl_tree_get(config, rp, yajl_t_array);
 	if (!layers || !diffs)
@@ -81,7 +81,7 @@ static int parse_layers(struct pending_image *pi, yajl_val manifest, yajl_val co
 	for (size_t i = 0; i < n; i++) {
 		yajl_val d = YAJL_GET_ARRAY(layers)->values[i];
 		yajl_val id = YAJL_GET_ARRAY(diffs)->values[i];
-		const char *mt = ovl_json_str(d, "mediaType");
+		const char *mt = cap_json_get_str(d, "mediaType");
 		if (mt && !strstr(mt, "tar"))
 			return cap_fail(err, 0, "layer %zu: unsupported media type %s", i, mt);
 		if (ovl_json_descriptor(d, "layer", pi->layers[i].digest, &pi->layers[i].size,
@@ -110,7 +110,7 @@ static int add_manifest(struct import *im, yajl_val desc, const char *name, stru
 		return -1;
 	char chex[OVL_HEX_LEN + 1];
 	yajl_val c = NULL;
-	int rc = ovl_json_descriptor(ovl_json_get(m, "config", yajl_t_object), "manifest config",
+	int rc = ovl_json_descriptor(cap_json_get(m, "config", yajl_t_object), "manifest config",
 				     chex, &csize, err);
 	if (rc == 0)
 		rc = read_blob(im, chex, csize, "config", &pi->config, &pi->config_len, err);
@@ -125,10 +125,10 @@ static int add_manifest(struct import *im, yajl_val desc, const char *name, stru
 
 static bool platform_ok(yajl_val desc)
 {
-	yajl_val p = ovl_json_get(desc, "platform", yajl_t_object);
+	yajl_val p = cap_json_get(desc, "platform", yajl_t_object);
 	if (!p)
 		return true;
-	const char *os = ovl_json_str(p, "os"), *arch = ovl_json_str(p, "architecture");
+	const char *os = cap_json_get_str(p, "os"), *arch = cap_json_get_str(p, "architecture");
 #if defined(__x86_64__)
 	const char *host = "amd64";
 #elif defined(__aarch64__)
@@ -147,11 +147,11 @@ static int walk_index(struct import *im, const char *buf, const char *name, int 
 	yajl_val idx = ovl_json_parse(buf, "index.json", err);
 	if (!idx)
 		return -1;
-	yajl_val ms = ovl_json_get(idx, "manifests", yajl_t_array);
+	yajl_val ms = cap_json_get(idx, "manifests", yajl_t_array);
 	int rc = ms ? 0 : cap_fail(err, 0, "index.json: no manifests");
 	for (size_t i = 0; rc == 0 && ms && i < YAJL_GET_ARRAY(ms)->len; i++) {
 		yajl_val d = YAJL_GET_ARRAY(ms)->values[i];
-		const char *mt = ovl_json_str(d, "mediaType");
+		const char *mt = cap_json_get_str(d, "mediaType");
 		const char *ap[] = {"annotations", "org.opencontainers.image.ref.name", NULL};
 		yajl_val an = yajl_tree_get(d, ap, yajl_t_string);
 		const char *n = an ? YAJL_GET_STRING(an) : name;
@@ -276,16 +276,17 @@ static int commit_image(struct import *im, struct pending_image *pi, struct cap_
 			return -1;
 		cleanup_close int fd = openat(im->storefd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0 ||
-		    ovl_write_file_at(fd, "manifest.json", pi->manifest, pi->manifest_len, err) <
-			0 ||
-		    ovl_write_file_at(fd, "config.json", pi->config, pi->config_len, err) < 0 ||
+		    cap_write_file_atomic(fd, "manifest.json", pi->manifest, pi->manifest_len, 0644,
+					  err) < 0 ||
+		    cap_write_file_atomic(fd, "config.json", pi->config, pi->config_len, 0644,
+					  err) < 0 ||
 		    (renameat(im->storefd, tmp, im->storefd, dest) < 0 && errno != EEXIST &&
 		     errno != ENOTEMPTY)) {
 			int e = errno;
-			ovl_rm_rf_at(im->storefd, tmp);
+			cap_rm_rf_at(im->storefd, tmp);
 			return cap_fail(err, e, "commit %s", dest);
 		}
-		ovl_rm_rf_at(im->storefd, tmp); /* no-op unless another import won the rename */
+		cap_rm_rf_at(im->storefd, tmp); /* no-op unless another import won the rename */
 	}
 	if (!pi->name)
 		return 0;
@@ -294,7 +295,7 @@ static int commit_image(struct import *im, struct pending_image *pi, struct cap_
 		return cap_fail(err, 0, "image name \"%s\" is not usable", pi->name);
 	snprintf(ref, sizeof(ref), "refs/%s", esc);
 	int n = snprintf(line, sizeof(line), "sha256:%s\n", pi->hex);
-	return ovl_write_file_at(im->storefd, ref, line, (size_t)n, err);
+	return cap_write_file_atomic(im->storefd, ref, line, (size_t)n, 0644, err);
 }
 
 static int commit(struct import *im, struct cap_error **err)
@@ -358,7 +359,7 @@ int overlay_import(const char *store, const char *layout_path, char **out_digest
 	/* Committed layers were renamed away; whatever is left in tmp/ is ours to drop. */
 	for (size_t i = 0; i < im->n_tmp; i++)
 		if (im->tmp[i][0])
-			ovl_rm_rf_at(storefd, im->tmp[i]);
+			cap_rm_rf_at(storefd, im->tmp[i]);
 	if (rc == 0 && out_digest && im->n_images &&
 	    asprintf(out_digest, "sha256:%s", im->images[0].hex) < 0)
 		*out_digest = NULL;

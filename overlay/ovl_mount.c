@@ -10,7 +10,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 #include "internal.h"
 #include "overlay.h"
 
@@ -74,16 +74,16 @@ int ovl_plan_build(const char *store, const char *id, const struct ovl_image *im
 	 * `volatile` every unmount syncs the whole upper filesystem. */
 	p->volatile_ = f->ephemeral || !f->keep_upper;
 	p->upper_tmpfs = ovl_upper_on_tmpfs(f);
-	p->rootfs = ovl_strdupf("%s/containers/%s/rootfs", store, id);
-	p->upper_mnt = ovl_strdupf("%s/containers/%s/upper", store, id);
+	p->rootfs = cap_strdupf("%s/containers/%s/rootfs", store, id);
+	p->upper_mnt = cap_strdupf("%s/containers/%s/upper", store, id);
 	if (p->upper_tmpfs) {
-		p->upper = ovl_strdupf("%s/containers/%s/upper/upper", store, id);
-		p->work = ovl_strdupf("%s/containers/%s/upper/work", store, id);
+		p->upper = cap_strdupf("%s/containers/%s/upper/upper", store, id);
+		p->work = cap_strdupf("%s/containers/%s/upper/work", store, id);
 	} else {
-		p->upper = ovl_strdupf("%s/containers/%s/upper", store, id);
-		p->work = ovl_strdupf("%s/containers/%s/work", store, id);
+		p->upper = cap_strdupf("%s/containers/%s/upper", store, id);
+		p->work = cap_strdupf("%s/containers/%s/work", store, id);
 	}
-	p->layers_dir = ovl_strdupf("%s/layers/sha256", store);
+	p->layers_dir = cap_strdupf("%s/layers/sha256", store);
 	p->lowers = calloc(img->n_layers + 1, sizeof(char *));
 	bool ok = p->rootfs && p->upper && p->work && p->upper_mnt && p->layers_dir && p->lowers;
 	for (size_t i = 0; ok && i < img->n_layers; i++) {

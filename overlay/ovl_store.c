@@ -6,7 +6,7 @@
 #include <sys/file.h>
 #include <yajl/yajl_gen.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 #include "internal.h"
 #include "overlay.h"
 
@@ -39,9 +39,9 @@ int ovl_image_load(int storefd, const char *hex, struct ovl_image *img, struct c
 	long long csize;
 	const char *rp[] = {"rootfs", "diff_ids", NULL};
 	yajl_val diffs = yajl_tree_get(img->config, rp, yajl_t_array);
-	yajl_val layers = ovl_json_get(img->manifest, "layers", yajl_t_array);
+	yajl_val layers = cap_json_get(img->manifest, "layers", yajl_t_array);
 	size_t n = diffs ? YAJL_GET_ARRAY(diffs)->len : 0;
-	if (ovl_json_descriptor(ovl_json_get(img->manifest, "config", yajl_t_object), "config",
+	if (ovl_json_descriptor(cap_json_get(img->manifest, "config", yajl_t_object), "config",
 				img->config_digest, &csize, err) < 0 ||
 	    !layers || YAJL_GET_ARRAY(layers)->len != n)
 		return ovl_image_clear(img), cap_fail(err, 0, "image sha256:%s: corrupt", hex);
@@ -53,7 +53,7 @@ int ovl_image_load(int storefd, const char *hex, struct ovl_image *img, struct c
 	for (size_t i = 0; i < n; i++) {
 		yajl_val d = YAJL_GET_ARRAY(diffs)->values[i];
 		yajl_val sz =
-		    ovl_json_get(YAJL_GET_ARRAY(layers)->values[i], "size", yajl_t_number);
+		    cap_json_get(YAJL_GET_ARRAY(layers)->values[i], "size", yajl_t_number);
 		if (!YAJL_IS_STRING(d) || ovl_parse_digest(YAJL_GET_STRING(d), img->layers[i]) < 0)
 			return ovl_image_clear(img),
 			       cap_fail(err, 0, "image sha256:%s: bad diff_id", hex);
@@ -253,8 +253,8 @@ int overlay_image_list(const char *store, struct overlay_image_info **out, size_
 		*out = v;
 		struct overlay_image_info *it = &v[(*n)++];
 		memset(it, 0, sizeof(*it));
-		it->digest = ovl_strdupf("sha256:%s", img.digest);
-		it->config_digest = ovl_strdupf("sha256:%s", img.config_digest);
+		it->digest = cap_strdupf("sha256:%s", img.digest);
+		it->config_digest = cap_strdupf("sha256:%s", img.config_digest);
 		it->names = names_of(storefd, img.digest);
 		it->n_layers = img.n_layers;
 		for (size_t i = 0; i < img.n_layers; i++)
@@ -315,7 +315,7 @@ int overlay_inspect(const char *store, const char *ref, char **json, struct cap_
 			gen_str(g, digest);
 			gen_str(g, "path");
 			cleanup_free char *lp =
-			    ovl_strdupf("%s/layers/sha256/%s", store, img.layers[i]);
+			    cap_strdupf("%s/layers/sha256/%s", store, img.layers[i]);
 			gen_str(g, lp ? lp : "");
 			yajl_gen_map_close(g);
 		}
@@ -369,7 +369,7 @@ int overlay_image_rm(const char *store, const char *ref, struct cap_error **err)
 	if (rc.others)
 		return 0;
 	snprintf(path, sizeof(path), "images/sha256/%s", hex);
-	if (ovl_rm_rf_at(storefd, path) < 0)
+	if (cap_rm_rf_at(storefd, path) < 0)
 		return cap_fail(err, errno, "remove %s", path);
 	return 0;
 }

@@ -15,7 +15,7 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 #include "internal.h"
 
 #define BUF_SIZE (128 * 1024)
@@ -106,7 +106,7 @@ static int clear_target(int pfd, const char *base, bool want_dir, struct cap_err
 		return errno == ENOENT ? 0 : cap_fail(err, errno, "stat %s", base);
 	if (S_ISDIR(st.st_mode) && want_dir)
 		return 1;
-	if (ovl_rm_rf_at(pfd, base) < 0)
+	if (cap_rm_rf_at(pfd, base) < 0)
 		return cap_fail(err, errno, "replace %s", base);
 	return 0;
 }

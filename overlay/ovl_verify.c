@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 #include "internal.h"
 #include "overlay.h"
 

@@ -14,11 +14,11 @@
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
 
-#include "cleanup.h"
+#include "../lib/cleanup.h"
 #include "criu.h"
-#include "fsutil.h"
-#include "jsonutil.h"
-#include "tables.h"
+#include "../lib/file.h"
+#include "../lib/json.h"
+#include "../oci/tables.h"
 #include "state.h"
 
 #define DUMP_LOG    "dump.log"
@@ -43,7 +43,8 @@ static int write_descriptors(int image_fd, pid_t pid, struct cap_error **err)
 	const unsigned char *buf;
 	size_t len;
 	yajl_gen_get_buf(g, &buf, &len);
-	int rc = write_file_atomic(image_fd, "descriptors.json", (const char *)buf, len, 0600, err);
+	int rc =
+	    cap_write_file_atomic(image_fd, "descriptors.json", (const char *)buf, len, 0600, err);
 	yajl_gen_free(g);
 	return rc;
 }
@@ -99,7 +100,7 @@ static int dump(const struct checkpoint_opts *o, const struct state_dir *sd,
 		const struct container_state *st, struct cap_error **err)
 {
 	size_t len = 0;
-	cleanup_free char *raw = read_file_at(sd->fd, "config.json", &len, err);
+	cleanup_free char *raw = cap_read_file_at(sd->fd, "config.json", &len, err);
 	if (!raw)
 		return -1;
 	struct spec *s = spec_parse(raw, len, err);
@@ -132,7 +133,7 @@ int container_checkpoint(const struct checkpoint_opts *o, cap_notify_fn warn,
 	enum container_status status = rc == 0 ? state_status(&sd, &st) : STATUS_STOPPED;
 	if (rc == 0 && status != STATUS_RUNNING && status != STATUS_PAUSED)
 		rc = cap_fail(err, 0, "cannot checkpoint container %s: it is %s, not running",
-			      o->id, status_name(status));
+			      o->id, state_status_name(status));
 	if (rc == 0)
 		rc = dump(o, &sd, &st, err);
 	state_free(&st);

@@ -17,7 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "../lib/cleanup.h"
 
 #ifndef MFD_EXEC
 #define MFD_EXEC 0x0010U

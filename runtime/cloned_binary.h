@@ -26,8 +26,8 @@
 
 #include <stdbool.h>
 
-#include "error.h"
-#include "spec.h"
+#include "../lib/error.h"
+#include "../oci/spec.h"
 
 /* No user namespace (neither new nor joined) and CAP_SYS_ADMIN in any set:
  * only a sealed memfd will do. */

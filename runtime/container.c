@@ -7,6 +7,7 @@
  * Any failure undoes everything done so far: the child is killed and reaped,
  * the cgroup and the state directory removed.  The child's mounts live in its
  * own mount namespace and vanish with it. */
+#include "../lib/ns.h"
 #include "container.h"
 
 #include <errno.h>
@@ -29,18 +30,18 @@
 #include "../cgroups/cgroups.h"
 #include "../overlay/overlay.h"
 #include "../seccomp/seccomp.h"
-#include "cleanup.h"
+#include "../lib/cleanup.h"
 #include "cloned_binary.h"
 #include "create_internal.h"
-#include "fault.h"
+#include "../lib/fault.h"
 #include "devices.h"
-#include "fsutil.h"
+#include "../lib/file.h"
 #include "hooks.h"
 #include "init.h"
 #include "mounts.h"
 #include "state.h"
 #include "sync.h"
-#include "tables.h"
+#include "../oci/tables.h"
 #include "terminal.h"
 #include "userns.h"
 
@@ -53,7 +54,7 @@ static int load_config(struct create_ctx *x, struct cap_error **err)
 	cleanup_close int bfd = open(x->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (bfd < 0)
 		return cap_fail(err, errno, "open bundle %s", x->bundle);
-	x->config_raw = read_file_at(bfd, "config.json", &x->config_len, err);
+	x->config_raw = cap_read_file_at(bfd, "config.json", &x->config_len, err);
 	if (!x->config_raw)
 		return cap_wrap(err, "bundle %s", x->bundle);
 	x->spec = spec_parse(x->config_raw, x->config_len, err);
@@ -108,15 +109,15 @@ static int check_terminal(struct create_ctx *x, struct cap_error **err)
 
 static int open_namespace_paths(struct create_ctx *x, struct cap_error **err)
 {
-	for (size_t i = 0; i < ns_table_len; i++)
+	for (size_t i = 0; i < CAP_NS_COUNT; i++)
 		x->ns_fds[i] = -1;
 	const struct spec_linux *l = &x->spec->linux_;
 	for (size_t i = 0; i < l->n_namespaces; i++) {
 		const struct spec_namespace *ns = &l->namespaces[i];
 		if (!ns->path)
 			continue;
-		for (size_t t = 0; t < ns_table_len; t++) {
-			if (ns_table[t].clone_flag != ns->type)
+		for (size_t t = 0; t < CAP_NS_COUNT; t++) {
+			if (cap_ns_table[t].clone_flag != ns->type)
 				continue;
 			x->ns_fds[t] = open(ns->path, O_RDONLY | O_CLOEXEC);
 			if (x->ns_fds[t] < 0)
@@ -189,8 +190,8 @@ static int prepare_image_rootfs(struct create_ctx *x, struct cap_error **err)
 	return x->rootfs ? 0 : cap_fail(err, ENOMEM, "rootfs");
 }
 
-int build_seccomp(struct create_ctx *x, const char *root, cap_notify_fn debug,
-		  struct cap_error **err)
+int rt_build_seccomp(struct create_ctx *x, const char *root, cap_notify_fn debug,
+		     struct cap_error **err)
 {
 	if (!x->spec->linux_.seccomp)
 		return 0;
@@ -200,18 +201,18 @@ int build_seccomp(struct create_ctx *x, const char *root, cap_notify_fn debug,
 		/* The first container under a new root: make the root now (0700, as
 		 * state_dir_create would) so that this one already fills the cache. */
 		if (asprintf(&dir, "%s/.seccomp-cache", root) < 0 ||
-		    mkdir_p(root, 0700, NULL) < 0) {
+		    cap_mkdir_p(root, 0700, NULL) < 0) {
 			free(dir);
 			dir = NULL; /* no memory or no root: compile, the caller will see why */
 		}
 	}
-	return seccomp_program_build_cached(x->spec->linux_.seccomp, dir, &x->seccomp, debug, err);
+	return sc_program_build_cached(x->spec->linux_.seccomp, dir, &x->seccomp, debug, err);
 }
 
 static int prepare(struct create_ctx *x, struct cap_error **err)
 {
 	if (state_validate_id(x->o->id, err) < 0 || load_config(x, err) < 0 ||
-	    check_terminal(x, err) < 0 || create_memory_prepare(x, err) < 0)
+	    check_terminal(x, err) < 0 || rt_memory_prepare(x, err) < 0)
 		return -1;
 	/* CVE-2019-5736: re-run from a sealed copy (the init and its hooks
 	 * run our binary inside the container). */
@@ -220,19 +221,19 @@ static int prepare(struct create_ctx *x, struct cap_error **err)
 		return -1;
 	if (mounts_idmap_prepare(x->spec, x->bundle, &x->idmap_trees, &x->n_idmap_trees, err) < 0)
 		return -1;
-	if (build_seccomp(x, x->o->root, x->o->debug, err) < 0)
+	if (rt_build_seccomp(x, x->o->root, x->o->debug, err) < 0)
 		return -1;
 	if (state_dir_create(x->o->root, x->o->id, &x->sd, err) < 0)
 		return -1;
 	x->own_state_dir = true;
-	if (write_file_atomic(x->sd.fd, "config.json", x->config_raw, x->config_len, 0600, err) <
-		0 ||
+	if (cap_write_file_atomic(x->sd.fd, "config.json", x->config_raw, x->config_len, 0600,
+				  err) < 0 ||
 	    devices_save(x->sd.fd, x->o, x->cdi_late_hooks, err) < 0)
 		return -1;
 	fault_point("create-state-dir");
 	if (x->image_ref && prepare_image_rootfs(x, err) < 0)
 		return -1;
-	if (make_cgroup(x, err) < 0 || create_memory_check_cgroup(x, err) < 0)
+	if (make_cgroup(x, err) < 0 || rt_memory_check_cgroup(x, err) < 0)
 		return -1;
 	/* Before any process exists: `delete --force` finds them through it even if this
 	 * create dies before state.json is written.
@@ -250,7 +251,7 @@ static int prepare(struct create_ctx *x, struct cap_error **err)
 			return cap_fail(err, errno, "open %s", x->sd.path);
 	}
 	if (x->o->console_socket) {
-		x->console_fd = console_socket_connect(x->o->console_socket, err);
+		x->console_fd = rt_console_socket_connect(x->o->console_socket, err);
 		if (x->console_fd < 0)
 			return -1;
 	}
@@ -285,12 +286,12 @@ static void abort_create(struct create_ctx *x)
 	x->own_state_dir = false;
 }
 
-void ctx_free(struct create_ctx *x)
+void rt_ctx_free(struct create_ctx *x)
 {
 	for (int i = 0; i < 2; i++)
 		if (x->sync[i] >= 0)
 			close(x->sync[i]);
-	for (size_t i = 0; i < ns_table_len; i++)
+	for (size_t i = 0; i < CAP_NS_COUNT; i++)
 		if (x->ns_fds[i] >= 0)
 			close(x->ns_fds[i]);
 	if (x->console_fd >= 0)
@@ -303,7 +304,7 @@ void ctx_free(struct create_ctx *x)
 		close(x->pty_master);
 	if (x->cg)
 		cgroup_free(x->cg);
-	seccomp_program_free(x->seccomp);
+	sc_program_free(x->seccomp);
 	overlay_plan_free(x->overlay);
 	mounts_idmap_free(x->idmap_trees, x->n_idmap_trees);
 	state_dir_close(&x->sd);
@@ -315,7 +316,7 @@ void ctx_free(struct create_ctx *x)
 	free(x->state_json);
 }
 
-void ctx_init(struct create_ctx *x, const struct create_opts *o, bool run_mode)
+void rt_ctx_init(struct create_ctx *x, const struct create_opts *o, bool run_mode)
 {
 	memset(x, 0, sizeof(*x));
 	x->o = o;
@@ -323,7 +324,7 @@ void ctx_init(struct create_ctx *x, const struct create_opts *o, bool run_mode)
 	x->sync[0] = x->sync[1] = -1;
 	x->console_fd = x->pidfd = x->pty_master = x->fifo_dirfd = -1;
 	x->sd.fd = -1;
-	for (size_t i = 0; i < ns_table_len; i++)
+	for (size_t i = 0; i < CAP_NS_COUNT; i++)
 		x->ns_fds[i] = -1;
 }
 
@@ -331,7 +332,7 @@ static void fill_state(struct create_ctx *x)
 {
 	struct container_state *st = &x->st;
 	char now[64];
-	rfc3339_now(now, sizeof(now));
+	rt_rfc3339_now(now, sizeof(now));
 	st->id = strdup(x->o->id);
 	st->bundle = strdup(x->bundle);
 	st->rootfs = strdup(x->rootfs);
@@ -339,7 +340,7 @@ static void fill_state(struct create_ctx *x)
 	st->owner = strdup("");
 	st->cgroup_path = x->cg ? strdup(cgroup_path(x->cg)) : NULL;
 	st->pid = x->pid;
-	st->start_time = proc_start_time(x->pid);
+	st->start_time = rt_proc_start_time(x->pid);
 	st->own_pidns = x->new_pidns;
 	st->systemd_cgroup = x->o->systemd_cgroup;
 	st->annotations = x->spec->annotations;
@@ -356,7 +357,7 @@ static int write_pid_file(const char *path, pid_t pid, struct cap_error **err)
 	cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return cap_fail(err, errno, "--pid-file %s", path);
-	if (write_all(fd, buf, (size_t)n) < 0 || rename(tmp, path) < 0) {
+	if (cap_write_all(fd, buf, (size_t)n) < 0 || rename(tmp, path) < 0) {
 		int e = errno;
 		unlink(tmp);
 		return cap_fail(err, e, "--pid-file %s", path);
@@ -371,7 +372,7 @@ static int finish(struct create_ctx *x, struct cap_error **err)
 	if (rc == 0)
 		rc = write_pid_file(x->o->pid_file, x->pid, err);
 	if (rc == 0)
-		rc = pidfd_socket_send(x->o->pidfd_socket, x->pidfd, err);
+		rc = rt_pidfd_socket_send(x->o->pidfd_socket, x->pidfd, err);
 	/* annotations are borrowed from the spec */
 	x->st.annotations = NULL;
 	x->st.n_annotations = 0;
@@ -380,12 +381,12 @@ static int finish(struct create_ctx *x, struct cap_error **err)
 
 static int create_steps(struct create_ctx *x, struct cap_error **err)
 {
-	if (prepare(x, err) < 0 || spawn(x, err) < 0)
+	if (prepare(x, err) < 0 || rt_spawn(x, err) < 0)
 		return -1;
 	fault_point("create-spawned");
 	/* The device filter is loaded while the child sets up its mounts and
 	 * attached once it is ready, before it can exec (cgroups.h). */
-	if (cgroup_load_device_filter(x->cg, err) < 0 || handshake(x, err) < 0 ||
+	if (cgroup_load_device_filter(x->cg, err) < 0 || rt_handshake(x, err) < 0 ||
 	    cgroup_attach_device_filter(x->cg, err) < 0)
 		return -1;
 	fault_point("create-ready");
@@ -405,13 +406,13 @@ static int create_common(struct create_ctx *x, struct cap_error **err)
 int container_create(const struct create_opts *o, struct cap_error **err)
 {
 	struct create_ctx x;
-	ctx_init(&x, o, false);
+	rt_ctx_init(&x, o, false);
 	int rc = create_common(&x, err);
-	ctx_free(&x);
+	rt_ctx_free(&x);
 	return rc;
 }
 
-int exit_code_of(int status)
+int rt_exit_code_of(int status)
 {
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
@@ -421,7 +422,7 @@ int exit_code_of(int status)
 }
 
 /* Forward signals to the container until it exits; returns its wait status. */
-int forward_and_wait(struct create_ctx *x, const sigset_t *fwd)
+int rt_forward_and_wait(struct create_ctx *x, const sigset_t *fwd)
 {
 	int status = 0;
 	if (x->pty_master >= 0)
@@ -444,7 +445,7 @@ int forward_and_wait(struct create_ctx *x, const sigset_t *fwd)
 	return status;
 }
 
-void forwarded_signals(sigset_t *set)
+void rt_forwarded_signals(sigset_t *set)
 {
 	sigfillset(set);
 	/* Signals that mean "the runtime itself is broken" stay deliverable. */
@@ -490,7 +491,7 @@ static int start_and_poststart(struct create_ctx *x, struct cap_error **err)
 	/* A successful execve closes the child's end: EOF means it runs. */
 	struct sync_msg m;
 	struct cap_error *e = NULL;
-	if (ctx_recv(x, &m, &e) == 0) {
+	if (rt_ctx_recv(x, &m, &e) == 0) {
 		int rc = m.type == SYNC_ERROR ? sync_error(err, &m) : 0;
 		sync_msg_free(&m);
 		if (rc < 0)
@@ -521,11 +522,11 @@ static char *bundle_from_image(const struct create_opts *o, struct cap_error **e
 	char *dir = container_image_bundle_dir(o->root, o->id);
 	if (!dir)
 		return cap_fail(err, ENOMEM, "bundle path"), NULL;
-	if (state_validate_id(o->id, err) < 0 || mkdir_p(dir, 0700, err) < 0 ||
+	if (state_validate_id(o->id, err) < 0 || cap_mkdir_p(dir, 0700, err) < 0 ||
 	    overlay_bundle_from_image(container_store(), o->image, dir, o->image_args, isatty(0),
-				      seccomp_default_profile_json(), err) < 0) {
+				      sc_default_profile_json(), err) < 0) {
 		struct cap_error *e = NULL;
-		rm_rf(dir, &e);
+		cap_rm_rf(dir, &e);
 		cap_warn(o->warn, &e, "remove the image bundle");
 		free(dir);
 		return NULL;
@@ -550,10 +551,10 @@ int container_run(const struct create_opts *o_in, bool detach, int *exit_code,
 		o = &img_opts;
 	}
 	struct create_ctx x;
-	ctx_init(&x, o, true);
+	rt_ctx_init(&x, o, true);
 	x.detach = detach;
 	sigset_t fwd, old;
-	forwarded_signals(&fwd);
+	rt_forwarded_signals(&fwd);
 	if (!detach)
 		sigprocmask(SIG_BLOCK, &fwd, &old);
 	int rc = create_common(&x, err);
@@ -566,7 +567,7 @@ int container_run(const struct create_opts *o_in, bool detach, int *exit_code,
 			rc = -1;
 		}
 		if (!detach) {
-			*exit_code = exit_code_of(forward_and_wait(&x, &fwd));
+			*exit_code = rt_exit_code_of(rt_forward_and_wait(&x, &fwd));
 			if (rc < 0 || !o->keep)
 				teardown_after_run(&x);
 		} else if (rc < 0) {
@@ -577,9 +578,9 @@ int container_run(const struct create_opts *o_in, bool detach, int *exit_code,
 		sigprocmask(SIG_SETMASK, &old, NULL);
 	if (img_bundle && ((!detach && !o->keep) || rc < 0)) {
 		struct cap_error *e = NULL;
-		rm_rf(img_bundle, &e);
+		cap_rm_rf(img_bundle, &e);
 		cap_warn(o->warn, &e, "remove the image bundle");
 	}
-	ctx_free(&x);
+	rt_ctx_free(&x);
 	return rc;
 }

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "error.h"
+#include "../lib/error.h"
 
 struct spec_kv; /* spec.h */
 

@@ -36,7 +36,7 @@ static int set_annotation(struct spec *s, const struct spec_kv *kv, struct cap_e
 	return 0;
 }
 
-int create_memory_prepare(struct create_ctx *x, struct cap_error **err)
+int rt_memory_prepare(struct create_ctx *x, struct cap_error **err)
 {
 	for (size_t i = 0; i < x->o->n_annotations; i++)
 		if (set_annotation(x->spec, &x->o->annotations[i], err) < 0)
@@ -50,12 +50,12 @@ int create_memory_prepare(struct create_ctx *x, struct cap_error **err)
 	return 0;
 }
 
-int create_memory_check_cgroup(struct create_ctx *x, struct cap_error **err)
+int rt_memory_check_cgroup(struct create_ctx *x, struct cap_error **err)
 {
 	return mem_opts_check_cgroup(&x->mem, x->cg ? cgroup_path(x->cg) : NULL, err);
 }
 
-bool create_memory_merge(const struct spec_kv *a, size_t n)
+bool rt_memory_merge(const struct spec_kv *a, size_t n)
 {
 	struct mem_opts o;
 	struct cap_error *e = NULL;

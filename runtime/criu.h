@@ -11,8 +11,8 @@
 #include <stdbool.h>
 
 #include "container.h"
-#include "error.h"
-#include "spec.h"
+#include "../lib/error.h"
+#include "../oci/spec.h"
 
 struct criu_ctx {
 	criu_opts *opts;

@@ -10,7 +10,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "../lib/cleanup.h"
 
 #define CRIU_BINARY_ENV "CAPSULE_CRIU"
 

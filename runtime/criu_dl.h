@@ -5,7 +5,7 @@
 
 #include <criu/criu.h>
 
-#include "../runtime/error.h"
+#include "../lib/error.h"
 
 #define RT_DL_SYMS(X)                                                                              \
 	X(criu_local_add_cg_root)                                                                  \

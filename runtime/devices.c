@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "../gpu/gpu.h"
-#include "cleanup.h"
-#include "fsutil.h"
+#include "../lib/cleanup.h"
+#include "../lib/file.h"
 
 #define REQUEST_FILE "devices.request"
 #define MAX_ITEMS    256
@@ -64,7 +64,7 @@ int devices_save(int dirfd, const struct create_opts *o, bool late_hooks, struct
 		rc = add_line(f, "gpus", o->gpus, err);
 	if (fclose(f) != 0 && rc == 0)
 		rc = cap_fail(err, ENOMEM, "save the device request");
-	return rc < 0 ? -1 : write_file_atomic(dirfd, REQUEST_FILE, buf, len, 0600, err);
+	return rc < 0 ? -1 : cap_write_file_atomic(dirfd, REQUEST_FILE, buf, len, 0600, err);
 }
 
 bool devices_requested(int dirfd)
@@ -96,7 +96,7 @@ int devices_reapply(int dirfd, struct spec *s, struct cap_error **err)
 {
 	size_t len = 0;
 	struct cap_error *e = NULL;
-	cleanup_free char *text = read_file_at(dirfd, REQUEST_FILE, &len, &e);
+	cleanup_free char *text = cap_read_file_at(dirfd, REQUEST_FILE, &len, &e);
 	if (!text && e && e->errnum != ENOENT) {
 		cap_fail(err, e->errnum, "%s", e->msg);
 		cap_error_free(e);

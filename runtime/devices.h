@@ -7,8 +7,8 @@
 #define CAPSULE_DEVICES_H
 
 #include "container.h"
-#include "error.h"
-#include "spec.h"
+#include "../lib/error.h"
+#include "../oci/spec.h"
 
 /* Apply --device, --gpus and the cdi.k8s.io/ annotations of s; *late_hooks
  * tells whether that added poststart or poststop hooks. */

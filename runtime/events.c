@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "../cgroups/cgroups.h"
-#include "cleanup.h"
+#include "../lib/cleanup.h"
 #include "container.h"
 #include "state.h"
 

@@ -14,17 +14,18 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../lib/ns.h"
 #include "../cgroups/cgroups.h"
 #include "../seccomp/seccomp.h"
-#include "cleanup.h"
+#include "../lib/cleanup.h"
 #include "cloned_binary.h"
 #include "create_internal.h"
-#include "fault.h"
-#include "fsutil.h"
+#include "../lib/fault.h"
+#include "../lib/file.h"
 #include "init.h"
-#include "strv.h"
+#include "../lib/strv.h"
 #include "sync.h"
-#include "tables.h"
+#include "../oci/tables.h"
 #include "terminal.h"
 
 static int parse_user(const char *s, struct spec_user *u, struct cap_error **err)
@@ -65,7 +66,7 @@ static int add_caps(struct spec_process *p, char **caps, struct cap_error **err)
 
 static int add_gids(struct spec_user *u, char **gids, struct cap_error **err)
 {
-	size_t n = strv_len(gids);
+	size_t n = cap_strv_len(gids);
 	if (!n)
 		return 0;
 	gid_t *all = realloc(u->additional_gids, (u->n_additional_gids + n) * sizeof(gid_t));
@@ -88,13 +89,13 @@ static int override_process(struct spec_process *p, const struct exec_opts *o,
 {
 	if (!o->args || !o->args[0])
 		return cap_fail(err, 0, "exec: arguments required (or --process)");
-	strv_free(p->args);
-	p->args = strv_dup(o->args);
-	p->n_args = strv_len(p->args);
+	cap_strv_free(p->args);
+	p->args = cap_strv_dup(o->args);
+	p->n_args = cap_strv_len(p->args);
 	for (char **e = o->env; e && *e; e++)
-		if (strv_setenv(&p->env, *e) < 0)
+		if (cap_strv_setenv(&p->env, *e) < 0)
 			return cap_fail(err, ENOMEM, "--env");
-	p->n_env = strv_len(p->env);
+	p->n_env = cap_strv_len(p->env);
 	if (o->cwd) {
 		free(p->cwd);
 		p->cwd = strdup(o->cwd);
@@ -114,7 +115,7 @@ static int load_process(struct spec *s, const struct exec_opts *o, struct cap_er
 	if (!o->process_file)
 		return override_process(&s->process, o, err);
 	size_t len;
-	cleanup_free char *raw = read_file_at(AT_FDCWD, o->process_file, &len, err);
+	cleanup_free char *raw = cap_read_file_at(AT_FDCWD, o->process_file, &len, err);
 	if (!raw)
 		return cap_wrap(err, "--process");
 	struct spec_process *np = spec_parse_process(raw, len, err);
@@ -138,10 +139,10 @@ static bool same_ns(const char *a, const char *b)
 
 static int open_container_namespaces(struct create_ctx *x, struct cap_error **err)
 {
-	for (size_t i = 0; i < ns_table_len; i++) {
+	for (size_t i = 0; i < CAP_NS_COUNT; i++) {
 		char theirs[64], ours[64];
-		snprintf(theirs, sizeof(theirs), "/proc/%d/ns/%s", x->st.pid, ns_table[i].proc);
-		snprintf(ours, sizeof(ours), "/proc/self/ns/%s", ns_table[i].proc);
+		snprintf(theirs, sizeof(theirs), "/proc/%d/ns/%s", x->st.pid, cap_ns_table[i].proc);
+		snprintf(ours, sizeof(ours), "/proc/self/ns/%s", cap_ns_table[i].proc);
 		if (access(theirs, F_OK) < 0 || same_ns(theirs, ours))
 			continue;
 		x->ns_fds[i] = open(theirs, O_RDONLY | O_CLOEXEC);
@@ -167,32 +168,32 @@ static _Noreturn void exec_child(struct create_ctx *x, const struct exec_opts *o
 	    .fifo_dirfd = -1,
 	    .preserve_fds = o->preserve_fds,
 	    .is_exec = true,
-	    .memory_merge = create_memory_merge(x->st.annotations, x->st.n_annotations),
+	    .memory_merge = rt_memory_merge(x->st.annotations, x->st.n_annotations),
 	};
 	memcpy(c.ns_fds, x->ns_fds, sizeof(c.ns_fds));
-	init_main(&c);
+	rt_init_main(&c);
 }
 
 static int spawn_exec(struct create_ctx *x, const struct exec_opts *o, struct cap_error **err)
 {
-	int pidns_i = -1;
-	for (size_t i = 0; i < ns_table_len; i++)
-		if (ns_table[i].clone_flag == CLONE_NEWPID)
-			pidns_i = (int)i;
-	cleanup_close int saved = -1;
-	if (x->ns_fds[pidns_i] >= 0) {
-		saved = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-		if (setns(x->ns_fds[pidns_i], CLONE_NEWPID) < 0)
-			return cap_fail(err, errno, "join the container's pid namespace");
-		close(x->ns_fds[pidns_i]);
-		x->ns_fds[pidns_i] = -1;
+	int saved = -1;
+	int *pidns = &x->ns_fds[CAP_NS_PID];
+	if (*pidns >= 0) {
+		if (cap_ns_enter_for_children(*pidns, CLONE_NEWPID, &saved, err) < 0) {
+			cap_ns_leave_for_children(&saved, CLONE_NEWPID, err);
+			return -1;
+		}
+		close(*pidns);
+		*pidns = -1;
 	}
-	pid_t pid = clone3_into(0, &x->pidfd, x->cg ? cgroup_dirfd(x->cg) : -1);
+	pid_t pid = rt_clone3_into(0, &x->pidfd, x->cg ? cgroup_dirfd(x->cg) : -1);
 	if (pid == 0)
 		exec_child(x, o);
 	int e = errno;
-	if (saved >= 0)
-		setns(saved, CLONE_NEWPID);
+	if (pid > 0)
+		x->pid = pid; /* the caller kills it on any later failure */
+	if (cap_ns_leave_for_children(&saved, CLONE_NEWPID, err) < 0)
+		return -1;
 	if (pid < 0)
 		return cap_fail(err, e, "clone3 exec process");
 	x->pid = pid;
@@ -244,7 +245,7 @@ static int prepare_exec(struct create_ctx *x, const struct exec_opts *o, struct 
 		return cap_fail(
 		    err, 0, "cannot exec in a paused container (use --ignore-paused to override)");
 	x->frozen_ok = o->ignore_paused;
-	x->config_raw = read_file_at(x->sd.fd, "config.json", &x->config_len, err);
+	x->config_raw = cap_read_file_at(x->sd.fd, "config.json", &x->config_len, err);
 	if (!x->config_raw || !(x->spec = spec_parse(x->config_raw, x->config_len, err)))
 		return -1;
 	if (load_process(x->spec, o, err) < 0 ||
@@ -258,10 +259,10 @@ static int prepare_exec(struct create_ctx *x, const struct exec_opts *o, struct 
 	x->rootfs = strdup(x->st.rootfs ? x->st.rootfs : "/");
 	if (open_exec_cgroup(x, o->sub_cgroup, err) < 0)
 		return -1;
-	if (build_seccomp(x, o->root, o->debug, err) < 0)
+	if (rt_build_seccomp(x, o->root, o->debug, err) < 0)
 		return -1;
 	if (o->console_socket &&
-	    (x->console_fd = console_socket_connect(o->console_socket, err)) < 0)
+	    (x->console_fd = rt_console_socket_connect(o->console_socket, err)) < 0)
 		return -1;
 	if (open_container_namespaces(x, err) < 0)
 		return -1;
@@ -272,24 +273,24 @@ static int prepare_exec(struct create_ctx *x, const struct exec_opts *o, struct 
 
 static int start_exec(struct create_ctx *x, const struct exec_opts *o, struct cap_error **err)
 {
-	if (handshake(x, err) < 0)
+	if (rt_handshake(x, err) < 0)
 		return -1;
 	if (o->pid_file) {
 		char buf[16];
 		int n = snprintf(buf, sizeof(buf), "%d", x->pid);
 		cleanup_close int fd =
 		    open(o->pid_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0 || write_all(fd, buf, (size_t)n) < 0)
+		if (fd < 0 || cap_write_all(fd, buf, (size_t)n) < 0)
 			return cap_fail(err, errno, "--pid-file %s", o->pid_file);
 	}
-	if (pidfd_socket_send(o->pidfd_socket, x->pidfd, err) < 0)
+	if (rt_pidfd_socket_send(o->pidfd_socket, x->pidfd, err) < 0)
 		return -1;
 	if (sync_send(x->sync[0], SYNC_START, NULL, 0, -1) < 0)
 		return cap_fail(err, errno, "start exec process");
 	struct sync_msg m;
 	struct cap_error *eof = NULL;
 	int rc = 0;
-	if (ctx_recv(x, &m, &eof) == 0) {
+	if (rt_ctx_recv(x, &m, &eof) == 0) {
 		if (m.type == SYNC_ERROR)
 			rc = sync_error(err, &m);
 		sync_msg_free(&m);
@@ -305,9 +306,9 @@ int container_exec(const struct exec_opts *o, int *exit_code, struct cap_error *
 {
 	struct create_opts co = {.id = o->id, .root = o->root, .debug = o->debug};
 	struct create_ctx x;
-	ctx_init(&x, &co, true);
+	rt_ctx_init(&x, &co, true);
 	sigset_t fwd, old;
-	forwarded_signals(&fwd);
+	rt_forwarded_signals(&fwd);
 	if (!o->detach)
 		sigprocmask(SIG_BLOCK, &fwd, &old);
 	int rc = prepare_exec(&x, o, err);
@@ -327,12 +328,12 @@ int container_exec(const struct exec_opts *o, int *exit_code, struct cap_error *
 	 * failed exec is the runtime's error: whether the child had exited or was killed must
 	 * not change the caller's exit code). */
 	if (x.pid > 0 && (!o->detach || rc < 0)) {
-		int code = exit_code_of(forward_and_wait(&x, &fwd));
+		int code = rt_exit_code_of(rt_forward_and_wait(&x, &fwd));
 		if (rc == 0)
 			*exit_code = code;
 	}
 	if (!o->detach)
 		sigprocmask(SIG_SETMASK, &old, NULL);
-	ctx_free(&x);
+	rt_ctx_free(&x);
 	return rc;
 }

@@ -10,18 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "fsutil.h"
+#include "../lib/cleanup.h"
+#include "../lib/file.h"
 #include "process.h"
-
-const char *hook_kind_name(enum spec_hook_kind kind)
-{
-	static const char *const names[HOOK__COUNT] = {
-	    "prestart",	      "createRuntime", "createContainer",
-	    "startContainer", "poststart",     "poststop",
-	};
-	return names[kind];
-}
 
 static void exec_hook(const struct spec_hook *h, int stdin_fd)
 {
@@ -78,7 +69,7 @@ static int run_one(const struct spec_hook *h, const char *kind, size_t idx, cons
 	 * Ignored only for the write: a later child must not inherit it. */
 	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
 	sigaction(SIGPIPE, &ign, &old);
-	write_all(pipefd[1], state_json, strlen(state_json));
+	cap_write_all(pipefd[1], state_json, strlen(state_json));
 	sigaction(SIGPIPE, &old, NULL);
 	close(pipefd[1]);
 	int status = 0;
@@ -106,7 +97,8 @@ int hooks_run_warn(const struct spec_hooks *hooks, enum spec_hook_kind kind, con
 	int failed = 0;
 	for (size_t i = 0; i < hooks->count[kind]; i++) {
 		struct cap_error *e = NULL;
-		if (run_one(&hooks->list[kind][i], hook_kind_name(kind), i, state_json, &e) < 0) {
+		if (run_one(&hooks->list[kind][i], spec_hook_kind_name(kind), i, state_json, &e) <
+		    0) {
 			failed++;
 			if (warn && e)
 				warn(e->msg);
@@ -120,7 +112,8 @@ int hooks_run(const struct spec_hooks *hooks, enum spec_hook_kind kind, const ch
 	      struct cap_error **err)
 {
 	for (size_t i = 0; i < hooks->count[kind]; i++)
-		if (run_one(&hooks->list[kind][i], hook_kind_name(kind), i, state_json, err) < 0)
+		if (run_one(&hooks->list[kind][i], spec_hook_kind_name(kind), i, state_json, err) <
+		    0)
 			return -1;
 	return 0;
 }

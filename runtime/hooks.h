@@ -2,10 +2,9 @@
 #ifndef CAPSULE_HOOKS_H
 #define CAPSULE_HOOKS_H
 
-#include "error.h"
-#include "spec.h"
+#include "../lib/error.h"
+#include "../oci/spec.h"
 
-const char *hook_kind_name(enum spec_hook_kind kind);
 /* Run every hook of one kind in order; the first failure (non-zero exit,
  * signal, timeout) stops the list and is returned as an error. */
 int hooks_run(const struct spec_hooks *hooks, enum spec_hook_kind kind, const char *state_json,

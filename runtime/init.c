@@ -1,6 +1,7 @@
 /* The container's first process, from clone3 to execve (DESIGN.md, "child
  * side").  Everything here runs in the new namespaces; failures go back to the
  * parent over the sync socket as one error message, then the child exits. */
+#include "../lib/ns.h"
 #include "init.h"
 
 #include <errno.h>
@@ -20,13 +21,13 @@
 #include "../memory/memory.h"
 #include "../overlay/overlay.h"
 #include "../seccomp/seccomp.h"
-#include "cleanup.h"
-#include "fsutil.h"
+#include "../lib/cleanup.h"
+#include "../lib/file.h"
 #include "hooks.h"
 #include "mounts.h"
 #include "process.h"
 #include "sync.h"
-#include "tables.h"
+#include "../oci/tables.h"
 #include "terminal.h"
 
 #ifndef KEYCTL_JOIN_SESSION_KEYRING
@@ -45,14 +46,14 @@ static _Noreturn void die(struct init_ctx *c, struct cap_error *e)
 
 static int join_namespaces(struct init_ctx *c, struct cap_error **err)
 {
-	for (size_t i = 0; i < ns_table_len; i++) {
+	for (size_t i = 0; i < CAP_NS_COUNT; i++) {
 		if (c->ns_fds[i] < 0)
 			continue;
-		if (setns(c->ns_fds[i], ns_table[i].clone_flag) < 0)
-			return cap_fail(err, errno, "join %s namespace", ns_table[i].name);
+		if (setns(c->ns_fds[i], cap_ns_table[i].clone_flag) < 0)
+			return cap_fail(err, errno, "join %s namespace", cap_ns_table[i].name);
 		close(c->ns_fds[i]);
 		c->ns_fds[i] = -1;
-		if (ns_table[i].clone_flag == CLONE_NEWUSER &&
+		if (cap_ns_table[i].clone_flag == CLONE_NEWUSER &&
 		    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 			return cap_fail(err, errno, "become root in the joined user namespace");
 	}
@@ -124,7 +125,7 @@ static int apply_sysctls(const struct spec_linux *l, struct cap_error **err)
 		for (char *p = path + 10; *p; p++)
 			if (*p == '.')
 				*p = '/';
-		if (write_file_str(path, l->sysctl[i].value, err) < 0)
+		if (cap_write_file_str(path, l->sysctl[i].value, err) < 0)
 			return cap_wrap(err, "linux.sysctl \"%s\"", l->sysctl[i].key);
 	}
 	return 0;
@@ -145,7 +146,7 @@ static int build_rootfs(struct init_ctx *c, struct cap_error **err)
 	struct mounts_context mc = {
 	    .spec = s,
 	    .rootfs = c->rootfs,
-	    .in_userns = c->new_userns || c->ns_fds[0] >= 0,
+	    .in_userns = c->new_userns || c->ns_fds[CAP_NS_USER] >= 0,
 	    .new_cgroupns = spec_find_namespace(s, CLONE_NEWCGROUP) != NULL,
 	    .cgroup_path = c->cgroup_path,
 	    .idmap_trees = c->idmap_trees,
@@ -177,7 +178,7 @@ static int build_rootfs(struct init_ctx *c, struct cap_error **err)
  * hands out the lowest free fd. */
 static int load_seccomp(struct init_ctx *c, struct cap_error **err)
 {
-	if (seccomp_program_needs_listener(c->seccomp)) {
+	if (sc_program_needs_listener(c->seccomp)) {
 		int probe = fcntl(c->sync_fd, F_DUPFD_CLOEXEC, 0);
 		if (probe < 0)
 			return cap_fail(err, errno, "seccomp: reserve listener fd");
@@ -186,7 +187,7 @@ static int load_seccomp(struct init_ctx *c, struct cap_error **err)
 			return cap_fail(err, errno, "seccomp: announce listener fd");
 	}
 	int listener = -1;
-	return seccomp_program_load(c->seccomp, &listener, err);
+	return sc_program_load(c->seccomp, &listener, err);
 }
 
 /* The byte the init writes to exec.fifo: START_OK, or START_NO_PROCESS when
@@ -307,9 +308,9 @@ static int finalize_and_exec(struct init_ctx *c, const char *exe, struct cap_err
 		return -1;
 	}
 	bool late_seccomp =
-	    c->seccomp && p->no_new_privileges && !seccomp_program_needs_listener(c->seccomp);
+	    c->seccomp && p->no_new_privileges && !sc_program_needs_listener(c->seccomp);
 	bool mid_seccomp =
-	    c->seccomp && !p->no_new_privileges && !seccomp_program_needs_listener(c->seccomp);
+	    c->seccomp && !p->no_new_privileges && !sc_program_needs_listener(c->seccomp);
 	if (!c->is_exec && hooks_run(&c->spec->hooks, HOOK_START_CONTAINER,
 				     c->state_json ? c->state_json : "{}", err) < 0)
 		return -1;
@@ -335,11 +336,11 @@ static int finalize_and_exec(struct init_ctx *c, const char *exe, struct cap_err
 	return cap_fail(err, errno, "exec %s", exe);
 }
 
-_Noreturn void init_main(struct init_ctx *c)
+_Noreturn void rt_init_main(struct init_ctx *c)
 {
 	struct cap_error *err = NULL;
 	char *exe = NULL;
-	c->in_userns = c->new_userns || c->ns_fds[0] >= 0; /* ns_table[0] is user */
+	c->in_userns = c->new_userns || c->ns_fds[CAP_NS_USER] >= 0;
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -351,7 +352,7 @@ _Noreturn void init_main(struct init_ctx *c)
 		die(c, err);
 	if (c->spec->has_process && setup_process(c, &exe, &err) < 0)
 		die(c, err);
-	if (seccomp_program_needs_listener(c->seccomp) && load_seccomp(c, &err) < 0)
+	if (sc_program_needs_listener(c->seccomp) && load_seccomp(c, &err) < 0)
 		die(c, err);
 	/* From here on the container outlives `capsule create`. */
 	prctl(PR_SET_PDEATHSIG, 0);

@@ -4,9 +4,10 @@
 
 #include <stdbool.h>
 
-#include "spec.h"
+#include "../lib/ns.h"
+#include "../oci/spec.h"
 
-struct seccomp_program;
+struct sc_program;
 struct overlay_plan;
 
 struct init_ctx {
@@ -16,15 +17,15 @@ struct init_ctx {
 	const char *rootfs;
 	const char *bundle;
 	const char *cgroup_path;
-	const struct seccomp_program *seccomp;
+	const struct sc_program *seccomp;
 	const struct overlay_plan *overlay; /* mount the image layers onto rootfs first */
 	const int *idmap_trees;		    /* idmapped mount trees, see mounts.h */
 	size_t n_idmap_trees;
 	int sync_fd;
-	int console_fd;	   /* connected --console-socket, or -1 */
-	int fifo_dirfd;	   /* create: state dir (exec.fifo); -1: wait for SYNC_START */
-	int ns_fds[8];	   /* joined namespaces, in ns_table order; -1 = none */
-	int unshare_flags; /* new namespaces the child makes itself */
+	int console_fd;		  /* connected --console-socket, or -1 */
+	int fifo_dirfd;		  /* create: state dir (exec.fifo); -1: wait for SYNC_START */
+	int ns_fds[CAP_NS_COUNT]; /* joined namespaces, in cap_ns_table order; -1 = none */
+	int unshare_flags;	  /* new namespaces the child makes itself */
 	int preserve_fds;
 	bool wait_continue; /* parent sends SYNC_CONTINUE first */
 	bool new_userns;
@@ -40,6 +41,6 @@ struct init_ctx {
 	char *home_env;		      /* "HOME=..." when the config sets none (runc) */
 };
 
-_Noreturn void init_main(struct init_ctx *c);
+_Noreturn void rt_init_main(struct init_ctx *c);
 
 #endif

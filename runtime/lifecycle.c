@@ -15,11 +15,11 @@
 
 #include "../cgroups/cgroups.h"
 #include "../overlay/overlay.h"
-#include "cleanup.h"
+#include "../lib/cleanup.h"
 #include "container.h"
-#include "fault.h"
+#include "../lib/fault.h"
 #include "devices.h"
-#include "fsutil.h"
+#include "../lib/file.h"
 #include "hooks.h"
 #include "state.h"
 
@@ -75,11 +75,11 @@ static int run_saved_hooks(const struct handle *h, enum spec_hook_kind kind,
 			   enum container_status status, cap_notify_fn warn, struct cap_error **err)
 {
 	size_t len;
-	cleanup_free char *raw = read_file_at(h->sd.fd, "config.json", &len, err);
+	cleanup_free char *raw = cap_read_file_at(h->sd.fd, "config.json", &len, err);
 	if (!raw)
-		return cap_wrap(err, "%s hooks not run: %s", hook_kind_name(kind), h->sd.path);
+		return cap_wrap(err, "%s hooks not run: %s", spec_hook_kind_name(kind), h->sd.path);
 	bool cdi = devices_requested(h->sd.fd);
-	if (!cdi && !strstr(raw, hook_kind_name(kind)))
+	if (!cdi && !strstr(raw, spec_hook_kind_name(kind)))
 		return 0;
 	struct spec *s = spec_parse(raw, len, err);
 	if (!s)
@@ -281,7 +281,7 @@ static void destroy_resources(const struct container_state *st, const char *root
 	cleanup_free char *bundle = container_image_bundle_dir(root, st->id);
 	cleanup_free char *canonical = bundle ? realpath(bundle, NULL) : NULL;
 	if (canonical && strcmp(st->bundle, canonical) == 0)
-		rm_rf(canonical, &e);
+		cap_rm_rf(canonical, &e);
 	cap_warn(warn, &e, "delete %s: image bundle", st->id);
 }
 
@@ -344,7 +344,7 @@ static int remove_without_state(const char *root, const char *id, struct cap_err
 	cap_warn(warn, &ovl_err, "delete %s: image rootfs", id);
 	cleanup_free char *bundle = container_image_bundle_dir(root, id);
 	if (bundle)
-		rm_rf(bundle, &ovl_err);
+		cap_rm_rf(bundle, &ovl_err);
 	cap_warn(warn, &ovl_err, "delete %s: image bundle", id);
 	return state_dir_remove(&sd, err);
 }
@@ -365,7 +365,7 @@ int container_delete(const char *root, const char *id, bool force, cap_notify_fn
 	 * (runc quietly kills a "created" one; crun and the spec refuse). */
 	if (h.status != STATUS_STOPPED && !force) {
 		cap_fail(err, 0, "cannot delete container %s that is not stopped: %s", id,
-			 status_name(h.status));
+			 state_status_name(h.status));
 		handle_close(&h);
 		return -1;
 	}
@@ -477,7 +477,7 @@ static void fill_info(struct container_info *ci, struct handle *h)
 	ci->rootfs = strdup(h->st.rootfs ? h->st.rootfs : "");
 	ci->created = strdup(h->st.created ? h->st.created : "");
 	ci->owner = state_dir_owner(h->sd.fd);
-	ci->status = strdup(status_name(h->status));
+	ci->status = strdup(state_status_name(h->status));
 	ci->pid = h->status == STATUS_STOPPED ? 0 : h->st.pid;
 	ci->annotations_json = annotations_json(&h->st);
 	ci->cgroup_path = h->st.cgroup_path ? strdup(h->st.cgroup_path) : NULL;

@@ -16,8 +16,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "mount_options.h"
+#include "../lib/cleanup.h"
+#include "../oci/mount_options.h"
 #include "mounts_internal.h"
 #include "pathres.h"
 
@@ -306,7 +306,7 @@ static int mount_one(struct mnt_op *op, struct cap_error **err)
 	const struct spec_mount *m = op->m;
 	if (!m->destination || m->destination[0] == '\0')
 		return cap_fail(err, EINVAL, "mount without a destination");
-	if (mount_options_parse(m->type, m->options, m->n_options, &op->o, err) < 0)
+	if (oci_mount_options_parse(m->type, m->options, m->n_options, &op->o, err) < 0)
 		return -1;
 	if (mounts_wants_idmap(m, &op->o))
 		return mount_idmapped(op, err);

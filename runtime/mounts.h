@@ -14,8 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
-#include "spec.h"
+#include "../lib/error.h"
+#include "../oci/spec.h"
 
 struct mounts_context {
 	const struct spec *spec;

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "../lib/cleanup.h"
 #include "mounts_internal.h"
 
 #define COPYUP_MAX_DEPTH 64

@@ -11,8 +11,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "mount_options.h"
+#include "../lib/cleanup.h"
+#include "../oci/mount_options.h"
 #include "mounts_internal.h"
 #include "pathres.h"
 

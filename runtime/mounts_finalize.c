@@ -9,8 +9,8 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "mount_options.h"
+#include "../lib/cleanup.h"
+#include "../oci/mount_options.h"
 #include "mounts.h"
 #include "mounts_internal.h"
 #include "pathres.h"
@@ -35,7 +35,7 @@ static int remount_deferred_ro(const struct spec *s, int rootfd, struct cap_erro
 		if (!tmpfs && !mounts_is_dev(m->destination))
 			continue;
 		struct mount_opts o;
-		if (mount_options_parse(m->type, m->options, m->n_options, &o, err) < 0)
+		if (oci_mount_options_parse(m->type, m->options, m->n_options, &o, err) < 0)
 			return cap_wrap(err, "mounts[%zu] (%s)", i, m->destination);
 		if (!(o.flags & MS_RDONLY))
 			continue; /* "ro" then "rw" */

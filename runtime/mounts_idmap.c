@@ -25,8 +25,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "mount_options.h"
+#include "../lib/cleanup.h"
+#include "../lib/userns.h"
+#include "../oci/mount_options.h"
 #include "mounts_internal.h"
 
 bool mounts_wants_idmap(const struct spec_mount *m, const struct mount_opts *o)
@@ -50,58 +51,10 @@ bool mounts_recursive_supported(void)
 	return mount_setattr(-1, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0 && errno == EBADF;
 }
 
-static int write_idmap(pid_t pid, const char *file, const struct spec_id_mapping *m, size_t n,
-		       struct cap_error **err)
-{
-	char buf[4096], path[64];
-	size_t len = 0;
-	for (size_t i = 0; i < n; i++) {
-		int w = snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", m[i].container_id,
-				 m[i].host_id, m[i].size);
-		if (w < 0 || (size_t)w >= sizeof(buf) - len)
-			return cap_fail(err, E2BIG, "idmap: %s too long", file);
-		len += (size_t)w;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, buf, len) != (ssize_t)len)
-		return cap_fail(err, errno, "idmap: write %s", path);
-	return 0;
-}
-
-/* A user namespace holding the mappings: a child is cloned into a new user
- * namespace, we write its maps and keep a handle on the namespace, and the
- * child goes away. */
-static int make_userns(const struct spec_id_mapping *u, size_t nu, const struct spec_id_mapping *g,
-		       size_t ng, struct cap_error **err)
-{
-	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
-	if (pid < 0)
-		return cap_fail(err, errno, "idmap: clone user namespace");
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		for (;;)
-			pause();
-	}
-	int nsfd = -1;
-	if (write_idmap(pid, "uid_map", u, nu, err) == 0 &&
-	    write_idmap(pid, "gid_map", g, ng, err) == 0) {
-		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-		nsfd = open(path, O_RDONLY | O_CLOEXEC);
-		if (nsfd < 0)
-			cap_fail(err, errno, "idmap: open %s", path);
-	}
-	kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	return nsfd;
-}
-
 /* The mount's own mappings, or the container's for a plain "idmap". */
 static int mount_userns(const struct spec_mount *m, const struct spec *s, struct cap_error **err)
 {
-	const struct spec_id_mapping *u = m->uid_mappings, *g = m->gid_mappings;
+	const struct cap_id_mapping *u = m->uid_mappings, *g = m->gid_mappings;
 	size_t nu = m->n_uid_mappings, ng = m->n_gid_mappings;
 	if (!nu && !ng) {
 		u = s->linux_.uid_mappings, nu = s->linux_.n_uid_mappings;
@@ -109,7 +62,10 @@ static int mount_userns(const struct spec_mount *m, const struct spec *s, struct
 	}
 	if (!nu || !ng)
 		return cap_fail(err, EINVAL, "idmapped mount needs uidMappings and gidMappings");
-	return make_userns(u, nu, g, ng, err);
+	int fd = cap_userns_fd(u, nu, g, ng, err);
+	if (fd < 0)
+		cap_wrap(err, "idmap");
+	return fd;
 }
 
 /* The detached, idmapped copy of one mount's source. */
@@ -162,7 +118,7 @@ int mounts_idmap_prepare(const struct spec *s, const char *bundle, int **trees, 
 		const struct spec_mount *m = &s->mounts[i];
 		/* Bad options are reported by the child, in context. */
 		struct cap_error *ignored = NULL;
-		if (mount_options_parse(m->type, m->options, m->n_options, o, &ignored) < 0) {
+		if (oci_mount_options_parse(m->type, m->options, m->n_options, o, &ignored) < 0) {
 			cap_error_free(ignored);
 			continue;
 		}

@@ -4,8 +4,8 @@
 
 #include <stdbool.h>
 
-#include "error.h"
-#include "mount_options.h"
+#include "../lib/error.h"
+#include "../oci/mount_options.h"
 #include "mounts.h"
 
 /* "idmap"/"ridmap" or per-mount uidMappings/gidMappings (mounts_idmap.c). */

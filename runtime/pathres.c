@@ -12,7 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "../lib/cleanup.h"
 
 void pathres_fdpath(char buf[PATHRES_FDPATH_LEN], int fd)
 {

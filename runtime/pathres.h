@@ -10,7 +10,7 @@
 
 #include <sys/types.h>
 
-#include "error.h"
+#include "../lib/error.h"
 
 /* Open path inside root.  extra_flags may add O_DIRECTORY or O_NOFOLLOW.
  * On failure returns -1 with errno preserved (so ENOENT can be ignored)

@@ -18,7 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "../lib/cleanup.h"
 
 int process_set_rlimits(const struct spec_process *p, struct cap_error **err)
 {

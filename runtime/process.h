@@ -5,8 +5,8 @@
 
 #include <stdbool.h>
 
-#include "error.h"
-#include "spec.h"
+#include "../lib/error.h"
+#include "../oci/spec.h"
 
 /* Resource and scheduling attributes (before privileges are dropped). */
 int process_set_rlimits(const struct spec_process *p, struct cap_error **err);

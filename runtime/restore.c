@@ -21,9 +21,9 @@
 #include <yajl/yajl_tree.h>
 
 #include "../cgroups/cgroups.h"
-#include "cleanup.h"
+#include "../lib/cleanup.h"
 #include "criu.h"
-#include "fsutil.h"
+#include "../lib/file.h"
 #include "state.h"
 
 #define RESTORE_LOG "restore.log"
@@ -50,7 +50,7 @@ static int load_bundle(struct restore_ctx *x, struct cap_error **err)
 	if (!x->bundle)
 		return cap_fail(err, errno, "bundle %s", c->bundle ? c->bundle : ".");
 	cleanup_close int dfd = open(x->bundle, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-	x->raw = dfd < 0 ? NULL : read_file_at(dfd, "config.json", &x->raw_len, err);
+	x->raw = dfd < 0 ? NULL : cap_read_file_at(dfd, "config.json", &x->raw_len, err);
 	if (!x->raw)
 		return dfd < 0 ? cap_fail(err, errno, "open %s", x->bundle) : -1;
 	if (!(x->spec = spec_parse(x->raw, x->raw_len, err)))
@@ -127,7 +127,7 @@ static void leave_cgroup(struct restore_ctx *x)
 static int inherit_stdio(struct criu_ctx *c, struct cap_error **err)
 {
 	size_t len = 0;
-	cleanup_free char *raw = read_file_at(c->image_fd, "descriptors.json", &len, NULL);
+	cleanup_free char *raw = cap_read_file_at(c->image_fd, "descriptors.json", &len, NULL);
 	if (!raw)
 		return 0; /* not from capsule or runc: nothing to map */
 	char ebuf[128];
@@ -200,7 +200,7 @@ static int run_criu(struct restore_ctx *x, struct cap_error **err)
 static int save_state(struct restore_ctx *x, struct cap_error **err)
 {
 	char now[64];
-	rfc3339_now(now, sizeof(now));
+	rt_rfc3339_now(now, sizeof(now));
 	const struct spec_namespace *pidns = spec_find_namespace(x->spec, CLONE_NEWPID);
 	struct container_state st = {
 	    .id = (char *)x->o->c.id,
@@ -210,7 +210,7 @@ static int save_state(struct restore_ctx *x, struct cap_error **err)
 	    .owner = "",
 	    .cgroup_path = x->cg ? (char *)cgroup_path(x->cg) : NULL,
 	    .pid = x->pid,
-	    .start_time = proc_start_time(x->pid),
+	    .start_time = rt_proc_start_time(x->pid),
 	    .own_pidns = pidns && !pidns->path,
 	    .annotations = x->spec->annotations,
 	    .n_annotations = x->spec->n_annotations,
@@ -223,7 +223,7 @@ static int save_state(struct restore_ctx *x, struct cap_error **err)
 	int n = snprintf(buf, sizeof(buf), "%d", (int)x->pid);
 	cleanup_close int fd =
 	    open(x->o->c.pid_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write_all(fd, buf, (size_t)n) < 0)
+	if (fd < 0 || cap_write_all(fd, buf, (size_t)n) < 0)
 		return cap_fail(err, errno, "--pid-file %s", x->o->c.pid_file);
 	return 0;
 }
@@ -256,7 +256,7 @@ int container_restore(const struct restore_opts *o, int *exit_code, struct cap_e
 	if (rc == 0 && (rc = state_dir_create(o->c.root, o->c.id, &x.sd, err)) == 0)
 		x.own_state_dir = true;
 	if (rc == 0)
-		rc = write_file_atomic(x.sd.fd, "config.json", x.raw, x.raw_len, 0600, err);
+		rc = cap_write_file_atomic(x.sd.fd, "config.json", x.raw, x.raw_len, 0600, err);
 	if (rc == 0)
 		rc = make_cgroup(&x, err);
 	if (rc == 0)

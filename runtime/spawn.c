@@ -13,15 +13,16 @@
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
 
+#include "../lib/ns.h"
 #include "../cgroups/cgroups.h"
 #include "../seccomp/seccomp.h"
-#include "cleanup.h"
+#include "../lib/cleanup.h"
 #include "create_internal.h"
 #include "hooks.h"
 #include "init.h"
-#include "jsonutil.h"
+#include "../lib/json.h"
 #include "sync.h"
-#include "tables.h"
+#include "../oci/tables.h"
 #include "userns.h"
 
 #ifndef CLONE_NEWTIME
@@ -44,18 +45,10 @@ struct ns_plan {
 	bool new_user;
 };
 
-static size_t ns_index(int flag)
-{
-	for (size_t i = 0; i < ns_table_len; i++)
-		if (ns_table[i].clone_flag == flag)
-			return i;
-	return 0;
-}
-
 static struct ns_plan plan_namespaces(const struct create_ctx *x)
 {
 	struct ns_plan p = {0};
-	bool joined_user = x->ns_fds[ns_index(CLONE_NEWUSER)] >= 0;
+	bool joined_user = x->ns_fds[CAP_NS_USER] >= 0;
 	const struct spec_linux *l = &x->spec->linux_;
 	for (size_t i = 0; i < l->n_namespaces; i++) {
 		int t = l->namespaces[i].type;
@@ -87,37 +80,29 @@ static int enter_for_children(struct create_ctx *x, const struct ns_plan *p, str
 			      struct cap_error **err)
 {
 	s->pid = s->time = -1;
-	int *pidns = &x->ns_fds[ns_index(CLONE_NEWPID)];
+	int *pidns = &x->ns_fds[CAP_NS_PID];
 	if (*pidns >= 0) {
-		s->pid = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-		if (setns(*pidns, CLONE_NEWPID) < 0)
-			return cap_fail(err, errno, "join pid namespace");
+		if (cap_ns_enter_for_children(*pidns, CLONE_NEWPID, &s->pid, err) < 0)
+			return -1;
 		close(*pidns);
 		*pidns = -1;
 	}
 	if (p->new_time) {
-		s->time = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
-		if (unshare(CLONE_NEWTIME) < 0)
-			return cap_fail(err, errno, "unshare time namespace");
-		if (timens_write_offsets(&x->spec->linux_, err) < 0)
+		if (cap_ns_enter_for_children(-1, CLONE_NEWTIME, &s->time, err) < 0)
+			return -1;
+		if (userns_write_time_offsets(&x->spec->linux_, err) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-static void leave_for_children(struct saved_ns *s)
+static int leave_for_children(struct saved_ns *s, struct cap_error **err)
 {
-	if (s->pid >= 0) {
-		setns(s->pid, CLONE_NEWPID);
-		close(s->pid);
-	}
-	if (s->time >= 0) {
-		setns(s->time, CLONE_NEWTIME);
-		close(s->time);
-	}
+	int rc = cap_ns_leave_for_children(&s->pid, CLONE_NEWPID, err);
+	return cap_ns_leave_for_children(&s->time, CLONE_NEWTIME, err) < 0 ? -1 : rc;
 }
 
-pid_t clone3_into(uint64_t flags, int *pidfd, int cgroup_fd)
+pid_t rt_clone3_into(uint64_t flags, int *pidfd, int cgroup_fd)
 {
 	struct clone_args ca;
 	memset(&ca, 0, sizeof(ca));
@@ -177,9 +162,9 @@ static _Noreturn void child(struct create_ctx *x, const struct ns_plan *p, bool 
 	    .wait_continue = p->new_user || cgroup_later,
 	    .new_userns = p->new_user,
 	    .hooks_handshake = any_hooks(&x->spec->hooks),
-	    .setup_rootfs = x->ns_fds[ns_index(CLONE_NEWNS)] < 0,
-	    .new_mountns = spec_find_namespace(x->spec, CLONE_NEWNS) != NULL &&
-			   x->ns_fds[ns_index(CLONE_NEWNS)] < 0,
+	    .setup_rootfs = x->ns_fds[CAP_NS_MOUNT] < 0,
+	    .new_mountns =
+		spec_find_namespace(x->spec, CLONE_NEWNS) != NULL && x->ns_fds[CAP_NS_MOUNT] < 0,
 	    .no_pivot = x->o->no_pivot,
 	    .no_new_keyring = x->o->no_new_keyring,
 	    .memory_merge = x->mem.ksm,
@@ -187,10 +172,10 @@ static _Noreturn void child(struct create_ctx *x, const struct ns_plan *p, bool 
 	c.extra_env = listen_fds_env(&listen_fds);
 	c.preserve_fds = x->o->preserve_fds + listen_fds;
 	memcpy(c.ns_fds, x->ns_fds, sizeof(c.ns_fds));
-	init_main(&c);
+	rt_init_main(&c);
 }
 
-int spawn(struct create_ctx *x, struct cap_error **err)
+int rt_spawn(struct create_ctx *x, struct cap_error **err)
 {
 	struct ns_plan p = plan_namespaces(x);
 	struct saved_ns saved;
@@ -200,23 +185,27 @@ int spawn(struct create_ctx *x, struct cap_error **err)
 	bool cgroup_later = cgroup_needs_pid(x->cg);
 	pid_t pid = -1;
 	if (rc == 0) {
-		pid = clone3_into(p.clone_flags, &x->pidfd, cgfd);
+		pid = rt_clone3_into(p.clone_flags, &x->pidfd, cgfd);
 		if (pid < 0 && cgfd >= 0 &&
 		    (errno == EINVAL || errno == E2BIG || errno == ENOSYS)) {
 			/* No CLONE_INTO_CGROUP here: join through cgroup.procs instead. */
 			cgroup_later = true;
-			pid = clone3_into(p.clone_flags, &x->pidfd, -1);
+			pid = rt_clone3_into(p.clone_flags, &x->pidfd, -1);
 		}
 		if (pid == 0)
 			child(x, &p, cgroup_later);
 	}
-	leave_for_children(&saved);
+	int clone_errno = errno;
+	if (leave_for_children(&saved, err) < 0)
+		rc = -1;
+	if (pid > 0) { /* known to the caller, which kills it on any later failure */
+		x->pid = pid;
+		x->new_pidns = (p.clone_flags & CLONE_NEWPID) != 0;
+	}
 	if (rc < 0)
 		return -1;
 	if (pid < 0)
-		return cap_fail(err, errno, "clone3 container init");
-	x->pid = pid;
-	x->new_pidns = (p.clone_flags & CLONE_NEWPID) != 0;
+		return cap_fail(err, clone_errno, "clone3 container init");
 	close(x->sync[1]);
 	x->sync[1] = -1;
 	if (x->fifo_dirfd >= 0) {
@@ -280,16 +269,16 @@ static char *process_state_json(struct create_ctx *x)
 	if (!g || !state)
 		return NULL;
 	yajl_gen_map_open(g);
-	json_gen_kv_str(g, "ociVersion", "1.2.0");
+	cap_json_kv_str(g, "ociVersion", "1.2.0");
 	static const char *const fds[] = {"seccompFd", NULL};
-	json_gen_str_array(g, "fds", fds);
-	json_gen_key(g, "pid");
+	cap_json_str_array(g, "fds", fds);
+	cap_json_key(g, "pid");
 	yajl_gen_integer(g, x->pid);
-	json_gen_kv_str(g, "metadata", sc->listener_metadata ? sc->listener_metadata : "");
-	json_gen_key(g, "state");
+	cap_json_kv_str(g, "metadata", sc->listener_metadata ? sc->listener_metadata : "");
+	cap_json_key(g, "state");
 	yajl_gen_number(g, state, strlen(state)); /* already JSON: embed verbatim */
 	yajl_gen_map_close(g);
-	char *out = json_gen_finish(g);
+	char *out = cap_json_finish(g);
 	yajl_gen_free(g);
 	return out;
 }
@@ -297,12 +286,12 @@ static char *process_state_json(struct create_ctx *x)
 static int fetch_listener(struct create_ctx *x, int fdnum, struct cap_error **err)
 {
 	cleanup_close int fd = -1;
-	if (seccomp_fetch_listener(x->pidfd, fdnum, 5000, &fd, err) < 0)
+	if (sc_fetch_listener(x->pidfd, fdnum, 5000, &fd, err) < 0)
 		return -1;
 	cleanup_free char *json = process_state_json(x);
 	if (!json)
 		return cap_fail(err, ENOMEM, "seccomp: state JSON");
-	return seccomp_send_listener(x->spec->linux_.seccomp->listener_path, fd, json, err);
+	return sc_send_listener(x->spec->linux_.seccomp->listener_path, fd, json, err);
 }
 
 static int on_message(struct create_ctx *x, struct sync_msg *m, struct cap_error **err)
@@ -353,7 +342,7 @@ static int fail_with(struct cap_error **err, int errnum, const char *msg, unsign
 	return -1;
 }
 
-int ctx_recv(struct create_ctx *x, struct sync_msg *m, struct cap_error **err)
+int rt_ctx_recv(struct create_ctx *x, struct sync_msg *m, struct cap_error **err)
 {
 	cleanup_close int sfd = stop_signal_fd();
 	struct pollfd pfd[2] = {{x->sync[0], POLLIN, 0}, {sfd, POLLIN, 0}};
@@ -386,11 +375,11 @@ int ctx_recv(struct create_ctx *x, struct sync_msg *m, struct cap_error **err)
 	}
 }
 
-int handshake(struct create_ctx *x, struct cap_error **err)
+int rt_handshake(struct create_ctx *x, struct cap_error **err)
 {
 	for (;;) {
 		struct sync_msg m;
-		if (ctx_recv(x, &m, err) < 0)
+		if (rt_ctx_recv(x, &m, err) < 0)
 			return -1;
 		if (m.type == SYNC_READY) {
 			sync_msg_free(&m);

@@ -13,11 +13,11 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
-#include "cleanup.h"
-#include "fsutil.h"
-#include "jsonutil.h"
+#include "../lib/cleanup.h"
+#include "../lib/file.h"
+#include "../lib/json.h"
 
-const char *status_name(enum container_status s)
+const char *state_status_name(enum container_status s)
 {
 	static const char *const names[] = {"creating", "created", "running", "paused", "stopped"};
 	return names[s];
@@ -60,7 +60,7 @@ int state_dir_create(const char *root, const char *id, struct state_dir *sd, str
 	sd->path = NULL;
 	if (state_validate_id(id, err) < 0)
 		return -1;
-	if (mkdir_p(root, 0700, err) < 0)
+	if (cap_mkdir_p(root, 0700, err) < 0)
 		return -1;
 	if (asprintf(&sd->path, "%s/%s", root, id) < 0)
 		return cap_fail(err, ENOMEM, "state path");
@@ -105,7 +105,7 @@ int state_dir_open(const char *root, const char *id, struct state_dir *sd, struc
 int state_dir_remove(struct state_dir *sd, struct cap_error **err)
 {
 	int rc = 0;
-	if (sd->path && rm_rf(sd->path, err) < 0)
+	if (sd->path && cap_rm_rf(sd->path, err) < 0)
 		rc = -1;
 	state_dir_close(sd);
 	return rc;
@@ -153,7 +153,7 @@ static unsigned long long stat_start_time(pid_t pid, bool *zombie)
 	return start;
 }
 
-unsigned long long proc_start_time(pid_t pid)
+unsigned long long rt_proc_start_time(pid_t pid)
 {
 	bool zombie;
 	unsigned long long t = stat_start_time(pid, &zombie);
@@ -170,7 +170,7 @@ bool state_init_alive(const struct container_state *st)
 {
 	if (st->pid <= 0)
 		return false;
-	unsigned long long t = proc_start_time(st->pid);
+	unsigned long long t = rt_proc_start_time(st->pid);
 	return t != 0 && t == st->start_time;
 }
 
@@ -202,7 +202,7 @@ enum container_status state_status(const struct state_dir *sd, const struct cont
 	return STATUS_RUNNING;
 }
 
-void rfc3339_now(char *buf, size_t len)
+void rt_rfc3339_now(char *buf, size_t len)
 {
 	struct timespec ts;
 	struct tm tm;
@@ -216,11 +216,11 @@ static void gen_annotations(yajl_gen g, const struct container_state *st)
 {
 	if (!st->n_annotations)
 		return;
-	json_gen_key(g, "annotations");
+	cap_json_key(g, "annotations");
 	yajl_gen_map_open(g);
 	for (size_t i = 0; i < st->n_annotations; i++) {
-		json_gen_key(g, st->annotations[i].key);
-		json_gen_str(g, st->annotations[i].value);
+		cap_json_key(g, st->annotations[i].key);
+		cap_json_str(g, st->annotations[i].value);
 	}
 	yajl_gen_map_close(g);
 }
@@ -233,18 +233,18 @@ char *state_to_json(const struct container_state *st, enum container_status stat
 	yajl_gen_config(g, yajl_gen_beautify, pretty ? 1 : 0);
 	yajl_gen_config(g, yajl_gen_indent_string, "  ");
 	yajl_gen_map_open(g);
-	json_gen_kv_str(g, "ociVersion", "1.2.0");
-	json_gen_kv_str(g, "id", st->id);
-	json_gen_key(g, "pid");
+	cap_json_kv_str(g, "ociVersion", "1.2.0");
+	cap_json_kv_str(g, "id", st->id);
+	cap_json_key(g, "pid");
 	yajl_gen_integer(g, status == STATUS_STOPPED ? 0 : st->pid);
-	json_gen_kv_str(g, "status", status_name(status));
-	json_gen_kv_str(g, "bundle", st->bundle);
-	json_gen_kv_str(g, "rootfs", st->rootfs);
-	json_gen_kv_str(g, "created", st->created);
-	json_gen_kv_str(g, "owner", st->owner ? st->owner : "");
+	cap_json_kv_str(g, "status", state_status_name(status));
+	cap_json_kv_str(g, "bundle", st->bundle);
+	cap_json_kv_str(g, "rootfs", st->rootfs);
+	cap_json_kv_str(g, "created", st->created);
+	cap_json_kv_str(g, "owner", st->owner ? st->owner : "");
 	gen_annotations(g, st);
 	yajl_gen_map_close(g);
-	char *out = json_gen_finish(g);
+	char *out = cap_json_finish(g);
 	yajl_gen_free(g);
 	return out;
 }
@@ -257,24 +257,24 @@ static char *state_file_json(const struct container_state *st)
 	if (!g)
 		return NULL;
 	yajl_gen_map_open(g);
-	json_gen_kv_str(g, "id", st->id);
-	json_gen_key(g, "pid");
+	cap_json_kv_str(g, "id", st->id);
+	cap_json_key(g, "pid");
 	yajl_gen_integer(g, st->pid);
-	json_gen_key(g, "start_time");
+	cap_json_key(g, "start_time");
 	yajl_gen_integer(g, (long long)st->start_time);
-	json_gen_kv_str(g, "bundle", st->bundle);
-	json_gen_kv_str(g, "rootfs", st->rootfs);
-	json_gen_kv_str(g, "created", st->created);
-	json_gen_kv_str(g, "owner", st->owner ? st->owner : "");
+	cap_json_kv_str(g, "bundle", st->bundle);
+	cap_json_kv_str(g, "rootfs", st->rootfs);
+	cap_json_kv_str(g, "created", st->created);
+	cap_json_kv_str(g, "owner", st->owner ? st->owner : "");
 	if (st->cgroup_path)
-		json_gen_kv_str(g, "cgroup", st->cgroup_path);
-	json_gen_key(g, "own_pidns");
+		cap_json_kv_str(g, "cgroup", st->cgroup_path);
+	cap_json_key(g, "own_pidns");
 	yajl_gen_bool(g, st->own_pidns);
-	json_gen_key(g, "systemd_cgroup");
+	cap_json_key(g, "systemd_cgroup");
 	yajl_gen_bool(g, st->systemd_cgroup);
 	gen_annotations(g, st);
 	yajl_gen_map_close(g);
-	char *out = json_gen_finish(g);
+	char *out = cap_json_finish(g);
 	yajl_gen_free(g);
 	return out;
 }
@@ -284,7 +284,7 @@ int state_save(const struct state_dir *sd, const struct container_state *st, str
 	cleanup_free char *json = state_file_json(st);
 	if (!json)
 		return cap_fail(err, ENOMEM, "encode state.json");
-	return write_file_atomic(sd->fd, "state.json", json, strlen(json), 0600, err);
+	return cap_write_file_atomic(sd->fd, "state.json", json, strlen(json), 0600, err);
 }
 
 static char *dup_str(yajl_val root, const char *key)
@@ -331,7 +331,7 @@ int state_load(const struct state_dir *sd, struct container_state *st, struct ca
 	memset(st, 0, sizeof(*st));
 	size_t len;
 	struct cap_error *rerr = NULL;
-	cleanup_free char *buf = read_file_at(sd->fd, "state.json", &len, &rerr);
+	cleanup_free char *buf = cap_read_file_at(sd->fd, "state.json", &len, &rerr);
 	if (!buf) {
 		int e = rerr ? rerr->errnum : EIO;
 		cap_error_free(rerr);
@@ -373,14 +373,14 @@ int state_save_cgroup(const struct state_dir *sd, const char *cgroup_path, struc
 {
 	if (!cgroup_path)
 		return 0; /* not known yet (systemd driver before the unit starts) */
-	return write_file_atomic(sd->fd, "cgroup", cgroup_path, strlen(cgroup_path), 0600, err);
+	return cap_write_file_atomic(sd->fd, "cgroup", cgroup_path, strlen(cgroup_path), 0600, err);
 }
 
 char *state_load_cgroup(const struct state_dir *sd, struct cap_error **err)
 {
 	size_t len;
 	struct cap_error *rerr = NULL;
-	char *path = read_file_at(sd->fd, "cgroup", &len, &rerr);
+	char *path = cap_read_file_at(sd->fd, "cgroup", &len, &rerr);
 	if (!path) {
 		if (rerr && rerr->errnum != ENOENT)
 			cap_fail(err, rerr->errnum, "%s/cgroup", sd->path);

@@ -16,8 +16,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "error.h"
-#include "spec.h"
+#include "../lib/error.h"
+#include "../oci/spec.h"
 
 #define CAPSULE_ID_MAX 1024
 
@@ -28,7 +28,7 @@ enum container_status {
 	STATUS_PAUSED,
 	STATUS_STOPPED,
 };
-const char *status_name(enum container_status s);
+const char *state_status_name(enum container_status s);
 
 struct container_state {
 	char *id;
@@ -75,7 +75,7 @@ void state_free(struct container_state *st);
 enum container_status state_status(const struct state_dir *sd, const struct container_state *st);
 /* Whether st->pid is still the process that was started. */
 bool state_init_alive(const struct container_state *st);
-unsigned long long proc_start_time(pid_t pid); /* 0 if gone or a zombie */
+unsigned long long rt_proc_start_time(pid_t pid); /* 0 if gone or a zombie */
 /* Like state_init_alive, but an unreaped (zombie) init still counts. */
 bool state_init_exists(const struct container_state *st);
 
@@ -83,6 +83,6 @@ bool state_init_exists(const struct container_state *st);
 char *state_to_json(const struct container_state *st, enum container_status status, bool pretty);
 
 /* RFC 3339 UTC timestamp with nanoseconds into buf (>= 40 bytes). */
-void rfc3339_now(char *buf, size_t len);
+void rt_rfc3339_now(char *buf, size_t len);
 
 #endif

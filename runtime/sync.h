@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "../lib/error.h"
 
 enum sync_type {
 	SYNC_CONTINUE = 1, /* parent -> child: user maps written / cgroup joined */

@@ -12,11 +12,11 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "fsutil.h"
+#include "../lib/cleanup.h"
+#include "../lib/file.h"
 #include "sync.h"
 
-int console_socket_connect(const char *path, struct cap_error **err)
+int rt_console_socket_connect(const char *path, struct cap_error **err)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -35,11 +35,11 @@ int console_socket_connect(const char *path, struct cap_error **err)
 
 static int send_master(int sock, int master, const char *name);
 
-int pidfd_socket_send(const char *path, int pidfd, struct cap_error **err)
+int rt_pidfd_socket_send(const char *path, int pidfd, struct cap_error **err)
 {
 	if (!path)
 		return 0;
-	cleanup_close int sock = console_socket_connect(path, err);
+	cleanup_close int sock = rt_console_socket_connect(path, err);
 	if (sock < 0)
 		return cap_wrap(err, "--pidfd-socket");
 	if (send_master(sock, pidfd, "pidfd") < 0)
@@ -105,7 +105,7 @@ static bool copy_once(int from, int to)
 	ssize_t n = read(from, buf, sizeof(buf));
 	if (n <= 0)
 		return n < 0 && (errno == EINTR || errno == EAGAIN);
-	return write_all(to, buf, (size_t)n) >= 0;
+	return cap_write_all(to, buf, (size_t)n) >= 0;
 }
 
 void terminal_relay(int master, int stop_fd)

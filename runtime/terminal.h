@@ -4,13 +4,13 @@
 #ifndef CAPSULE_TERMINAL_H
 #define CAPSULE_TERMINAL_H
 
-#include "error.h"
-#include "spec.h"
+#include "../lib/error.h"
+#include "../oci/spec.h"
 
-int console_socket_connect(const char *path, struct cap_error **err);
+int rt_console_socket_connect(const char *path, struct cap_error **err);
 /* --pidfd-socket (runc 1.2): connect to path and send pidfd over it (path
  * NULL: nothing to do). */
-int pidfd_socket_send(const char *path, int pidfd, struct cap_error **err);
+int rt_pidfd_socket_send(const char *path, int pidfd, struct cap_error **err);
 /* In the child: open the pty, send the master to console_fd (or over sync_fd
  * as SYNC_PTY when console_fd < 0), make the slave the controlling terminal
  * and stdio. */

@@ -22,10 +22,10 @@
 #include <yajl/yajl_tree.h>
 
 #include "../cgroups/cgroups.h"
-#include "cleanup.h"
+#include "../lib/cleanup.h"
 #include "container.h"
-#include "fsutil.h"
-#include "jsonutil.h"
+#include "../lib/file.h"
+#include "../lib/json.h"
 #include "state.h"
 
 /* ---- the patch: the fields an update sets, as OCI JSON ---- */
@@ -40,7 +40,7 @@ static void gen_num(yajl_gen g, const char *key, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	if (key)
-		json_gen_key(g, key);
+		cap_json_key(g, key);
 	yajl_gen_number(g, buf, strlen(buf));
 }
 
@@ -59,14 +59,14 @@ static void gen_u64(yajl_gen g, const char *key, struct spec_opt_u64 o)
 static void gen_bool(yajl_gen g, const char *key, bool has, bool v)
 {
 	if (has) {
-		json_gen_key(g, key);
+		cap_json_key(g, key);
 		yajl_gen_bool(g, v);
 	}
 }
 
 static void gen_memory(yajl_gen g, const struct spec_resources *r)
 {
-	json_gen_key(g, "memory");
+	cap_json_key(g, "memory");
 	yajl_gen_map_open(g);
 	gen_i64(g, "limit", r->memory.limit);
 	gen_i64(g, "reservation", r->memory.reservation);
@@ -84,7 +84,7 @@ static void gen_memory(yajl_gen g, const struct spec_resources *r)
 
 static void gen_cpu(yajl_gen g, const struct spec_resources *r)
 {
-	json_gen_key(g, "cpu");
+	cap_json_key(g, "cpu");
 	yajl_gen_map_open(g);
 	gen_u64(g, "shares", r->cpu.shares);
 	gen_i64(g, "quota", r->cpu.quota);
@@ -94,28 +94,28 @@ static void gen_cpu(yajl_gen g, const struct spec_resources *r)
 	gen_u64(g, "realtimePeriod", r->cpu.realtime_period);
 	gen_i64(g, "idle", r->cpu.idle);
 	if (r->cpu.cpus)
-		json_gen_kv_str(g, "cpus", r->cpu.cpus);
+		cap_json_kv_str(g, "cpus", r->cpu.cpus);
 	if (r->cpu.mems)
-		json_gen_kv_str(g, "mems", r->cpu.mems);
+		cap_json_kv_str(g, "mems", r->cpu.mems);
 	yajl_gen_map_close(g);
 }
 
 static void gen_devices(yajl_gen g, const struct spec_resources *r)
 {
-	json_gen_key(g, "devices");
+	cap_json_key(g, "devices");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < r->n_devices; i++) {
 		const struct spec_device_cgroup *d = &r->devices[i];
 		char type[2] = {d->type ? d->type : 'a', '\0'};
 		yajl_gen_map_open(g);
 		gen_bool(g, "allow", true, d->allow);
-		json_gen_kv_str(g, "type", type);
+		cap_json_kv_str(g, "type", type);
 		if (d->has_major)
 			gen_num(g, "major", "%lld", (long long)d->major);
 		if (d->has_minor)
 			gen_num(g, "minor", "%lld", (long long)d->minor);
 		if (d->access)
-			json_gen_kv_str(g, "access", d->access);
+			cap_json_kv_str(g, "access", d->access);
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
@@ -126,7 +126,7 @@ static void gen_throttle(yajl_gen g, const char *key, const struct spec_throttle
 {
 	if (!n)
 		return;
-	json_gen_key(g, key);
+	cap_json_key(g, key);
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < n; i++) {
 		yajl_gen_map_open(g);
@@ -141,12 +141,12 @@ static void gen_throttle(yajl_gen g, const char *key, const struct spec_throttle
 static void gen_block_io(yajl_gen g, const struct spec_resources *r)
 {
 	const typeof(r->block_io) *b = &r->block_io;
-	json_gen_key(g, "blockIO");
+	cap_json_key(g, "blockIO");
 	yajl_gen_map_open(g);
 	gen_u64(g, "weight", b->weight);
 	gen_u64(g, "leafWeight", b->leaf_weight);
 	if (b->n_weight_devices) {
-		json_gen_key(g, "weightDevice");
+		cap_json_key(g, "weightDevice");
 		yajl_gen_array_open(g);
 		for (size_t i = 0; i < b->n_weight_devices; i++) {
 			const struct spec_weight_device *d = &b->weight_devices[i];
@@ -171,11 +171,11 @@ static void gen_block_io(yajl_gen g, const struct spec_resources *r)
 static void gen_hugetlb_unified(yajl_gen g, const struct spec_resources *r)
 {
 	if (r->n_hugepage_limits) {
-		json_gen_key(g, "hugepageLimits");
+		cap_json_key(g, "hugepageLimits");
 		yajl_gen_array_open(g);
 		for (size_t i = 0; i < r->n_hugepage_limits; i++) {
 			yajl_gen_map_open(g);
-			json_gen_kv_str(g, "pageSize", r->hugepage_limits[i].page_size);
+			cap_json_kv_str(g, "pageSize", r->hugepage_limits[i].page_size);
 			gen_num(g, "limit", "%llu",
 				(unsigned long long)r->hugepage_limits[i].limit);
 			yajl_gen_map_close(g);
@@ -183,10 +183,10 @@ static void gen_hugetlb_unified(yajl_gen g, const struct spec_resources *r)
 		yajl_gen_array_close(g);
 	}
 	if (r->n_unified) {
-		json_gen_key(g, "unified");
+		cap_json_key(g, "unified");
 		yajl_gen_map_open(g);
 		for (size_t i = 0; i < r->n_unified; i++)
-			json_gen_kv_str(g, r->unified[i].key, r->unified[i].value);
+			cap_json_kv_str(g, r->unified[i].key, r->unified[i].value);
 		yajl_gen_map_close(g);
 	}
 }
@@ -198,16 +198,16 @@ static char *patch_json(const struct spec_resources *r)
 	if (!g)
 		return NULL;
 	yajl_gen_map_open(g);
-	json_gen_key(g, "linux");
+	cap_json_key(g, "linux");
 	yajl_gen_map_open(g);
-	json_gen_key(g, "resources");
+	cap_json_key(g, "resources");
 	yajl_gen_map_open(g);
 	if (r->n_devices)
 		gen_devices(g, r);
 	gen_memory(g, r);
 	gen_cpu(g, r);
 	if (r->pids.set) {
-		json_gen_key(g, "pids");
+		cap_json_key(g, "pids");
 		yajl_gen_map_open(g);
 		gen_num(g, "limit", "%lld", (long long)r->pids.limit);
 		yajl_gen_map_close(g);
@@ -217,7 +217,7 @@ static char *patch_json(const struct spec_resources *r)
 	yajl_gen_map_close(g);
 	yajl_gen_map_close(g);
 	yajl_gen_map_close(g);
-	char *out = json_gen_finish(g);
+	char *out = cap_json_finish(g);
 	yajl_gen_free(g);
 	return out;
 }
@@ -227,13 +227,13 @@ static char *patch_json(const struct spec_resources *r)
 static void gen_tree(yajl_gen g, yajl_val v)
 {
 	if (YAJL_IS_STRING(v)) {
-		json_gen_str(g, v->u.string);
+		cap_json_str(g, v->u.string);
 	} else if (YAJL_IS_NUMBER(v)) {
 		yajl_gen_number(g, v->u.number.r, strlen(v->u.number.r));
 	} else if (YAJL_IS_OBJECT(v)) {
 		yajl_gen_map_open(g);
 		for (size_t i = 0; i < v->u.object.len; i++) {
-			json_gen_key(g, v->u.object.keys[i]);
+			cap_json_key(g, v->u.object.keys[i]);
 			gen_tree(g, v->u.object.values[i]);
 		}
 		yajl_gen_map_close(g);
@@ -265,13 +265,13 @@ static void gen_merged(yajl_gen g, yajl_val base, yajl_val patch)
 	}
 	yajl_gen_map_open(g);
 	for (size_t i = 0; i < base->u.object.len; i++) {
-		json_gen_key(g, base->u.object.keys[i]);
+		cap_json_key(g, base->u.object.keys[i]);
 		gen_merged(g, base->u.object.values[i], obj_get(patch, base->u.object.keys[i]));
 	}
 	for (size_t i = 0; i < patch->u.object.len; i++) {
 		if (obj_get(base, patch->u.object.keys[i]))
 			continue;
-		json_gen_key(g, patch->u.object.keys[i]);
+		cap_json_key(g, patch->u.object.keys[i]);
 		gen_tree(g, patch->u.object.values[i]);
 	}
 	yajl_gen_map_close(g);
@@ -299,11 +299,11 @@ static int save_config(const struct state_dir *sd, const char *raw, const struct
 	if (!g)
 		return cap_fail(err, ENOMEM, "update");
 	gen_merged(g, base, patch);
-	cleanup_free char *out = json_gen_finish(g);
+	cleanup_free char *out = cap_json_finish(g);
 	yajl_gen_free(g);
 	if (!out)
 		return cap_fail(err, ENOMEM, "update");
-	return write_file_atomic(sd->fd, "config.json", out, strlen(out), 0600, err);
+	return cap_write_file_atomic(sd->fd, "config.json", out, strlen(out), 0600, err);
 }
 
 /* ---- apply ---- */
@@ -332,7 +332,7 @@ static int update_locked(const struct state_dir *sd, const struct container_stat
 			 const struct spec_resources *res, struct cap_error **err)
 {
 	size_t len = 0;
-	cleanup_free char *raw = read_file_at(sd->fd, "config.json", &len, err);
+	cleanup_free char *raw = cap_read_file_at(sd->fd, "config.json", &len, err);
 	if (!raw)
 		return -1;
 	struct spec *saved = spec_parse(raw, len, NULL); /* NULL: nothing to merge from */

@@ -8,25 +8,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "fsutil.h"
-
-static size_t format_map(char *buf, size_t len, const struct spec_id_mapping *m, size_t n)
-{
-	size_t off = 0;
-	for (size_t i = 0; i < n && off < len; i++)
-		off += (size_t)snprintf(buf + off, len - off, "%u %u %u\n", m[i].container_id,
-					m[i].host_id, m[i].size);
-	return off;
-}
+#include "../lib/cleanup.h"
+#include "../lib/file.h"
+#include "../lib/userns.h"
 
 /* Unprivileged callers may only map their own id, once, directly. */
-static int needs_helper(const struct spec_id_mapping *m, size_t n, unsigned own)
+static int needs_helper(const struct cap_id_mapping *m, size_t n, unsigned own)
 {
 	return geteuid() != 0 && !(n == 1 && m[0].size == 1 && m[0].host_id == own);
 }
 
-static int run_helper(const char *helper, pid_t pid, const struct spec_id_mapping *m, size_t n,
+static int run_helper(const char *helper, pid_t pid, const struct cap_id_mapping *m, size_t n,
 		      struct cap_error **err)
 {
 	char **argv = calloc(3 * n + 3, sizeof(char *));
@@ -65,21 +57,14 @@ static int run_helper(const char *helper, pid_t pid, const struct spec_id_mappin
 }
 
 static int write_map(pid_t pid, const char *file, const char *helper,
-		     const struct spec_id_mapping *m, size_t n, unsigned own,
-		     struct cap_error **err)
+		     const struct cap_id_mapping *m, size_t n, unsigned own, struct cap_error **err)
 {
 	if (!n)
 		return 0;
 	if (needs_helper(m, n, own))
 		return run_helper(helper, pid, m, n, err);
-	char path[64], buf[4096];
-	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
-	size_t len = format_map(buf, sizeof(buf), m, n);
-	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, buf, len) != (ssize_t)len)
-		return cap_fail(err, errno, "write %s (linux.%s)", path,
-				file[0] == 'u' ? "uidMappings" : "gidMappings");
-	return 0;
+	return cap_id_map_write(pid, file, m, n,
+				file[0] == 'u' ? "linux.uidMappings" : "linux.gidMappings", err);
 }
 
 bool userns_running_in(void)
@@ -99,7 +84,7 @@ int userns_write_maps(pid_t pid, const struct spec_linux *l, struct cap_error **
 		/* An unprivileged gid_map needs setgroups denied first. */
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/%d/setgroups", pid);
-		if (write_file_str(path, "deny", err) < 0)
+		if (cap_write_file_str(path, "deny", err) < 0)
 			return -1;
 	}
 	if (write_map(pid, "uid_map", "newuidmap", l->uid_mappings, l->n_uid_mappings, geteuid(),
@@ -109,7 +94,7 @@ int userns_write_maps(pid_t pid, const struct spec_linux *l, struct cap_error **
 			 err);
 }
 
-int timens_write_offsets(const struct spec_linux *l, struct cap_error **err)
+int userns_write_time_offsets(const struct spec_linux *l, struct cap_error **err)
 {
 	char buf[128];
 	int n = 0;

@@ -16,7 +16,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 #include "cache.h"
 
 #define CACHE_MAGIC  "CAPSBPF" /* 8 bytes with its NUL */
@@ -30,8 +30,8 @@ struct cache_header {
 	unsigned char sum[32]; /* sha256 of the payload */
 };
 
-static void say(seccomp_note_fn note, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(seccomp_note_fn note, const char *fmt, ...)
+static void say(sc_note_fn note, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(sc_note_fn note, const char *fmt, ...)
 {
 	if (!note)
 		return;
@@ -51,7 +51,7 @@ static int sha256(const void *data, size_t len, unsigned char out[32])
 	return 0;
 }
 
-int seccomp_cache_key(const void *rec, size_t len, bool incomplete, struct seccomp_cache_key *k)
+int sc_cache_key(const void *rec, size_t len, bool incomplete, struct sc_cache_key *k)
 {
 	if (incomplete || !rec || sha256(rec, len, k->sum) < 0)
 		return -1;
@@ -61,7 +61,7 @@ int seccomp_cache_key(const void *rec, size_t len, bool incomplete, struct secco
 }
 
 /* The directory, if it is the caller's own and closed to everyone else. */
-static int open_dir(const char *dir, bool create, seccomp_note_fn note)
+static int open_dir(const char *dir, bool create, sc_note_fn note)
 {
 	if (create && mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		say(note, "seccomp cache: mkdir %s: %s", dir, strerror(errno));
@@ -86,7 +86,7 @@ static int open_dir(const char *dir, bool create, seccomp_note_fn note)
 #define MAX_FILE (sizeof(struct cache_header) + BPF_MAXINSNS * sizeof(struct sock_filter))
 
 /* Why the file at fd cannot be used, or NULL; *buf receives its content. */
-static const char *read_entry(int fd, const struct seccomp_cache_key *k, unsigned char **buf,
+static const char *read_entry(int fd, const struct sc_cache_key *k, unsigned char **buf,
 			      size_t *size)
 {
 	struct stat st;
@@ -104,7 +104,7 @@ static const char *read_entry(int fd, const struct seccomp_cache_key *k, unsigne
 	memcpy(&h, *buf, sizeof(h));
 	if (memcmp(h.magic, CACHE_MAGIC, sizeof(h.magic)) || h.format != CACHE_FORMAT)
 		return "bad header";
-	if (h.len != *size - sizeof(h) || seccomp_bpf_check("cached BPF", h.len, NULL) < 0)
+	if (h.len != *size - sizeof(h) || sc_bpf_check("cached BPF", h.len, NULL) < 0)
 		return "bad length";
 	if (memcmp(h.key, k->sum, sizeof(h.key)))
 		return "key mismatch";
@@ -114,8 +114,8 @@ static const char *read_entry(int fd, const struct seccomp_cache_key *k, unsigne
 	return NULL;
 }
 
-int seccomp_cache_get(const char *dir, const struct seccomp_cache_key *k, struct seccomp_program *p,
-		      seccomp_note_fn note)
+int sc_cache_get(const char *dir, const struct sc_cache_key *k, struct sc_program *p,
+		 sc_note_fn note)
 {
 	cleanup_close int dfd = open_dir(dir, false, note);
 	cleanup_close int fd =
@@ -191,8 +191,8 @@ static void evict(int dfd)
 	}
 }
 
-void seccomp_cache_put(const char *dir, const struct seccomp_cache_key *k,
-		       const struct seccomp_program *p, seccomp_note_fn note)
+void sc_cache_put(const char *dir, const struct sc_cache_key *k, const struct sc_program *p,
+		  sc_note_fn note)
 {
 	cleanup_close int dfd = open_dir(dir, true, note);
 	if (dfd < 0)

@@ -20,20 +20,20 @@
 #define SECCOMP_CACHE_MAX_ENTRIES 64
 #define SECCOMP_CACHE_MAX_BYTES	  (2u << 20)
 
-struct seccomp_cache_key {
+struct sc_cache_key {
 	unsigned char sum[32];
 	char hex[65];
 };
 
-typedef void (*seccomp_note_fn)(const char *msg);
+typedef void (*sc_note_fn)(const char *msg);
 
 /* 0, or -1 if there is no usable key (incomplete record, digest failure). */
-int seccomp_cache_key(const void *rec, size_t len, bool incomplete, struct seccomp_cache_key *k);
+int sc_cache_key(const void *rec, size_t len, bool incomplete, struct sc_cache_key *k);
 /* 0 and p->insns/len set on a verified hit; -1 on any miss (note says why). */
-int seccomp_cache_get(const char *dir, const struct seccomp_cache_key *k, struct seccomp_program *p,
-		      seccomp_note_fn note);
+int sc_cache_get(const char *dir, const struct sc_cache_key *k, struct sc_program *p,
+		 sc_note_fn note);
 /* Best effort: failures only produce a note. */
-void seccomp_cache_put(const char *dir, const struct seccomp_cache_key *k,
-		       const struct seccomp_program *p, seccomp_note_fn note);
+void sc_cache_put(const char *dir, const struct sc_cache_key *k, const struct sc_program *p,
+		  sc_note_fn note);
 
 #endif

@@ -420,7 +420,7 @@ static const char profile[] =
 	"}\n";
 // clang-format on
 
-const char *seccomp_default_profile_json(void)
+const char *sc_default_profile_json(void)
 {
 	return profile;
 }

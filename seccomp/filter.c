@@ -15,7 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 #include "cache.h"
 #include "program.h"
 #include "seccomp.h"
@@ -35,7 +35,7 @@
 
 typedef void (*note_fn)(const char *msg);
 
-#define cleanup_xlate __attribute__((cleanup(xlate_release)))
+#define cleanup_xlate __attribute__((cleanup(sc_xlate_release)))
 
 static bool takes_errno(uint32_t action)
 {
@@ -64,11 +64,10 @@ static int full_action(uint32_t action, bool has_ret, uint32_t ret, const char *
 	return 0;
 }
 
-static int add_archs(struct seccomp_xlate *ctx, const struct spec_seccomp *sc,
-		     struct cap_error **err)
+static int add_archs(struct sc_xlate *ctx, const struct spec_seccomp *sc, struct cap_error **err)
 {
 	for (size_t i = 0; i < sc->n_architectures; i++) {
-		int rc = xlate_arch_add(ctx, sc->architectures[i]);
+		int rc = sc_xlate_arch_add(ctx, sc->architectures[i]);
 		/* -EEXIST: the native architecture, always present already. */
 		if (rc < 0 && rc != -EEXIST)
 			return cap_fail(err, -rc, "seccomp: add architecture 0x%x",
@@ -77,10 +76,10 @@ static int add_archs(struct seccomp_xlate *ctx, const struct spec_seccomp *sc,
 	return 0;
 }
 
-static int set_attr(struct seccomp_xlate *ctx, enum scmp_filter_attr a, uint32_t v,
-		    const char *what, struct cap_error **err)
+static int set_attr(struct sc_xlate *ctx, enum scmp_filter_attr a, uint32_t v, const char *what,
+		    struct cap_error **err)
 {
-	int rc = xlate_attr_set(ctx, a, v);
+	int rc = sc_xlate_attr_set(ctx, a, v);
 	if (rc < 0)
 		return cap_fail(err, -rc, "seccomp: %s", what);
 	return 0;
@@ -89,8 +88,7 @@ static int set_attr(struct seccomp_xlate *ctx, enum scmp_filter_attr a, uint32_t
 /* The attributes only matter to libseccomp's own seccomp_load(), which we do
  * not use; setting them still makes libseccomp check that the kernel knows
  * the LOG and SPEC_ALLOW flags, so a missing feature fails here, loudly. */
-static int set_attrs(struct seccomp_xlate *ctx, const struct spec_seccomp *sc,
-		     struct cap_error **err)
+static int set_attrs(struct sc_xlate *ctx, const struct spec_seccomp *sc, struct cap_error **err)
 {
 	/* The runtime sets no_new_privs itself, from process.noNewPrivileges. */
 	if (set_attr(ctx, SCMP_FLTATR_CTL_NNP, 0, "clear the no_new_privs attribute", err) < 0)
@@ -105,7 +103,7 @@ static int set_attrs(struct seccomp_xlate *ctx, const struct spec_seccomp *sc,
 	    set_attr(ctx, SCMP_FLTATR_CTL_SSB, 1, "SECCOMP_FILTER_FLAG_SPEC_ALLOW", err) < 0)
 		return -1;
 	if (sc->n_syscalls > BTREE_MIN_RULES)
-		xlate_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2); /* best effort, as runc */
+		sc_xlate_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2); /* best effort, as runc */
 	return 0;
 }
 
@@ -151,30 +149,30 @@ static bool repeats_an_index(const struct spec_seccomp_syscall *s)
  * repeats, libseccomp cannot AND them, so each condition becomes its own rule
  * (which makes them OR).  Non-exact adds let libseccomp rewrite the rule per
  * architecture (e.g. socketcall multiplexing on x86). */
-static int add_name(struct seccomp_xlate *ctx, int nr, uint32_t action,
+static int add_name(struct sc_xlate *ctx, int nr, uint32_t action,
 		    const struct spec_seccomp_syscall *s, const char *name, struct cap_error **err)
 {
 	struct scmp_arg_cmp conds[MAX_SYSCALL_ARGS];
 	int rc = 0;
 	if (s->n_args == 0) {
-		rc = xlate_rule_add(ctx, action, nr, 0, NULL);
+		rc = sc_xlate_rule_add(ctx, action, nr, 0, NULL);
 	} else if (repeats_an_index(s)) {
 		for (size_t i = 0; i < s->n_args && rc == 0; i++) {
 			conds[0] = make_cond(&s->args[i]);
-			rc = xlate_rule_add(ctx, action, nr, 1, conds);
+			rc = sc_xlate_rule_add(ctx, action, nr, 1, conds);
 		}
 	} else {
 		/* No repeats and every index < 6: at most 6 args here. */
 		for (size_t i = 0; i < s->n_args; i++)
 			conds[i] = make_cond(&s->args[i]);
-		rc = xlate_rule_add(ctx, action, nr, (unsigned)s->n_args, conds);
+		rc = sc_xlate_rule_add(ctx, action, nr, (unsigned)s->n_args, conds);
 	}
 	if (rc < 0)
 		return cap_fail(err, -rc, "seccomp: add rule for syscall \"%s\"", name);
 	return 0;
 }
 
-static int add_rule(struct seccomp_xlate *ctx, const struct spec_seccomp_syscall *s,
+static int add_rule(struct sc_xlate *ctx, const struct spec_seccomp_syscall *s,
 		    uint32_t default_action, note_fn note, struct cap_error **err)
 {
 	const char *first = s->n_names ? s->names[0] : "(no names)";
@@ -204,7 +202,7 @@ static int add_rule(struct seccomp_xlate *ctx, const struct spec_seccomp_syscall
 	return 0;
 }
 
-int seccomp_bpf_check(const char *what, size_t bytes, struct cap_error **err)
+int sc_bpf_check(const char *what, size_t bytes, struct cap_error **err)
 {
 	size_t n = bytes / sizeof(struct sock_filter);
 	if (n == 0 || bytes % sizeof(struct sock_filter))
@@ -220,7 +218,7 @@ int seccomp_bpf_check(const char *what, size_t bytes, struct cap_error **err)
 enum { ENOSYS_SCAN_END = 1024 };
 
 /* libseccomp 2.5 exports BPF only to an fd: go through a memfd. */
-static int export_bpf(scmp_filter_ctx ctx, struct seccomp_program *p, struct cap_error **err)
+static int export_bpf(scmp_filter_ctx ctx, struct sc_program *p, struct cap_error **err)
 {
 	cleanup_close int fd = memfd_create("capsule-seccomp", MFD_CLOEXEC);
 	if (fd < 0)
@@ -231,7 +229,7 @@ static int export_bpf(scmp_filter_ctx ctx, struct seccomp_program *p, struct cap
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return cap_fail(err, errno, "seccomp: stat exported BPF");
-	if (seccomp_bpf_check("exported BPF", (size_t)st.st_size, err) < 0)
+	if (sc_bpf_check("exported BPF", (size_t)st.st_size, err) < 0)
 		return -1;
 	size_t n = (size_t)st.st_size / sizeof(struct sock_filter);
 	p->insns = malloc((size_t)st.st_size);
@@ -254,8 +252,7 @@ static bool uses_notify(const struct spec_seccomp *sc)
 /* Flags for seccomp(2).  Probed here with a NULL program: a kernel that knows
  * every flag answers EFAULT (it copies the program only after checking the
  * flags), one that does not answers EINVAL. */
-static int load_flags(const struct spec_seccomp *sc, struct seccomp_program *p,
-		      struct cap_error **err)
+static int load_flags(const struct spec_seccomp *sc, struct sc_program *p, struct cap_error **err)
 {
 	unsigned f = sc->flags & (SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_LOG |
 				  SECCOMP_FILTER_FLAG_SPEC_ALLOW);
@@ -298,7 +295,7 @@ static bool denies(uint32_t def)
  * was unknown to whoever wrote it, so it fails with ENOSYS (libc then falls
  * back, as glibc does from clone3 to clone) rather than with the default
  * action.  Done with explicit rules for the newer syscalls libseccomp knows. */
-static int add_enosys_newer(struct seccomp_xlate *ctx, const struct spec_seccomp *sc, uint32_t def,
+static int add_enosys_newer(struct sc_xlate *ctx, const struct spec_seccomp *sc, uint32_t def,
 			    struct cap_error **err)
 {
 	int max = highest_named(sc);
@@ -309,14 +306,14 @@ static int add_enosys_newer(struct seccomp_xlate *ctx, const struct spec_seccomp
 		if (!name)
 			continue;
 		free(name);
-		int rc = xlate_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0, NULL);
+		int rc = sc_xlate_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0, NULL);
 		if (rc < 0 && rc != -EEXIST)
 			return cap_fail(err, -rc, "seccomp: ENOSYS rule for syscall %d", nr);
 	}
 	return 0;
 }
 
-static int build_ctx(const struct spec_seccomp *sc, struct seccomp_xlate *ctx, uint32_t def,
+static int build_ctx(const struct spec_seccomp *sc, struct sc_xlate *ctx, uint32_t def,
 		     note_fn note, struct cap_error **err)
 {
 	if (add_archs(ctx, sc, err) < 0 || set_attrs(ctx, sc, err) < 0)
@@ -334,18 +331,19 @@ static int build_ctx(const struct spec_seccomp *sc, struct seccomp_xlate *ctx, u
  * when filter.c changes the BPF in a way the recorded calls do not show (e.g.
  * patching the exported program). */
 #define FILTER_FORMAT 2
-static void record_environment(struct seccomp_xlate *x, const struct spec_seccomp *sc,
-			       const struct seccomp_program *p, uint32_t def,
+static void record_environment(struct sc_xlate *x, const struct spec_seccomp *sc,
+			       const struct sc_program *p, uint32_t def,
 			       const struct scmp_version *v)
 {
-	xlate_put(x, 'E', 9,
-		  (uint64_t[]){FILTER_FORMAT, v->major, v->minor, v->micro, seccomp_arch_native(),
-			       seccomp_api_get(), def, sc->flags, p->flags});
+	sc_xlate_put(x, 'E', 9,
+		     (uint64_t[]){FILTER_FORMAT, v->major, v->minor, v->micro,
+				  seccomp_arch_native(), seccomp_api_get(), def, sc->flags,
+				  p->flags});
 }
 
 /* Check the profile and record its translation; no libseccomp filter yet. */
-static int translate(const struct spec_seccomp *sc, struct seccomp_xlate *x, uint32_t *def,
-		     note_fn note, struct cap_error **err)
+static int translate(const struct spec_seccomp *sc, struct sc_xlate *x, uint32_t *def, note_fn note,
+		     struct cap_error **err)
 {
 	if (full_action(sc->default_action, sc->has_default_errno_ret, sc->default_errno_ret,
 			"defaultAction", def, err) < 0)
@@ -363,47 +361,47 @@ static int translate(const struct spec_seccomp *sc, struct seccomp_xlate *x, uin
 /* A program without BPF yet: the profile checked and translated, the load
  * flags probed (afresh every time, hit or miss), and with want_key the cache
  * key (*keyed false when there is none). */
-static struct seccomp_program *prepare(const struct spec_seccomp *sc, const struct scmp_version *v,
-				       note_fn note, uint32_t *def, struct seccomp_cache_key *key,
-				       bool *keyed, struct cap_error **err)
+static struct sc_program *prepare(const struct spec_seccomp *sc, const struct scmp_version *v,
+				  note_fn note, uint32_t *def, struct sc_cache_key *key,
+				  bool *keyed, struct cap_error **err)
 {
-	cleanup_xlate struct seccomp_xlate rec = {.record = key != NULL};
+	cleanup_xlate struct sc_xlate rec = {.record = key != NULL};
 	*keyed = false;
 	if (translate(sc, &rec, def, note, err) < 0)
 		return NULL;
-	struct seccomp_program *p = calloc(1, sizeof(*p));
+	struct sc_program *p = calloc(1, sizeof(*p));
 	if (!p) {
 		cap_fail(err, ENOMEM, "seccomp: program");
 		return NULL;
 	}
 	p->listener = uses_notify(sc);
 	if (load_flags(sc, p, err) < 0) {
-		seccomp_program_free(p);
+		sc_program_free(p);
 		return NULL;
 	}
 	if (key) {
 		record_environment(&rec, sc, p, *def, v ? v : seccomp_version());
-		*keyed = seccomp_cache_key(rec.buf, rec.len, rec.oom, key) == 0;
+		*keyed = sc_cache_key(rec.buf, rec.len, rec.oom, key) == 0;
 	}
 	return p;
 }
 
-int seccomp_program_cache_key(const struct spec_seccomp *sc, const struct scmp_version *v,
-			      struct seccomp_cache_key *key, struct cap_error **err)
+int sc_program_cache_key(const struct spec_seccomp *sc, const struct scmp_version *v,
+			 struct sc_cache_key *key, struct cap_error **err)
 {
 	uint32_t def;
 	bool keyed;
-	struct seccomp_program *p = prepare(sc, v, NULL, &def, key, &keyed, err);
-	seccomp_program_free(p);
+	struct sc_program *p = prepare(sc, v, NULL, &def, key, &keyed, err);
+	sc_program_free(p);
 	if (!p)
 		return -1;
 	return keyed ? 0 : cap_fail(err, ENOMEM, "seccomp: cache key");
 }
 
-static int compile(const struct spec_seccomp *sc, uint32_t def, struct seccomp_program *p,
+static int compile(const struct spec_seccomp *sc, uint32_t def, struct sc_program *p,
 		   struct cap_error **err)
 {
-	cleanup_xlate struct seccomp_xlate x = {.ctx = seccomp_init(def)};
+	cleanup_xlate struct sc_xlate x = {.ctx = seccomp_init(def)};
 	if (!x.ctx)
 		return cap_fail(err, EINVAL, "seccomp: init filter (default action 0x%x)", def);
 	if (build_ctx(sc, &x, def, NULL, err) < 0)
@@ -411,44 +409,44 @@ static int compile(const struct spec_seccomp *sc, uint32_t def, struct seccomp_p
 	return export_bpf(x.ctx, p, err);
 }
 
-int seccomp_program_build_cached(const struct spec_seccomp *sc, const char *cache_dir,
-				 struct seccomp_program **out, void (*debug_note)(const char *msg),
-				 struct cap_error **err)
+int sc_program_build_cached(const struct spec_seccomp *sc, const char *cache_dir,
+			    struct sc_program **out, void (*debug_note)(const char *msg),
+			    struct cap_error **err)
 {
 	uint32_t def;
-	struct seccomp_cache_key key;
+	struct sc_cache_key key;
 	bool keyed;
 	*out = NULL;
-	struct seccomp_program *p =
+	struct sc_program *p =
 	    prepare(sc, NULL, debug_note, &def, cache_dir ? &key : NULL, &keyed, err);
 	if (!p)
 		return -1;
-	if (keyed && seccomp_cache_get(cache_dir, &key, p, debug_note) == 0) {
+	if (keyed && sc_cache_get(cache_dir, &key, p, debug_note) == 0) {
 		*out = p;
 		return 0;
 	}
 	if (compile(sc, def, p, err) < 0) {
-		seccomp_program_free(p);
+		sc_program_free(p);
 		return -1;
 	}
 	if (keyed)
-		seccomp_cache_put(cache_dir, &key, p, debug_note);
+		sc_cache_put(cache_dir, &key, p, debug_note);
 	*out = p;
 	return 0;
 }
 
-int seccomp_program_build(const struct spec_seccomp *sc, struct seccomp_program **out,
-			  void (*debug_note)(const char *msg), struct cap_error **err)
+int sc_program_build(const struct spec_seccomp *sc, struct sc_program **out,
+		     void (*debug_note)(const char *msg), struct cap_error **err)
 {
-	return seccomp_program_build_cached(sc, NULL, out, debug_note, err);
+	return sc_program_build_cached(sc, NULL, out, debug_note, err);
 }
 
-bool seccomp_program_needs_listener(const struct seccomp_program *p)
+bool sc_program_needs_listener(const struct sc_program *p)
 {
 	return p && p->listener;
 }
 
-void seccomp_program_free(struct seccomp_program *p)
+void sc_program_free(struct sc_program *p)
 {
 	if (!p)
 		return;

@@ -1,6 +1,6 @@
 /* Loading the compiled filter (child) and fetching its notify listener (parent).
  *
- * seccomp_program_load runs in the container's init right before execve:
+ * sc_program_load runs in the container's init right before execve:
  * a single seccomp(2) call with the BPF built in the parent, no libseccomp,
  * no allocation on the success path.
  *
@@ -23,7 +23,7 @@
 #include "program.h"
 #include "seccomp.h"
 
-int seccomp_program_load(const struct seccomp_program *p, int *listener_fd, struct cap_error **err)
+int sc_program_load(const struct sc_program *p, int *listener_fd, struct cap_error **err)
 {
 	struct sock_fprog prog = {.len = p->len, .filter = p->insns};
 	if (listener_fd)
@@ -67,8 +67,7 @@ static bool has_exited(int pidfd)
 	return poll(&p, 1, 0) > 0;
 }
 
-int seccomp_fetch_listener(int pidfd, int child_fd, int timeout_ms, int *out,
-			   struct cap_error **err)
+int sc_fetch_listener(int pidfd, int child_fd, int timeout_ms, int *out, struct cap_error **err)
 {
 	struct timespec t0, pause = {0, 50 * 1000};
 	clock_gettime(CLOCK_MONOTONIC, &t0);

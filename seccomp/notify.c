@@ -7,7 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../runtime/cleanup.h"
+#include "../lib/cleanup.h"
 #include "seccomp.h"
 
 /* One sendmsg carrying `len` bytes of buf and fd; a short write of a stream
@@ -45,8 +45,8 @@ static int send_with_fd(int sock, const void *buf, size_t len, int fd)
 	return 0;
 }
 
-int seccomp_send_listener(const char *listener_path, int listener_fd, const char *state_json,
-			  struct cap_error **err)
+int sc_send_listener(const char *listener_path, int listener_fd, const char *state_json,
+		     struct cap_error **err)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	if (strlen(listener_path) >= sizeof(sa.sun_path))
@@ -63,14 +63,14 @@ int seccomp_send_listener(const char *listener_path, int listener_fd, const char
 	return 0;
 }
 
-int seccomp_pass_fd(int sock, int fd, struct cap_error **err)
+int sc_pass_fd(int sock, int fd, struct cap_error **err)
 {
 	if (send_with_fd(sock, "F", 1, fd) < 0)
 		return cap_fail(err, errno, "seccomp: pass fd %d", fd);
 	return 0;
 }
 
-int seccomp_recv_fd(int sock, int *fd, struct cap_error **err)
+int sc_recv_fd(int sock, int *fd, struct cap_error **err)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];

@@ -10,7 +10,7 @@ static void put_u64(unsigned char *p, uint64_t v)
 		p[i] = (unsigned char)(v >> (8 * i));
 }
 
-void xlate_put(struct seccomp_xlate *x, char tag, size_t n, const uint64_t *words)
+void sc_xlate_put(struct sc_xlate *x, char tag, size_t n, const uint64_t *words)
 {
 	if (!x->record || x->oom)
 		return;
@@ -34,30 +34,30 @@ void xlate_put(struct seccomp_xlate *x, char tag, size_t n, const uint64_t *word
 		put_u64(x->buf + x->len, words[i]);
 }
 
-int xlate_arch_add(struct seccomp_xlate *x, uint32_t arch)
+int sc_xlate_arch_add(struct sc_xlate *x, uint32_t arch)
 {
-	xlate_put(x, 'A', 1, (uint64_t[]){arch});
+	sc_xlate_put(x, 'A', 1, (uint64_t[]){arch});
 	return x->ctx ? seccomp_arch_add(x->ctx, arch) : 0;
 }
 
-int xlate_attr_set(struct seccomp_xlate *x, enum scmp_filter_attr a, uint32_t v)
+int sc_xlate_attr_set(struct sc_xlate *x, enum scmp_filter_attr a, uint32_t v)
 {
-	xlate_put(x, 'T', 2, (uint64_t[]){(uint64_t)a, v});
+	sc_xlate_put(x, 'T', 2, (uint64_t[]){(uint64_t)a, v});
 	return x->ctx ? seccomp_attr_set(x->ctx, a, v) : 0;
 }
 
-int xlate_rule_add(struct seccomp_xlate *x, uint32_t action, int nr, unsigned n,
-		   const struct scmp_arg_cmp *conds)
+int sc_xlate_rule_add(struct sc_xlate *x, uint32_t action, int nr, unsigned n,
+		      const struct scmp_arg_cmp *conds)
 {
-	xlate_put(x, 'R', 3, (uint64_t[]){action, (uint64_t)(int64_t)nr, n});
+	sc_xlate_put(x, 'R', 3, (uint64_t[]){action, (uint64_t)(int64_t)nr, n});
 	for (unsigned i = 0; i < n; i++)
-		xlate_put(x, 'C', 4,
-			  (uint64_t[]){conds[i].arg, (uint64_t)conds[i].op, conds[i].datum_a,
-				       conds[i].datum_b});
+		sc_xlate_put(x, 'C', 4,
+			     (uint64_t[]){conds[i].arg, (uint64_t)conds[i].op, conds[i].datum_a,
+					  conds[i].datum_b});
 	return x->ctx ? seccomp_rule_add_array(x->ctx, action, nr, n, conds) : 0;
 }
 
-void xlate_release(struct seccomp_xlate *x)
+void sc_xlate_release(struct sc_xlate *x)
 {
 	if (x->ctx)
 		seccomp_release(x->ctx);

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct seccomp_xlate {
+struct sc_xlate {
 	scmp_filter_ctx ctx; /* NULL: record only */
 	bool record;	     /* append every call to buf */
 	unsigned char *buf;
@@ -23,11 +23,11 @@ struct seccomp_xlate {
 };
 
 /* Append one tagged record of n 64-bit words (fixed width, little endian). */
-void xlate_put(struct seccomp_xlate *x, char tag, size_t n, const uint64_t *words);
-int xlate_arch_add(struct seccomp_xlate *x, uint32_t arch);
-int xlate_attr_set(struct seccomp_xlate *x, enum scmp_filter_attr a, uint32_t v);
-int xlate_rule_add(struct seccomp_xlate *x, uint32_t action, int nr, unsigned n,
-		   const struct scmp_arg_cmp *conds);
-void xlate_release(struct seccomp_xlate *x);
+void sc_xlate_put(struct sc_xlate *x, char tag, size_t n, const uint64_t *words);
+int sc_xlate_arch_add(struct sc_xlate *x, uint32_t arch);
+int sc_xlate_attr_set(struct sc_xlate *x, enum scmp_filter_attr a, uint32_t v);
+int sc_xlate_rule_add(struct sc_xlate *x, uint32_t action, int nr, unsigned n,
+		      const struct scmp_arg_cmp *conds);
+void sc_xlate_release(struct sc_xlate *x);
 
 #endif

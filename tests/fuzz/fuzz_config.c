@@ -2,8 +2,8 @@
  * touching the system (mount options, the seccomp filter). */
 #include "fuzz.h"
 
-#include "../../runtime/mount_options.h"
-#include "../../runtime/spec.h"
+#include "../../oci/mount_options.h"
+#include "../../oci/spec.h"
 #include "../../seccomp/seccomp.h"
 
 static void derive(const struct spec *s)
@@ -11,14 +11,14 @@ static void derive(const struct spec *s)
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		struct mount_opts mo;
 		cleanup_error struct cap_error *err = NULL;
-		(void)mount_options_parse(s->mounts[i].type, s->mounts[i].options,
-					  s->mounts[i].n_options, &mo, &err);
+		(void)oci_mount_options_parse(s->mounts[i].type, s->mounts[i].options,
+					      s->mounts[i].n_options, &mo, &err);
 	}
 	if (s->has_linux && s->linux_.seccomp) {
-		struct seccomp_program *p = NULL;
+		struct sc_program *p = NULL;
 		cleanup_error struct cap_error *err = NULL;
-		if (seccomp_program_build(s->linux_.seccomp, &p, NULL, &err) == 0)
-			seccomp_program_free(p);
+		if (sc_program_build(s->linux_.seccomp, &p, NULL, &err) == 0)
+			sc_program_free(p);
 	}
 }
 

@@ -99,9 +99,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int basefd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (basefd < 0)
 		abort();
-	ovl_rm_rf_at(basefd, "layout");
-	ovl_rm_rf_at(basefd, "store");
-	ovl_rm_rf_at(basefd, "bundle");
+	cap_rm_rf_at(basefd, "layout");
+	cap_rm_rf_at(basefd, "store");
+	cap_rm_rf_at(basefd, "bundle");
 	if (!layer_digest[0])
 		digest_of(empty_tar, sizeof(empty_tar), layer_digest);
 

@@ -2,7 +2,7 @@
  * lone objects capsule reads besides config.json. */
 #include "fuzz.h"
 
-#include "../../runtime/spec.h"
+#include "../../oci/spec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

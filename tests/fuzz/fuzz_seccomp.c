@@ -2,7 +2,7 @@
  * parsed and compiled to BPF, never loaded. */
 #include "fuzz.h"
 
-#include "../../runtime/spec.h"
+#include "../../oci/spec.h"
 #include "../../seccomp/seccomp.h"
 
 static const char head[] = "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},"
@@ -21,10 +21,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct spec *s = spec_parse(json, len, &err);
 	free(json);
 	if (s && s->has_linux && s->linux_.seccomp) {
-		struct seccomp_program *p = NULL;
-		if (seccomp_program_build(s->linux_.seccomp, &p, NULL, &err) == 0) {
-			(void)seccomp_program_needs_listener(p);
-			seccomp_program_free(p);
+		struct sc_program *p = NULL;
+		if (sc_program_build(s->linux_.seccomp, &p, NULL, &err) == 0) {
+			(void)sc_program_needs_listener(p);
+			sc_program_free(p);
 		}
 	}
 	spec_free(s);

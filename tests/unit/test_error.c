@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../runtime/error.h"
+#include "../../lib/error.h"
 #include "unit.h"
 
 /* The message for a quoted value of n bytes. */

@@ -6,7 +6,7 @@
 #include <sys/mount.h>
 
 #include "unit.h"
-#include "../../runtime/mount_options.h"
+#include "../../oci/mount_options.h"
 
 #define OPTS(...)                                                                                  \
 	((char *[]){__VA_ARGS__, NULL}), (sizeof((char *[]){__VA_ARGS__}) / sizeof(char *))
@@ -16,7 +16,7 @@ static struct mount_opts o;
 static int parse(const char *type, char **opts, size_t n)
 {
 	struct cap_error *err = NULL;
-	int rc = mount_options_parse(type, opts, n, &o, &err);
+	int rc = oci_mount_options_parse(type, opts, n, &o, &err);
 	cap_error_free(err);
 	return rc;
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "../../oci/oci.h"
-#include "../../runtime/spec.h"
+#include "../../oci/spec.h"
 #include "../../seccomp/seccomp.h"
 #include "unit.h"
 
@@ -40,7 +40,7 @@ static void test_spec_and_image_agree(void)
 {
 	char *plain = NULL, *image = NULL;
 	struct oci_spec_opts def = {.root_readonly = true,
-				    .seccomp_json = seccomp_default_profile_json()};
+				    .seccomp_json = sc_default_profile_json()};
 	CHECK(oci_default_spec(&def, &plain, NULL) == 0);
 	const struct oci_process proc = {
 	    .terminal = false,
@@ -52,7 +52,7 @@ static void test_spec_and_image_agree(void)
 	};
 	struct oci_spec_opts img = {
 	    .process = &proc,
-	    .seccomp_json = seccomp_default_profile_json(),
+	    .seccomp_json = sc_default_profile_json(),
 	    .annotations = (const char *const[]){"org.capsule.image", "sha256:ab", NULL},
 	};
 	CHECK(oci_default_spec(&img, &image, NULL) == 0);

@@ -20,7 +20,8 @@
 #include <yajl/yajl_tree.h>
 
 #include "unit.h"
-#include "../../runtime/cleanup.h"
+#include "../../lib/cleanup.h"
+#include "../../oci/tables.h"
 #include "../../seccomp/seccomp.h"
 
 /* ---- profile construction ---------------------------------------------- */
@@ -64,19 +65,19 @@ static void arg(struct spec_seccomp_syscall *r, unsigned idx, int op, uint64_t v
 	r->args[r->n_args++] = (struct spec_seccomp_arg){idx, v, v2, op};
 }
 
-static struct seccomp_program *build(const struct profile *p, struct cap_error **err)
+static struct sc_program *build(const struct profile *p, struct cap_error **err)
 {
-	struct seccomp_program *prog = NULL;
-	if (seccomp_program_build(&p->sc, &prog, NULL, err) < 0)
+	struct sc_program *prog = NULL;
+	if (sc_program_build(&p->sc, &prog, NULL, err) < 0)
 		return NULL;
 	return prog;
 }
 
 /* Build must succeed; on failure print why. */
-static struct seccomp_program *must_build(const struct profile *p)
+static struct sc_program *must_build(const struct profile *p)
 {
 	cleanup_error struct cap_error *err = NULL;
-	struct seccomp_program *prog = build(p, &err);
+	struct sc_program *prog = build(p, &err);
 	if (!prog)
 		fprintf(stderr, "build: %s\n", err && err->msg ? err->msg : "?");
 	CHECK(prog != NULL);
@@ -87,7 +88,7 @@ static struct seccomp_program *must_build(const struct profile *p)
 
 /* Fork, load `prog` (after no_new_privs) and return fn()'s exit status as
  * waitpid reports it. */
-static int in_child(struct seccomp_program *prog, int (*fn)(void))
+static int in_child(struct sc_program *prog, int (*fn)(void))
 {
 	fflush(stderr);
 	pid_t pid = fork();
@@ -96,7 +97,7 @@ static int in_child(struct seccomp_program *prog, int (*fn)(void))
 		int fd;
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			_exit(120);
-		if (seccomp_program_load(prog, &fd, &err) < 0)
+		if (sc_program_load(prog, &fd, &err) < 0)
 			_exit(121);
 		_exit(fn());
 	}
@@ -178,9 +179,9 @@ static void test_build_actions(void)
 		    all_actions[i] == SCMP_ACT_ALLOW ? SCMP_ACT_ERRNO(0) : SCMP_ACT_ALLOW;
 		profile_init(&p, def);
 		rule(&p, "uname", all_actions[i]);
-		struct seccomp_program *prog = must_build(&p);
-		CHECK(seccomp_program_needs_listener(prog) == (all_actions[i] == SCMP_ACT_NOTIFY));
-		seccomp_program_free(prog);
+		struct sc_program *prog = must_build(&p);
+		CHECK(sc_program_needs_listener(prog) == (all_actions[i] == SCMP_ACT_NOTIFY));
+		sc_program_free(prog);
 	}
 }
 
@@ -192,7 +193,7 @@ static void test_build_ops(void)
 		struct profile p;
 		profile_init(&p, SCMP_ACT_ALLOW);
 		arg(rule(&p, "personality", SCMP_ACT_ERRNO(0)), 0, ops[i], 8, 8);
-		seccomp_program_free(must_build(&p));
+		sc_program_free(must_build(&p));
 	}
 }
 
@@ -211,9 +212,9 @@ static void test_unknown_syscall_skipped(void)
 	struct spec_seccomp_syscall *r = rule(&p, "no_such_syscall_xyz", SCMP_ACT_ERRNO(0));
 	p.names[0][1] = "uname";
 	r->n_names = 2;
-	struct seccomp_program *prog = NULL;
+	struct sc_program *prog = NULL;
 	cleanup_error struct cap_error *err = NULL;
-	CHECK(seccomp_program_build(&p.sc, &prog, note, &err) == 0);
+	CHECK(sc_program_build(&p.sc, &prog, note, &err) == 0);
 	CHECK(n_notes == 1);
 	CHECK(strcmp(last_note,
 		     "seccomp: syscall \"no_such_syscall_xyz\" unknown to libseccomp, skipped") ==
@@ -221,18 +222,18 @@ static void test_unknown_syscall_skipped(void)
 	/* The known name of the same rule is still applied. */
 	if (prog)
 		CHECK(exited_ok(in_child(prog, uname_eperm)));
-	seccomp_program_free(prog);
+	sc_program_free(prog);
 }
 
 static void expect_build_error(const struct profile *p, const char *needle)
 {
 	cleanup_error struct cap_error *err = NULL;
-	struct seccomp_program *prog = build(p, &err);
+	struct sc_program *prog = build(p, &err);
 	CHECK(prog == NULL);
 	CHECK(err && err->msg && strstr(err->msg, needle));
 	if (err && err->msg && !strstr(err->msg, needle))
 		fprintf(stderr, "  got: %s\n", err->msg);
-	seccomp_program_free(prog);
+	sc_program_free(prog);
 }
 
 static void test_build_errors(void)
@@ -274,10 +275,10 @@ static void test_redundant_rule_and_archs(void)
 	uint32_t archs[] = {seccomp_arch_native(), SCMP_ARCH_X86, SCMP_ARCH_X32};
 	p.sc.architectures = archs;
 	p.sc.n_architectures = 3;
-	struct seccomp_program *prog = must_build(&p);
+	struct sc_program *prog = must_build(&p);
 	if (prog)
 		CHECK(exited_ok(in_child(prog, uname_ok)));
-	seccomp_program_free(prog);
+	sc_program_free(prog);
 }
 
 /* ---- load-time effects ---------------------------------------------------- */
@@ -290,7 +291,7 @@ static void check_action(uint32_t action, bool has_ret, uint32_t ret, int (*fn)(
 	struct spec_seccomp_syscall *r = rule(&p, "uname", action);
 	if (has_ret)
 		errno_ret(r, ret);
-	struct seccomp_program *prog = must_build(&p);
+	struct sc_program *prog = must_build(&p);
 	if (!prog)
 		return;
 	int st = in_child(prog, fn);
@@ -298,7 +299,7 @@ static void check_action(uint32_t action, bool has_ret, uint32_t ret, int (*fn)(
 		CHECK(killed_by(st, expect_sig));
 	else
 		CHECK(exited_ok(st));
-	seccomp_program_free(prog);
+	sc_program_free(prog);
 }
 
 static void test_load_actions(void)
@@ -323,10 +324,10 @@ static void test_load_actions(void)
 	p.names[0][3] = "sigaltstack";
 	p.names[0][4] = "munmap";
 	r->n_names = 5;
-	struct seccomp_program *prog = must_build(&p);
+	struct sc_program *prog = must_build(&p);
 	if (prog)
 		CHECK(exited_ok(in_child(prog, uname_eacces_getpid_ok)));
-	seccomp_program_free(prog);
+	sc_program_free(prog);
 }
 
 /* getppid ignores its arguments, but the filter sees them: a free probe. */
@@ -353,7 +354,7 @@ static void check_op(int op, uint64_t v, uint64_t v2, const uint64_t vals[3], co
 	struct profile p;
 	profile_init(&p, SCMP_ACT_ALLOW);
 	arg(rule(&p, "getppid", SCMP_ACT_ERRNO(0)), 0, op, v, v2);
-	struct seccomp_program *prog = must_build(&p);
+	struct sc_program *prog = must_build(&p);
 	if (!prog)
 		return;
 	memcpy(probe_vals, vals, sizeof(probe_vals));
@@ -362,7 +363,7 @@ static void check_op(int op, uint64_t v, uint64_t v2, const uint64_t vals[3], co
 	if (!exited_ok(st))
 		fprintf(stderr, "  op %d: child status 0x%x\n", op, st);
 	CHECK(exited_ok(st));
-	seccomp_program_free(prog);
+	sc_program_free(prog);
 }
 
 static void test_arg_ops(void)
@@ -410,10 +411,10 @@ static void test_arg_rules(void)
 	struct profile p;
 	profile_init(&p, SCMP_ACT_ALLOW);
 	arg(rule(&p, "personality", SCMP_ACT_ERRNO(0)), 0, SCMP_CMP_EQ, 0xffffffffULL, 0);
-	struct seccomp_program *prog = must_build(&p);
+	struct sc_program *prog = must_build(&p);
 	if (prog)
 		CHECK(exited_ok(in_child(prog, personality_probe)));
-	seccomp_program_free(prog);
+	sc_program_free(prog);
 
 	/* Different indexes: one rule, conditions ANDed. */
 	profile_init(&p, SCMP_ACT_ALLOW);
@@ -423,7 +424,7 @@ static void test_arg_rules(void)
 	prog = must_build(&p);
 	if (prog)
 		CHECK(exited_ok(in_child(prog, two_args_and)));
-	seccomp_program_free(prog);
+	sc_program_free(prog);
 
 	/* A repeated index: one rule per condition, i.e. ORed (runc). */
 	profile_init(&p, SCMP_ACT_ALLOW);
@@ -433,7 +434,7 @@ static void test_arg_rules(void)
 	prog = must_build(&p);
 	if (prog)
 		CHECK(exited_ok(in_child(prog, same_index_or)));
-	seccomp_program_free(prog);
+	sc_program_free(prog);
 }
 
 static void test_flags(void)
@@ -446,16 +447,16 @@ static void test_flags(void)
 		profile_init(&p, SCMP_ACT_ALLOW);
 		p.sc.flags = flags[i];
 		rule(&p, "uname", SCMP_ACT_ERRNO(0));
-		struct seccomp_program *prog = must_build(&p);
+		struct sc_program *prog = must_build(&p);
 		if (prog)
 			CHECK(exited_ok(in_child(prog, uname_eperm)));
-		seccomp_program_free(prog);
+		sc_program_free(prog);
 	}
 }
 
 /* ---- NOTIFY: the parent fetches the listener with pidfd_getfd ------------ */
 
-static int notify_child(struct seccomp_program *prog, int announce)
+static int notify_child(struct sc_program *prog, int announce)
 {
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return 120;
@@ -465,7 +466,7 @@ static int notify_child(struct seccomp_program *prog, int announce)
 		return 121;
 	struct cap_error *err = NULL;
 	int fd = -1;
-	if (seccomp_program_load(prog, &fd, &err) < 0 || fd != n)
+	if (sc_program_load(prog, &fd, &err) < 0 || fd != n)
 		return 122;
 	return syscall(SYS_getppid) == 4242 ? 0 : 123;
 }
@@ -491,17 +492,17 @@ static int answer_one(int fd, int64_t val)
 }
 
 /* Child loads a NOTIFY filter; parent fetches the fd (pidfd_getfd) and, via
- * `relay`, optionally passes it through seccomp_send_listener to itself. */
+ * `relay`, optionally passes it through sc_send_listener to itself. */
 static void run_notify(unsigned extra_flags, bool relay)
 {
 	struct profile p;
 	profile_init(&p, SCMP_ACT_ALLOW);
 	p.sc.flags = extra_flags;
 	rule(&p, "getppid", SCMP_ACT_NOTIFY);
-	struct seccomp_program *prog = must_build(&p);
+	struct sc_program *prog = must_build(&p);
 	if (!prog)
 		return;
-	CHECK(seccomp_program_needs_listener(prog));
+	CHECK(sc_program_needs_listener(prog));
 	int pipefd[2];
 	CHECK(pipe2(pipefd, O_CLOEXEC) == 0);
 	fflush(stderr);
@@ -514,7 +515,7 @@ static void run_notify(unsigned extra_flags, bool relay)
 	close(pipefd[0]);
 	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	cleanup_error struct cap_error *err = NULL;
-	CHECK(seccomp_fetch_listener(pidfd, n, 5000, &fd, &err) == 0);
+	CHECK(sc_fetch_listener(pidfd, n, 5000, &fd, &err) == 0);
 	if (relay && fd >= 0) {
 		char path[108];
 		snprintf(path, sizeof(path), "/tmp/capsule-test-seccomp-%d.sock", getpid());
@@ -524,7 +525,7 @@ static void run_notify(unsigned extra_flags, bool relay)
 		cleanup_close int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		CHECK(bind(ls, (struct sockaddr *)&sa, sizeof(sa)) == 0 && listen(ls, 1) == 0);
 		const char *json = "{\"ociVersion\":\"1.2.0\",\"fds\":[\"seccompFd\"]}";
-		CHECK(seccomp_send_listener(path, fd, json, &err) == 0);
+		CHECK(sc_send_listener(path, fd, json, &err) == 0);
 		close(fd);
 		fd = -1;
 		cleanup_close int c = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
@@ -555,7 +556,7 @@ static void run_notify(unsigned extra_flags, bool relay)
 	CHECK(exited_ok(st));
 	if (fd >= 0)
 		close(fd);
-	seccomp_program_free(prog);
+	sc_program_free(prog);
 }
 
 static void test_notify(void)
@@ -575,7 +576,7 @@ static void test_fetch_listener_child_died(void)
 	int st, fd = -1;
 	waitpid(pid, &st, 0);
 	cleanup_error struct cap_error *err = NULL;
-	CHECK(seccomp_fetch_listener(pidfd, 3, 5000, &fd, &err) < 0 && fd == -1);
+	CHECK(sc_fetch_listener(pidfd, 3, 5000, &fd, &err) < 0 && fd == -1);
 	CHECK(err && err->errnum == ESRCH);
 }
 
@@ -585,19 +586,19 @@ static void test_pass_fd(void)
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == 0);
 	cleanup_error struct cap_error *err = NULL;
 	int fd = -1;
-	CHECK(seccomp_pass_fd(sp[0], STDERR_FILENO, &err) == 0);
-	CHECK(seccomp_recv_fd(sp[1], &fd, &err) == 0 && fd > STDERR_FILENO);
+	CHECK(sc_pass_fd(sp[0], STDERR_FILENO, &err) == 0);
+	CHECK(sc_recv_fd(sp[1], &fd, &err) == 0 && fd > STDERR_FILENO);
 	CHECK(fcntl(fd, F_GETFD) == FD_CLOEXEC);
 	close(fd);
 	close(sp[0]);
-	CHECK(seccomp_recv_fd(sp[1], &fd, &err) < 0 && fd == -1);
+	CHECK(sc_recv_fd(sp[1], &fd, &err) < 0 && fd == -1);
 	close(sp[1]);
 }
 
 static void test_send_listener_errors(void)
 {
 	cleanup_error struct cap_error *err = NULL;
-	CHECK(seccomp_send_listener("/nonexistent/dir/sock", 0, "{}", &err) < 0);
+	CHECK(sc_send_listener("/nonexistent/dir/sock", 0, "{}", &err) < 0);
 	CHECK(err && err->errnum == ENOENT && strstr(err->msg, "/nonexistent/dir/sock"));
 }
 
@@ -618,8 +619,8 @@ static int parse_rule(yajl_val o, struct spec_seccomp_syscall *r)
 	static const char *names[] = {"names", NULL}, *action[] = {"action", NULL},
 			  *ret[] = {"errnoRet", NULL}, *args[] = {"args", NULL};
 	r->names = str_list(yajl_tree_get(o, names, yajl_t_array), &r->n_names);
-	if (seccomp_action_from_name(YAJL_GET_STRING(yajl_tree_get(o, action, yajl_t_string)),
-				     &r->action) < 0)
+	if (oci_seccomp_action_from_name(YAJL_GET_STRING(yajl_tree_get(o, action, yajl_t_string)),
+					 &r->action) < 0)
 		return -1;
 	yajl_val e = yajl_tree_get(o, ret, yajl_t_number);
 	r->has_errno_ret = e != NULL;
@@ -636,8 +637,8 @@ static int parse_rule(yajl_val o, struct spec_seccomp_syscall *r)
 		r->args[i].value =
 		    strtoull(YAJL_GET_NUMBER(yajl_tree_get(x, val, yajl_t_number)), NULL, 10);
 		r->args[i].value_two = v2 ? strtoull(YAJL_GET_NUMBER(v2), NULL, 10) : 0;
-		if (seccomp_op_from_name(YAJL_GET_STRING(yajl_tree_get(x, op, yajl_t_string)),
-					 &r->args[i].op) < 0)
+		if (oci_seccomp_op_from_name(YAJL_GET_STRING(yajl_tree_get(x, op, yajl_t_string)),
+					     &r->args[i].op) < 0)
 			return -1;
 	}
 	return 0;
@@ -647,8 +648,8 @@ static int parse_profile(yajl_val t, struct spec_seccomp *sc)
 {
 	static const char *def[] = {"defaultAction", NULL}, *ret[] = {"defaultErrnoRet", NULL},
 			  *arch[] = {"architectures", NULL}, *sys[] = {"syscalls", NULL};
-	if (seccomp_action_from_name(YAJL_GET_STRING(yajl_tree_get(t, def, yajl_t_string)),
-				     &sc->default_action) < 0)
+	if (oci_seccomp_action_from_name(YAJL_GET_STRING(yajl_tree_get(t, def, yajl_t_string)),
+					 &sc->default_action) < 0)
 		return -1;
 	yajl_val e = yajl_tree_get(t, ret, yajl_t_number);
 	sc->has_default_errno_ret = e != NULL;
@@ -657,7 +658,7 @@ static int parse_profile(yajl_val t, struct spec_seccomp *sc)
 	char **archs = str_list(yajl_tree_get(t, arch, yajl_t_array), &na);
 	sc->architectures = calloc(na + 1, sizeof(uint32_t));
 	for (size_t i = 0; i < na; i++)
-		if (seccomp_arch_from_name(archs[i], &sc->architectures[i]) < 0)
+		if (oci_seccomp_arch_from_name(archs[i], &sc->architectures[i]) < 0)
 			return -1;
 	sc->n_architectures = na;
 	free(archs);
@@ -701,7 +702,7 @@ static int run_tools(void)
 static void test_default_profile(void)
 {
 	char ebuf[256] = "";
-	yajl_val t = yajl_tree_parse(seccomp_default_profile_json(), ebuf, sizeof(ebuf));
+	yajl_val t = yajl_tree_parse(sc_default_profile_json(), ebuf, sizeof(ebuf));
 	CHECK(t != NULL);
 	if (!t) {
 		fprintf(stderr, "  default profile: %s\n", ebuf);
@@ -710,26 +711,44 @@ static void test_default_profile(void)
 	struct spec_seccomp sc = {0};
 	CHECK(parse_profile(t, &sc) == 0);
 	CHECK(sc.default_action == SCMP_ACT_ERRNO(0) && sc.default_errno_ret == EPERM);
-	struct seccomp_program *prog = NULL;
+	struct sc_program *prog = NULL;
 	cleanup_error struct cap_error *err = NULL;
 	n_notes = 0;
-	CHECK(seccomp_program_build(&sc, &prog, note, &err) == 0);
+	CHECK(sc_program_build(&sc, &prog, note, &err) == 0);
 	if (err)
 		fprintf(stderr, "  default profile: %s\n", err->msg);
-	CHECK(!seccomp_program_needs_listener(prog));
+	CHECK(!sc_program_needs_listener(prog));
 	if (prog) {
 		int st = in_child(prog, run_tools);
 		if (!exited_ok(st))
 			fprintf(stderr, "  default profile: tools status 0x%x\n", st);
 		CHECK(exited_ok(st));
 	}
-	seccomp_program_free(prog);
+	sc_program_free(prog);
 	free_profile(&sc);
 	yajl_tree_free(t);
 }
 
+/* The profile `capsule spec` writes parses in the OCI model. */
+static void test_default_profile_parses(void)
+{
+	char *json = NULL;
+	if (asprintf(&json,
+		     "{\"ociVersion\": \"1.2.0\", \"root\": {\"path\": \"r\"},"
+		     " \"linux\": {\"seccomp\": %s}}",
+		     sc_default_profile_json()) < 0)
+		abort();
+	struct cap_error *err = NULL;
+	struct spec *s = spec_parse(json, strlen(json), &err);
+	CHECK(s && s->linux_.seccomp && s->linux_.seccomp->n_syscalls > 5);
+	spec_free(s);
+	cap_error_free(err);
+	free(json);
+}
+
 int main(void)
 {
+	test_default_profile_parses();
 	test_build_actions();
 	test_build_ops();
 	test_unknown_syscall_skipped();

@@ -16,9 +16,9 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "../../runtime/cleanup.h"
-#include "../../runtime/fsutil.h"
-#include "../../runtime/spec.h"
+#include "../../lib/cleanup.h"
+#include "../../lib/file.h"
+#include "../../oci/spec.h"
 #include "../../seccomp/cache.h"
 #include "../../seccomp/program.h"
 #include "../../seccomp/seccomp.h"
@@ -58,32 +58,32 @@ static struct spec *parse(const char *json)
 	"\"value\":8,\"op\":\"SCMP_CMP_EQ\"}]},"                                                   \
 	"{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1}]}}}"
 
-static struct seccomp_program *build(const struct spec *s, const char *cache)
+static struct sc_program *build(const struct spec *s, const char *cache)
 {
 	cleanup_error struct cap_error *err = NULL;
-	struct seccomp_program *p = NULL;
+	struct sc_program *p = NULL;
 	notes[0] = 0;
-	if (seccomp_program_build_cached(s->linux_.seccomp, cache, &p, note, &err) < 0)
+	if (sc_program_build_cached(s->linux_.seccomp, cache, &p, note, &err) < 0)
 		fprintf(stderr, "build: %s\n", err && err->msg ? err->msg : "?");
 	CHECK(p != NULL);
 	return p;
 }
 
-static bool same(const struct seccomp_program *a, const struct seccomp_program *b)
+static bool same(const struct sc_program *a, const struct sc_program *b)
 {
 	return a && b && a->len == b->len && a->flags == b->flags && a->listener == b->listener &&
 	       memcmp(a->insns, b->insns, a->len * sizeof(a->insns[0])) == 0;
 }
 
-static void key_of(const struct spec *s, const struct scmp_version *v, struct seccomp_cache_key *k)
+static void key_of(const struct spec *s, const struct scmp_version *v, struct sc_cache_key *k)
 {
 	cleanup_error struct cap_error *err = NULL;
-	CHECK(seccomp_program_cache_key(s->linux_.seccomp, v, k, &err) == 0);
+	CHECK(sc_program_cache_key(s->linux_.seccomp, v, k, &err) == 0);
 }
 
 static char *entry_path(const struct spec *s)
 {
-	struct seccomp_cache_key k;
+	struct sc_cache_key k;
 	key_of(s, NULL, &k);
 	char *p = NULL;
 	if (asprintf(&p, "%s/%s", dir, k.hex) < 0)
@@ -105,10 +105,10 @@ static int count_entries(void)
 static void test_hit_is_identical(void)
 {
 	struct spec *s = parse(PROFILE(""));
-	struct seccomp_program *fresh = build(s, NULL);
-	struct seccomp_program *miss = build(s, dir);
+	struct sc_program *fresh = build(s, NULL);
+	struct sc_program *miss = build(s, dir);
 	CHECK(noted("miss") && noted("stored"));
-	struct seccomp_program *hit = build(s, dir);
+	struct sc_program *hit = build(s, dir);
 	CHECK(noted("hit"));
 	CHECK(same(fresh, miss));
 	CHECK(same(fresh, hit));
@@ -116,9 +116,9 @@ static void test_hit_is_identical(void)
 	CHECK(stat(dir, &st) == 0 && (st.st_mode & 0777) == 0700 && st.st_uid == geteuid());
 	cleanup_free char *path = entry_path(s);
 	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
-	seccomp_program_free(fresh);
-	seccomp_program_free(miss);
-	seccomp_program_free(hit);
+	sc_program_free(fresh);
+	sc_program_free(miss);
+	sc_program_free(hit);
 	spec_free(s);
 }
 
@@ -130,15 +130,15 @@ static void test_notify(void)
 	    "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"},\"linux\":{\"seccomp\":{"
 	    "\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/nonexistent/l\","
 	    "\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}}}");
-	struct seccomp_program *fresh = build(s, NULL);
-	seccomp_program_free(build(s, dir));
-	struct seccomp_program *hit = build(s, dir);
+	struct sc_program *fresh = build(s, NULL);
+	sc_program_free(build(s, dir));
+	struct sc_program *hit = build(s, dir);
 	CHECK(noted("hit"));
 	CHECK(same(fresh, hit));
-	CHECK(hit && seccomp_program_needs_listener(hit) &&
+	CHECK(hit && sc_program_needs_listener(hit) &&
 	      (hit->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER));
-	seccomp_program_free(fresh);
-	seccomp_program_free(hit);
+	sc_program_free(fresh);
+	sc_program_free(hit);
 	spec_free(s);
 }
 
@@ -159,7 +159,7 @@ static void test_key(void)
 	    "  \"defaultErrnoRet\": 38, \"defaultAction\": \"SCMP_ACT_ERRNO\" } } }");
 	struct spec *log = parse(PROFILE("\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\"],"));
 	struct spec *other = parse(PROFILE("\"listenerMetadata\":\"x\","));
-	struct seccomp_cache_key ka, ks, kl, ko, kv, kv2;
+	struct sc_cache_key ka, ks, kl, ko, kv, kv2;
 	key_of(a, NULL, &ka);
 	key_of(spaced, NULL, &ks);
 	key_of(log, NULL, &kl);
@@ -178,16 +178,16 @@ static void test_key(void)
 
 	/* A changed rule: errnoRet of the default action. */
 	a->linux_.seccomp->default_errno_ret = 1;
-	struct seccomp_cache_key ke;
+	struct sc_cache_key ke;
 	key_of(a, NULL, &ke);
 	CHECK(strcmp(ka.hex, ke.hex) != 0);
 	/* ... and a build with it misses, then hits its own entry. */
-	seccomp_program_free(build(a, dir));
+	sc_program_free(build(a, dir));
 	CHECK(noted("miss"));
-	seccomp_program_free(build(a, dir));
+	sc_program_free(build(a, dir));
 	CHECK(noted("hit"));
 	/* A flag misses too. */
-	seccomp_program_free(build(log, dir));
+	sc_program_free(build(log, dir));
 	CHECK(noted("miss"));
 	spec_free(a);
 	spec_free(spaced);
@@ -214,23 +214,23 @@ static char *read_bytes(const char *path, size_t *len)
 static void damaged(const struct spec *s, const char *why, void (*fn)(char *buf, size_t *len))
 {
 	cleanup_free char *path = entry_path(s);
-	struct seccomp_program *fresh = build(s, NULL);
-	seccomp_program_free(build(s, dir)); /* make sure it is there */
+	struct sc_program *fresh = build(s, NULL);
+	sc_program_free(build(s, dir)); /* make sure it is there */
 	size_t len;
 	cleanup_free char *buf = read_bytes(path, &len);
 	fn(buf, &len);
 	write_bytes(path, buf, len);
-	struct seccomp_program *p = build(s, dir);
+	struct sc_program *p = build(s, dir);
 	unit_result(noted("rejected") && noted(why), __FILE__, __LINE__, why);
 	if (!noted(why))
 		fprintf(stderr, "     notes: %s", notes);
 	CHECK(same(fresh, p));
-	seccomp_program_free(p);
+	sc_program_free(p);
 	p = build(s, dir); /* the compile replaced the bad entry */
 	CHECK(noted("hit"));
 	CHECK(same(fresh, p));
-	seccomp_program_free(p);
-	seccomp_program_free(fresh);
+	sc_program_free(p);
+	sc_program_free(fresh);
 }
 
 #define HDR 80 /* sizeof(struct cache_header) */
@@ -273,9 +273,9 @@ static void test_damaged_entries(void)
 	cleanup_free char *path = entry_path(s);
 	unlink(path);
 	CHECK(symlink("/etc/passwd", path) == 0);
-	struct seccomp_program *p = build(s, dir);
+	struct sc_program *p = build(s, dir);
 	CHECK(p && !noted("hit"));
-	seccomp_program_free(p);
+	sc_program_free(p);
 	unlink(path);
 	spec_free(s);
 }
@@ -284,13 +284,13 @@ static void test_damaged_entries(void)
 static void test_open_directory_refused(void)
 {
 	struct spec *s = parse(PROFILE(""));
-	seccomp_program_free(build(s, dir));
+	sc_program_free(build(s, dir));
 	CHECK(chmod(dir, 0755) == 0);
-	struct seccomp_program *p = build(s, dir);
+	struct sc_program *p = build(s, dir);
 	CHECK(p && noted("not a 0700 directory") && !noted("hit"));
-	seccomp_program_free(p);
+	sc_program_free(p);
 	CHECK(chmod(dir, 0700) == 0);
-	seccomp_program_free(build(s, dir));
+	sc_program_free(build(s, dir));
 	CHECK(noted("hit"));
 	spec_free(s);
 }
@@ -308,7 +308,7 @@ static void test_eviction(void)
 	}
 	cleanup_free char *path = entry_path(s);
 	unlink(path);
-	seccomp_program_free(build(s, dir)); /* a miss: writes, then evicts */
+	sc_program_free(build(s, dir)); /* a miss: writes, then evicts */
 	CHECK(noted("stored"));
 	CHECK(count_entries() <= SECCOMP_CACHE_MAX_ENTRIES);
 	CHECK(access(path, F_OK) == 0); /* the newest stays */
@@ -330,6 +330,6 @@ int main(void)
 	test_damaged_entries();
 	test_open_directory_refused();
 	test_eviction();
-	rm_rf(tmpl, NULL);
+	cap_rm_rf(tmpl, NULL);
 	return UNIT_DONE();
 }

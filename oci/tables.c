@@ -11,43 +11,13 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
 #ifndef MS_NOSYMFOLLOW
 #define MS_NOSYMFOLLOW 256
 #endif
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Order matters: it is the order in which new namespaces are set up and joined
- * namespaces are entered (user first, so the others can be joined with the
- * privileges it grants; mount last, since entering it changes path lookup). */
-const struct ns_info ns_table[] = {
-    {"user", "user", CLONE_NEWUSER},  {"pid", "pid", CLONE_NEWPID},
-    {"network", "net", CLONE_NEWNET}, {"ipc", "ipc", CLONE_NEWIPC},
-    {"uts", "uts", CLONE_NEWUTS},     {"cgroup", "cgroup", CLONE_NEWCGROUP},
-    {"time", "time", CLONE_NEWTIME},  {"mount", "mnt", CLONE_NEWNS},
-};
-const size_t ns_table_len = LEN(ns_table);
-
-const struct ns_info *ns_by_name(const char *name)
-{
-	for (size_t i = 0; i < ns_table_len; i++)
-		if (strcmp(ns_table[i].name, name) == 0)
-			return &ns_table[i];
-	return NULL;
-}
-
-const struct ns_info *ns_by_flag(int clone_flag)
-{
-	for (size_t i = 0; i < ns_table_len; i++)
-		if (ns_table[i].clone_flag == clone_flag)
-			return &ns_table[i];
-	return NULL;
-}
-
-const struct name_value rlimit_table[] = {
+const struct name_value oci_rlimit_table[] = {
     {"RLIMIT_AS", RLIMIT_AS},
     {"RLIMIT_CORE", RLIMIT_CORE},
     {"RLIMIT_CPU", RLIMIT_CPU},
@@ -65,17 +35,17 @@ const struct name_value rlimit_table[] = {
     {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
     {"RLIMIT_STACK", RLIMIT_STACK},
 };
-const size_t rlimit_table_len = LEN(rlimit_table);
+const size_t oci_rlimit_table_len = LEN(oci_rlimit_table);
 
-int rlimit_from_name(const char *name)
+int oci_rlimit_from_name(const char *name)
 {
-	for (size_t i = 0; i < rlimit_table_len; i++)
-		if (strcmp(rlimit_table[i].name, name) == 0)
-			return rlimit_table[i].value;
+	for (size_t i = 0; i < oci_rlimit_table_len; i++)
+		if (strcmp(oci_rlimit_table[i].name, name) == 0)
+			return oci_rlimit_table[i].value;
 	return -1;
 }
 
-const struct name_value signal_table[] = {
+const struct name_value oci_signal_table[] = {
     {"HUP", SIGHUP},	   {"INT", SIGINT},	{"QUIT", SIGQUIT}, {"ILL", SIGILL},
     {"TRAP", SIGTRAP},	   {"ABRT", SIGABRT},	{"IOT", SIGIOT},   {"BUS", SIGBUS},
     {"FPE", SIGFPE},	   {"KILL", SIGKILL},	{"USR1", SIGUSR1}, {"SEGV", SIGSEGV},
@@ -86,7 +56,7 @@ const struct name_value signal_table[] = {
     {"PROF", SIGPROF},	   {"WINCH", SIGWINCH}, {"IO", SIGIO},	   {"POLL", SIGPOLL},
     {"PWR", SIGPWR},	   {"SYS", SIGSYS},
 };
-const size_t signal_table_len = LEN(signal_table);
+const size_t oci_signal_table_len = LEN(oci_signal_table);
 
 static int parse_small_int(const char *s, int max)
 {
@@ -118,7 +88,7 @@ static int realtime_signal(const char *s)
 	return off < 0 ? -1 : base + sign * off;
 }
 
-int signal_from_string(const char *s)
+int oci_signal_from_string(const char *s)
 {
 	if (!s || !*s)
 		return -1;
@@ -128,13 +98,13 @@ int signal_from_string(const char *s)
 	}
 	if (strncasecmp(s, "SIG", 3) == 0)
 		s += 3;
-	for (size_t i = 0; i < signal_table_len; i++)
-		if (strcasecmp(signal_table[i].name, s) == 0)
-			return signal_table[i].value;
+	for (size_t i = 0; i < oci_signal_table_len; i++)
+		if (strcasecmp(oci_signal_table[i].name, s) == 0)
+			return oci_signal_table[i].value;
 	return realtime_signal(s);
 }
 
-const struct mount_opt mount_opt_table[] = {
+const struct mount_opt oci_mount_opt_table[] = {
     {"defaults", MOPT_FLAG, false, 0},
     {"ro", MOPT_FLAG, false, MS_RDONLY},
     {"rw", MOPT_FLAG, true, MS_RDONLY},
@@ -192,26 +162,26 @@ const struct mount_opt mount_opt_table[] = {
     {"ridmap", MOPT_IDMAP, false, 1},
     {"tmpcopyup", MOPT_EXTRA, false, 0},
 };
-const size_t mount_opt_table_len = LEN(mount_opt_table);
+const size_t oci_mount_opt_table_len = LEN(oci_mount_opt_table);
 
-const struct mount_opt *mount_opt_lookup(const char *name)
+const struct mount_opt *oci_mount_opt_lookup(const char *name)
 {
-	for (size_t i = 0; i < mount_opt_table_len; i++)
-		if (strcmp(mount_opt_table[i].name, name) == 0)
-			return &mount_opt_table[i];
+	for (size_t i = 0; i < oci_mount_opt_table_len; i++)
+		if (strcmp(oci_mount_opt_table[i].name, name) == 0)
+			return &oci_mount_opt_table[i];
 	return NULL;
 }
 
-unsigned long propagation_from_name(const char *name)
+unsigned long oci_propagation_from_name(const char *name)
 {
-	const struct mount_opt *o = mount_opt_lookup(name);
+	const struct mount_opt *o = oci_mount_opt_lookup(name);
 	if (!o || o->kind != MOPT_PROPAGATION)
 		return 0;
 	return o->flag;
 }
 
 /* Values from linux/mempolicy.h; the newer ones spelled out for older headers. */
-const struct name_value mpol_mode_table[] = {
+const struct name_value oci_mpol_mode_table[] = {
     {"MPOL_DEFAULT", 0},
     {"MPOL_PREFERRED", 1},
     {"MPOL_BIND", 2},
@@ -220,11 +190,11 @@ const struct name_value mpol_mode_table[] = {
     {"MPOL_PREFERRED_MANY", 5},
     {"MPOL_WEIGHTED_INTERLEAVE", 6},
 };
-const size_t mpol_mode_table_len = sizeof(mpol_mode_table) / sizeof(mpol_mode_table[0]);
+const size_t oci_mpol_mode_table_len = sizeof(oci_mpol_mode_table) / sizeof(oci_mpol_mode_table[0]);
 
-const struct name_value mpol_flag_table[] = {
+const struct name_value oci_mpol_flag_table[] = {
     {"MPOL_F_NUMA_BALANCING", 1 << 13},
     {"MPOL_F_RELATIVE_NODES", 1 << 14},
     {"MPOL_F_STATIC_NODES", 1 << 15},
 };
-const size_t mpol_flag_table_len = sizeof(mpol_flag_table) / sizeof(mpol_flag_table[0]);
+const size_t oci_mpol_flag_table_len = sizeof(oci_mpol_flag_table) / sizeof(oci_mpol_flag_table[0]);

@@ -4,10 +4,10 @@
 
 #include <stddef.h>
 
-size_t strv_len(char *const *v);
-char **strv_dup(char *const *v);
-void strv_free(char **v);
+size_t cap_strv_len(char *const *v);
+char **cap_strv_dup(char *const *v);
+void cap_strv_free(char **v);
 /* Set "KEY=value" in *env, replacing an existing KEY (later wins, once). */
-int strv_setenv(char ***env, const char *kv);
+int cap_strv_setenv(char ***env, const char *kv);
 
 #endif

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "../lib/error.h"
 
 #define MOUNT_DATA_MAX	      4096 /* the kernel copies at most one page of data */
 #define MOUNT_PROPAGATION_MAX 4
@@ -27,7 +27,7 @@ struct mount_opts {
 /* Parse `n` options; a mount of type "bind" implies MS_BIND.  Unknown options
  * go to data in the order given.  Fails (naming the option) only when the
  * result cannot be represented: data over a page, too many propagation options. */
-int mount_options_parse(const char *type, char *const *opts, size_t n, struct mount_opts *out,
-			struct cap_error **err);
+int oci_mount_options_parse(const char *type, char *const *opts, size_t n, struct mount_opts *out,
+			    struct cap_error **err);
 
 #endif

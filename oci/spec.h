@@ -12,17 +12,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "error.h"
+#include "../lib/error.h"
+#include "../lib/userns.h"
 
 struct spec_kv { /* annotations, sysctl, unified, listenerMetadata-like maps */
 	char *key;
 	char *value;
-};
-
-struct spec_id_mapping {
-	uint32_t container_id;
-	uint32_t host_id;
-	uint32_t size;
 };
 
 struct spec_rlimit {
@@ -97,9 +92,9 @@ struct spec_mount {
 	char *source;
 	char **options; /* raw option strings, NULL-terminated */
 	size_t n_options;
-	struct spec_id_mapping *uid_mappings;
+	struct cap_id_mapping *uid_mappings;
 	size_t n_uid_mappings;
-	struct spec_id_mapping *gid_mappings;
+	struct cap_id_mapping *gid_mappings;
 	size_t n_gid_mappings;
 };
 
@@ -122,6 +117,11 @@ enum spec_hook_kind {
 	HOOK_POSTSTOP,
 	HOOK__COUNT
 };
+
+/* The OCI names ("createRuntime", ...): one table for the parser, the hook runner,
+ * CDI and `features`.  from_name: -1 when unknown. */
+const char *spec_hook_kind_name(enum spec_hook_kind kind);
+int spec_hook_kind_from_name(const char *name);
 
 struct spec_hooks {
 	struct spec_hook *list[HOOK__COUNT];
@@ -279,9 +279,9 @@ struct spec_personality {
 struct spec_linux {
 	struct spec_namespace *namespaces;
 	size_t n_namespaces;
-	struct spec_id_mapping *uid_mappings;
+	struct cap_id_mapping *uid_mappings;
 	size_t n_uid_mappings;
-	struct spec_id_mapping *gid_mappings;
+	struct cap_id_mapping *gid_mappings;
 	size_t n_gid_mappings;
 	struct spec_time_offset time_monotonic, time_boottime;
 	struct spec_device *devices;

@@ -10,7 +10,7 @@
 static int opt_i64(yajl_val v, const char *key, struct jpath *p, int64_t min,
 		   struct spec_opt_i64 *o, struct cap_error **err)
 {
-	int rc = jf_i64(v, key, p, min, INT64_MAX, &o->v, err);
+	int rc = oci_jf_i64(v, key, p, min, INT64_MAX, &o->v, err);
 	o->set = rc > 0;
 	return rc;
 }
@@ -18,7 +18,7 @@ static int opt_i64(yajl_val v, const char *key, struct jpath *p, int64_t min,
 static int opt_u64(yajl_val v, const char *key, struct jpath *p, uint64_t max,
 		   struct spec_opt_u64 *o, struct cap_error **err)
 {
-	int rc = jf_u64(v, key, p, max, &o->v, err);
+	int rc = oci_jf_u64(v, key, p, max, &o->v, err);
 	o->set = rc > 0;
 	return rc;
 }
@@ -26,7 +26,7 @@ static int opt_u64(yajl_val v, const char *key, struct jpath *p, uint64_t max,
 static int opt_bool(yajl_val v, const char *key, struct jpath *p, bool *has, bool *val,
 		    struct cap_error **err)
 {
-	int rc = jf_bool(v, key, p, val, err);
+	int rc = oci_jf_bool(v, key, p, val, err);
 	*has = rc > 0;
 	return rc;
 }
@@ -34,30 +34,31 @@ static int opt_bool(yajl_val v, const char *key, struct jpath *p, bool *has, boo
 static int parse_device_rule(yajl_val v, struct jpath *p, void *out, struct cap_error **err)
 {
 	struct spec_device_cgroup *d = out;
-	int rc = jf_bool(v, "allow", p, &d->allow, err);
+	int rc = oci_jf_bool(v, "allow", p, &d->allow, err);
 	if (rc <= 0)
-		return rc < 0 ? -1 : jp_required(p, "allow", err);
+		return rc < 0 ? -1 : oci_jp_required(p, "allow", err);
 	const char *type;
-	if ((rc = jf_name(v, "type", p, false, &type, err)) < 0)
+	if ((rc = oci_jf_name(v, "type", p, false, &type, err)) < 0)
 		return -1;
 	d->type = 'a';
 	if (rc > 0) {
 		if (strlen(type) != 1 || !strchr("acb", type[0]))
-			return jf_fail(p, "type", err, "unknown device type \"%s\"", type);
+			return oci_jf_fail(p, "type", err, "unknown device type \"%s\"", type);
 		d->type = type[0];
 	}
 	d->major = d->minor = -1;
-	if ((rc = jf_i64(v, "major", p, -1, INT64_MAX, &d->major, err)) < 0)
+	if ((rc = oci_jf_i64(v, "major", p, -1, INT64_MAX, &d->major, err)) < 0)
 		return -1;
 	d->has_major = rc > 0;
-	if ((rc = jf_i64(v, "minor", p, -1, INT64_MAX, &d->minor, err)) < 0)
+	if ((rc = oci_jf_i64(v, "minor", p, -1, INT64_MAX, &d->minor, err)) < 0)
 		return -1;
 	d->has_minor = rc > 0;
-	if (jf_str(v, "access", p, &d->access, err) < 0)
+	if (oci_jf_str(v, "access", p, &d->access, err) < 0)
 		return -1;
 	if (d->access && d->access[strspn(d->access, "rwm")] != '\0')
-		return jf_fail(p, "access", err,
-			       "invalid access \"%s\" (expected letters of \"rwm\")", d->access);
+		return oci_jf_fail(p, "access", err,
+				   "invalid access \"%s\" (expected letters of \"rwm\")",
+				   d->access);
 	return 0;
 }
 
@@ -90,8 +91,8 @@ static int parse_cpu(yajl_val v, struct jpath *p, void *out, struct cap_error **
 	    opt_u64(v, "period", p, UINT64_MAX, &r->cpu.period, err) < 0 ||
 	    opt_i64(v, "realtimeRuntime", p, -1, &r->cpu.realtime_runtime, err) < 0 ||
 	    opt_u64(v, "realtimePeriod", p, UINT64_MAX, &r->cpu.realtime_period, err) < 0 ||
-	    jf_str(v, "cpus", p, &r->cpu.cpus, err) < 0 ||
-	    jf_str(v, "mems", p, &r->cpu.mems, err) < 0 ||
+	    oci_jf_str(v, "cpus", p, &r->cpu.cpus, err) < 0 ||
+	    oci_jf_str(v, "mems", p, &r->cpu.mems, err) < 0 ||
 	    opt_i64(v, "idle", p, INT64_MIN, &r->cpu.idle, err) < 0)
 		return -1;
 	return 0;
@@ -101,7 +102,7 @@ static int parse_pids(yajl_val v, struct jpath *p, void *out, struct cap_error *
 {
 	struct spec_resources *r = out;
 	/* <= 0 means "no limit" (runc); the value is otherwise a count. */
-	int rc = jf_i64(v, "limit", p, INT64_MIN, INT64_MAX, &r->pids.limit, err);
+	int rc = oci_jf_i64(v, "limit", p, INT64_MIN, INT64_MAX, &r->pids.limit, err);
 	r->pids.set = rc > 0;
 	return rc < 0 ? -1 : 0;
 }
@@ -110,14 +111,14 @@ static int parse_weight_device(yajl_val v, struct jpath *p, void *out, struct ca
 {
 	struct spec_weight_device *d = out;
 	int rc;
-	if ((rc = jf_i64(v, "major", p, 0, INT64_MAX, &d->major, err)) <= 0)
-		return rc < 0 ? -1 : jp_required(p, "major", err);
-	if ((rc = jf_i64(v, "minor", p, 0, INT64_MAX, &d->minor, err)) <= 0)
-		return rc < 0 ? -1 : jp_required(p, "minor", err);
-	if ((rc = jf_u16(v, "weight", p, &d->weight, err)) < 0)
+	if ((rc = oci_jf_i64(v, "major", p, 0, INT64_MAX, &d->major, err)) <= 0)
+		return rc < 0 ? -1 : oci_jp_required(p, "major", err);
+	if ((rc = oci_jf_i64(v, "minor", p, 0, INT64_MAX, &d->minor, err)) <= 0)
+		return rc < 0 ? -1 : oci_jp_required(p, "minor", err);
+	if ((rc = oci_jf_u16(v, "weight", p, &d->weight, err)) < 0)
 		return -1;
 	d->has_weight = rc > 0;
-	if ((rc = jf_u16(v, "leafWeight", p, &d->leaf_weight, err)) < 0)
+	if ((rc = oci_jf_u16(v, "leafWeight", p, &d->leaf_weight, err)) < 0)
 		return -1;
 	d->has_leaf_weight = rc > 0;
 	return 0;
@@ -127,12 +128,12 @@ static int parse_throttle_device(yajl_val v, struct jpath *p, void *out, struct 
 {
 	struct spec_throttle_device *d = out;
 	int rc;
-	if ((rc = jf_i64(v, "major", p, 0, INT64_MAX, &d->major, err)) <= 0)
-		return rc < 0 ? -1 : jp_required(p, "major", err);
-	if ((rc = jf_i64(v, "minor", p, 0, INT64_MAX, &d->minor, err)) <= 0)
-		return rc < 0 ? -1 : jp_required(p, "minor", err);
-	if ((rc = jf_u64(v, "rate", p, UINT64_MAX, &d->rate, err)) <= 0)
-		return rc < 0 ? -1 : jp_required(p, "rate", err);
+	if ((rc = oci_jf_i64(v, "major", p, 0, INT64_MAX, &d->major, err)) <= 0)
+		return rc < 0 ? -1 : oci_jp_required(p, "major", err);
+	if ((rc = oci_jf_i64(v, "minor", p, 0, INT64_MAX, &d->minor, err)) <= 0)
+		return rc < 0 ? -1 : oci_jp_required(p, "minor", err);
+	if ((rc = oci_jf_u64(v, "rate", p, UINT64_MAX, &d->rate, err)) <= 0)
+		return rc < 0 ? -1 : oci_jp_required(p, "rate", err);
 	return 0;
 }
 
@@ -142,17 +143,17 @@ static int parse_block_io(yajl_val v, struct jpath *p, void *out, struct cap_err
 	const size_t tsz = sizeof(struct spec_throttle_device);
 	if (opt_u64(v, "weight", p, UINT16_MAX, &r->block_io.weight, err) < 0 ||
 	    opt_u64(v, "leafWeight", p, UINT16_MAX, &r->block_io.leaf_weight, err) < 0 ||
-	    jf_objects(v, "weightDevice", p, sizeof(struct spec_weight_device),
-		       &r->block_io.weight_devices, &r->block_io.n_weight_devices,
-		       parse_weight_device, err) < 0 ||
-	    jf_objects(v, "throttleReadBpsDevice", p, tsz, &r->block_io.read_bps,
-		       &r->block_io.n_read_bps, parse_throttle_device, err) < 0 ||
-	    jf_objects(v, "throttleWriteBpsDevice", p, tsz, &r->block_io.write_bps,
-		       &r->block_io.n_write_bps, parse_throttle_device, err) < 0 ||
-	    jf_objects(v, "throttleReadIOPSDevice", p, tsz, &r->block_io.read_iops,
-		       &r->block_io.n_read_iops, parse_throttle_device, err) < 0 ||
-	    jf_objects(v, "throttleWriteIOPSDevice", p, tsz, &r->block_io.write_iops,
-		       &r->block_io.n_write_iops, parse_throttle_device, err) < 0)
+	    oci_jf_objects(v, "weightDevice", p, sizeof(struct spec_weight_device),
+			   &r->block_io.weight_devices, &r->block_io.n_weight_devices,
+			   parse_weight_device, err) < 0 ||
+	    oci_jf_objects(v, "throttleReadBpsDevice", p, tsz, &r->block_io.read_bps,
+			   &r->block_io.n_read_bps, parse_throttle_device, err) < 0 ||
+	    oci_jf_objects(v, "throttleWriteBpsDevice", p, tsz, &r->block_io.write_bps,
+			   &r->block_io.n_write_bps, parse_throttle_device, err) < 0 ||
+	    oci_jf_objects(v, "throttleReadIOPSDevice", p, tsz, &r->block_io.read_iops,
+			   &r->block_io.n_read_iops, parse_throttle_device, err) < 0 ||
+	    oci_jf_objects(v, "throttleWriteIOPSDevice", p, tsz, &r->block_io.write_iops,
+			   &r->block_io.n_write_iops, parse_throttle_device, err) < 0)
 		return -1;
 	return 0;
 }
@@ -161,10 +162,10 @@ static int parse_hugepage_limit(yajl_val v, struct jpath *p, void *out, struct c
 {
 	struct spec_hugepage_limit *h = out;
 	int rc;
-	if ((rc = jf_str(v, "pageSize", p, &h->page_size, err)) <= 0)
-		return rc < 0 ? -1 : jp_required(p, "pageSize", err);
-	if ((rc = jf_u64(v, "limit", p, UINT64_MAX, &h->limit, err)) <= 0)
-		return rc < 0 ? -1 : jp_required(p, "limit", err);
+	if ((rc = oci_jf_str(v, "pageSize", p, &h->page_size, err)) <= 0)
+		return rc < 0 ? -1 : oci_jp_required(p, "pageSize", err);
+	if ((rc = oci_jf_u64(v, "limit", p, UINT64_MAX, &h->limit, err)) <= 0)
+		return rc < 0 ? -1 : oci_jp_required(p, "limit", err);
 	return 0;
 }
 
@@ -173,25 +174,25 @@ static int parse_priority(yajl_val v, struct jpath *p, void *out, struct cap_err
 	const char *name;
 	uint32_t prio;
 	int rc;
-	if (jf_name(v, "name", p, true, &name, err) < 0)
+	if (oci_jf_name(v, "name", p, true, &name, err) < 0)
 		return -1;
-	if ((rc = jf_u32(v, "priority", p, &prio, err)) <= 0)
-		return rc < 0 ? -1 : jp_required(p, "priority", err);
+	if ((rc = oci_jf_u32(v, "priority", p, &prio, err)) <= 0)
+		return rc < 0 ? -1 : oci_jp_required(p, "priority", err);
 	return 0;
 }
 
 static int parse_network(yajl_val v, struct jpath *p, void *out, struct cap_error **err)
 {
 	struct spec_resources *r = out;
-	int rc = jf_u32(v, "classID", p, &r->network.class_id, err);
+	int rc = oci_jf_u32(v, "classID", p, &r->network.class_id, err);
 	if (rc < 0)
 		return -1;
 	r->network.has_class_id = rc > 0;
 	/* The model keeps only the count (net_prio is cgroup v1 only); the
 	 * entries are still checked so a typo is an error, not a no-op. */
 	char *prios = NULL;
-	rc = jf_objects(v, "priorities", p, 1, &prios, &r->network.n_priorities, parse_priority,
-			err);
+	rc = oci_jf_objects(v, "priorities", p, 1, &prios, &r->network.n_priorities, parse_priority,
+			    err);
 	free(prios);
 	return rc < 0 ? -1 : 0;
 }
@@ -199,19 +200,20 @@ static int parse_network(yajl_val v, struct jpath *p, void *out, struct cap_erro
 int spec_resources_from_json(yajl_val v, struct jpath *p, struct spec_resources *r,
 			     struct cap_error **err)
 {
-	if (jv_obj(v, p, err) < 0)
+	if (oci_jv_obj(v, p, err) < 0)
 		return -1;
 	r->present = true;
-	if (jf_objects(v, "devices", p, sizeof(struct spec_device_cgroup), &r->devices,
-		       &r->n_devices, parse_device_rule, err) < 0 ||
-	    jf_sub(v, "memory", p, parse_memory, r, err) < 0 ||
-	    jf_sub(v, "cpu", p, parse_cpu, r, err) < 0 ||
-	    jf_sub(v, "pids", p, parse_pids, r, err) < 0 ||
-	    jf_sub(v, "blockIO", p, parse_block_io, r, err) < 0 ||
-	    jf_objects(v, "hugepageLimits", p, sizeof(struct spec_hugepage_limit),
-		       &r->hugepage_limits, &r->n_hugepage_limits, parse_hugepage_limit, err) < 0 ||
-	    jf_sub(v, "network", p, parse_network, r, err) < 0 ||
-	    jf_kv(v, "unified", p, &r->unified, &r->n_unified, err) < 0)
+	if (oci_jf_objects(v, "devices", p, sizeof(struct spec_device_cgroup), &r->devices,
+			   &r->n_devices, parse_device_rule, err) < 0 ||
+	    oci_jf_sub(v, "memory", p, parse_memory, r, err) < 0 ||
+	    oci_jf_sub(v, "cpu", p, parse_cpu, r, err) < 0 ||
+	    oci_jf_sub(v, "pids", p, parse_pids, r, err) < 0 ||
+	    oci_jf_sub(v, "blockIO", p, parse_block_io, r, err) < 0 ||
+	    oci_jf_objects(v, "hugepageLimits", p, sizeof(struct spec_hugepage_limit),
+			   &r->hugepage_limits, &r->n_hugepage_limits, parse_hugepage_limit,
+			   err) < 0 ||
+	    oci_jf_sub(v, "network", p, parse_network, r, err) < 0 ||
+	    oci_jf_kv(v, "unified", p, &r->unified, &r->n_unified, err) < 0)
 		return -1;
 	return 0;
 }

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-size_t strv_len(char *const *v)
+size_t cap_strv_len(char *const *v)
 {
 	size_t n = 0;
 	while (v && v[n])
@@ -11,34 +11,34 @@ size_t strv_len(char *const *v)
 	return n;
 }
 
-char **strv_dup(char *const *v)
+char **cap_strv_dup(char *const *v)
 {
-	size_t n = strv_len(v);
+	size_t n = cap_strv_len(v);
 	char **out = calloc(n + 1, sizeof(char *));
 	if (!out)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		out[i] = strdup(v[i]);
 		if (!out[i]) {
-			strv_free(out);
+			cap_strv_free(out);
 			return NULL;
 		}
 	}
 	return out;
 }
 
-void strv_free(char **v)
+void cap_strv_free(char **v)
 {
 	for (size_t i = 0; v && v[i]; i++)
 		free(v[i]);
 	free(v);
 }
 
-int strv_setenv(char ***env, const char *kv)
+int cap_strv_setenv(char ***env, const char *kv)
 {
 	const char *eq = strchr(kv, '=');
 	size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
-	size_t n = strv_len(*env);
+	size_t n = cap_strv_len(*env);
 	char *copy = strdup(kv);
 	if (!copy)
 		return -1;

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cleanup.h"
+#include "../lib/cleanup.h"
 #include "spec_internal.h"
 
 static void cleanup_spec_fn(struct spec **s)
@@ -22,21 +22,21 @@ static void cleanup_spec_fn(struct spec **s)
 static int parse_root(yajl_val v, struct jpath *p, void *out, struct cap_error **err)
 {
 	struct spec *s = out;
-	int rc = jf_str(v, "path", p, &s->root_path, err);
+	int rc = oci_jf_str(v, "path", p, &s->root_path, err);
 	if (rc < 0)
 		return -1;
 	if (rc == 0 || !s->root_path[0])
-		return jp_required(p, "path", err);
-	return jf_bool(v, "readonly", p, &s->root_readonly, err) < 0 ? -1 : 0;
+		return oci_jp_required(p, "path", err);
+	return oci_jf_bool(v, "readonly", p, &s->root_readonly, err) < 0 ? -1 : 0;
 }
 
 static int parse_mount(yajl_val v, struct jpath *p, void *out, struct cap_error **err)
 {
 	struct spec_mount *m = out;
-	if (jf_abspath(v, "destination", p, &m->destination, err) < 0 ||
-	    jf_str(v, "type", p, &m->type, err) < 0 ||
-	    jf_str(v, "source", p, &m->source, err) < 0 ||
-	    jf_strv(v, "options", p, &m->options, &m->n_options, err) < 0 ||
+	if (oci_jf_abspath(v, "destination", p, &m->destination, err) < 0 ||
+	    oci_jf_str(v, "type", p, &m->type, err) < 0 ||
+	    oci_jf_str(v, "source", p, &m->source, err) < 0 ||
+	    oci_jf_strv(v, "options", p, &m->options, &m->n_options, err) < 0 ||
 	    spec_id_mappings_from_json(v, "uidMappings", p, &m->uid_mappings, &m->n_uid_mappings,
 				       err) < 0 ||
 	    spec_id_mappings_from_json(v, "gidMappings", p, &m->gid_mappings, &m->n_gid_mappings,
@@ -48,11 +48,11 @@ static int parse_mount(yajl_val v, struct jpath *p, void *out, struct cap_error 
 static int parse_hook(yajl_val v, struct jpath *p, void *out, struct cap_error **err)
 {
 	struct spec_hook *h = out;
-	if (jf_abspath(v, "path", p, &h->path, err) < 0 ||
-	    jf_strv(v, "args", p, &h->args, &h->n_args, err) < 0 ||
-	    jf_strv(v, "env", p, &h->env, &h->n_env, err) < 0)
+	if (oci_jf_abspath(v, "path", p, &h->path, err) < 0 ||
+	    oci_jf_strv(v, "args", p, &h->args, &h->n_args, err) < 0 ||
+	    oci_jf_strv(v, "env", p, &h->env, &h->n_env, err) < 0)
 		return -1;
-	int rc = jf_int(v, "timeout", p, 1, INT32_MAX, &h->timeout, err);
+	int rc = oci_jf_int(v, "timeout", p, 1, INT32_MAX, &h->timeout, err);
 	if (rc < 0)
 		return -1;
 	h->has_timeout = rc > 0;
@@ -60,6 +60,7 @@ static int parse_hook(yajl_val v, struct jpath *p, void *out, struct cap_error *
 }
 
 static const char *const hook_names[HOOK__COUNT] = {
+    /* `features` lists these too */
     [HOOK_PRESTART] = "prestart",
     [HOOK_CREATE_RUNTIME] = "createRuntime",
     [HOOK_CREATE_CONTAINER] = "createContainer",
@@ -68,12 +69,25 @@ static const char *const hook_names[HOOK__COUNT] = {
     [HOOK_POSTSTOP] = "poststop",
 };
 
+const char *spec_hook_kind_name(enum spec_hook_kind kind)
+{
+	return kind < HOOK__COUNT ? hook_names[kind] : "?";
+}
+
+int spec_hook_kind_from_name(const char *name)
+{
+	for (int k = 0; k < HOOK__COUNT; k++)
+		if (strcmp(name, hook_names[k]) == 0)
+			return k;
+	return -1;
+}
+
 static int parse_hooks(yajl_val v, struct jpath *p, void *out, struct cap_error **err)
 {
 	struct spec_hooks *hooks = out;
 	for (int k = 0; k < HOOK__COUNT; k++)
-		if (jf_objects(v, hook_names[k], p, sizeof(struct spec_hook), &hooks->list[k],
-			       &hooks->count[k], parse_hook, err) < 0)
+		if (oci_jf_objects(v, hook_names[k], p, sizeof(struct spec_hook), &hooks->list[k],
+				   &hooks->count[k], parse_hook, err) < 0)
 			return -1;
 	return 0;
 }
@@ -106,26 +120,26 @@ static struct spec *spec_from_tree(yajl_val root, struct cap_error **err)
 	cleanup_spec struct spec *s = calloc(1, sizeof(*s));
 	if (!s)
 		return cap_fail(err, ENOMEM, "config.json"), NULL;
-	int rc = jf_str(root, "ociVersion", &p, &s->oci_version, err);
+	int rc = oci_jf_str(root, "ociVersion", &p, &s->oci_version, err);
 	if (rc <= 0)
-		return rc < 0 ? NULL : (jp_required(&p, "ociVersion", err), NULL);
+		return rc < 0 ? NULL : (oci_jp_required(&p, "ociVersion", err), NULL);
 	if (!supported_oci_version(s->oci_version))
 		return cap_fail(err, 0, "ociVersion: unsupported version \"%s\" (want 1.x.y)",
 				s->oci_version),
 		       NULL;
-	if ((rc = jf_sub(root, "root", &p, parse_root, s, err)) <= 0)
-		return rc < 0 ? NULL : (jp_required(&p, "root", err), NULL);
-	if ((rc = jf_sub(root, "process", &p, process_fn, &s->process, err)) < 0)
+	if ((rc = oci_jf_sub(root, "root", &p, parse_root, s, err)) <= 0)
+		return rc < 0 ? NULL : (oci_jp_required(&p, "root", err), NULL);
+	if ((rc = oci_jf_sub(root, "process", &p, process_fn, &s->process, err)) < 0)
 		return NULL;
 	s->has_process = rc > 0;
-	if (jf_str(root, "hostname", &p, &s->hostname, err) < 0 ||
-	    jf_str(root, "domainname", &p, &s->domainname, err) < 0 ||
-	    jf_objects(root, "mounts", &p, sizeof(struct spec_mount), &s->mounts, &s->n_mounts,
-		       parse_mount, err) < 0 ||
-	    jf_sub(root, "hooks", &p, parse_hooks, &s->hooks, err) < 0 ||
-	    jf_kv(root, "annotations", &p, &s->annotations, &s->n_annotations, err) < 0)
+	if (oci_jf_str(root, "hostname", &p, &s->hostname, err) < 0 ||
+	    oci_jf_str(root, "domainname", &p, &s->domainname, err) < 0 ||
+	    oci_jf_objects(root, "mounts", &p, sizeof(struct spec_mount), &s->mounts, &s->n_mounts,
+			   parse_mount, err) < 0 ||
+	    oci_jf_sub(root, "hooks", &p, parse_hooks, &s->hooks, err) < 0 ||
+	    oci_jf_kv(root, "annotations", &p, &s->annotations, &s->n_annotations, err) < 0)
 		return NULL;
-	if ((rc = jf_sub(root, "linux", &p, linux_fn, &s->linux_, err)) < 0)
+	if ((rc = oci_jf_sub(root, "linux", &p, linux_fn, &s->linux_, err)) < 0)
 		return NULL;
 	s->has_linux = rc > 0;
 	if (spec_check(s, err) < 0)
@@ -135,7 +149,7 @@ static struct spec *spec_from_tree(yajl_val root, struct cap_error **err)
 
 struct spec *spec_parse(const char *json, size_t len, struct cap_error **err)
 {
-	cleanup_yajl yajl_val tree = jparse(json, len, false, "config.json", err);
+	cleanup_yajl yajl_val tree = cap_json_parse(json, len, false, "config.json", err);
 	return tree ? spec_from_tree(tree, err) : NULL;
 }
 
@@ -186,13 +200,13 @@ struct spec *spec_load(const char *path, struct cap_error **err)
 	if (!buf)
 		return NULL;
 	/* The buffer is NUL-terminated: yajl reads it in place. */
-	cleanup_yajl yajl_val tree = jparse(buf, len, true, "config.json", err);
+	cleanup_yajl yajl_val tree = cap_json_parse(buf, len, true, "config.json", err);
 	return tree ? spec_from_tree(tree, err) : NULL;
 }
 
 struct spec_process *spec_parse_process(const char *json, size_t len, struct cap_error **err)
 {
-	cleanup_yajl yajl_val tree = jparse(json, len, false, "process", err);
+	cleanup_yajl yajl_val tree = cap_json_parse(json, len, false, "process", err);
 	if (!tree)
 		return NULL;
 	struct spec_process *pr = calloc(1, sizeof(*pr));
@@ -208,7 +222,7 @@ struct spec_process *spec_parse_process(const char *json, size_t len, struct cap
 
 struct spec_resources *spec_parse_resources(const char *json, size_t len, struct cap_error **err)
 {
-	cleanup_yajl yajl_val tree = jparse(json, len, false, "resources", err);
+	cleanup_yajl yajl_val tree = cap_json_parse(json, len, false, "resources", err);
 	if (!tree)
 		return NULL;
 	struct spec_resources *r = calloc(1, sizeof(*r));

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
+#include "../lib/cleanup.h"
 #include "spec_internal.h"
 #include "tables.h"
 
@@ -65,13 +65,13 @@ static int parse_flags(yajl_val v, struct jpath *p, struct spec_mem_policy *mp,
 {
 	char **flags = NULL;
 	size_t n = 0;
-	if (jf_strv(v, "flags", p, &flags, &n, err) < 0)
+	if (oci_jf_strv(v, "flags", p, &flags, &n, err) < 0)
 		return -1;
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		int f = lookup(mpol_flag_table, mpol_flag_table_len, flags[i]);
+		int f = lookup(oci_mpol_flag_table, oci_mpol_flag_table_len, flags[i]);
 		if (f < 0)
-			rc = jf_fail(p, "flags", err, "unknown flag \"%.100s\"", flags[i]);
+			rc = oci_jf_fail(p, "flags", err, "unknown flag \"%.100s\"", flags[i]);
 		else
 			mp->flags |= (unsigned)f;
 	}
@@ -85,17 +85,18 @@ static int check_policy(const struct spec_mem_policy *mp, const char *mode, stru
 {
 	bool nodeless = mp->mode == MODE_DEFAULT || mp->mode == MODE_LOCAL;
 	if (nodeless && mp->has_nodes)
-		return jf_fail(p, "nodes", err, "mode %s takes no nodes", mode);
+		return oci_jf_fail(p, "nodes", err, "mode %s takes no nodes", mode);
 	if (nodeless && mp->flags)
-		return jf_fail(p, "flags", err, "mode %s takes no flags", mode);
+		return oci_jf_fail(p, "flags", err, "mode %s takes no flags", mode);
 	if (!nodeless && mp->mode != MODE_PREFERRED && !mp->has_nodes)
-		return jf_fail(p, "nodes", err, "mode %s needs at least one node", mode);
+		return oci_jf_fail(p, "nodes", err, "mode %s needs at least one node", mode);
 	if ((mp->flags & F_STATIC) && (mp->flags & F_RELATIVE))
-		return jf_fail(p, "flags", err, "%s",
-			       "MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES exclude each other");
+		return oci_jf_fail(
+		    p, "flags", err, "%s",
+		    "MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES exclude each other");
 	if ((mp->flags & F_NUMA_BALANCING) && mp->mode != 2 /* MPOL_BIND */)
-		return jf_fail(p, "flags", err,
-			       "MPOL_F_NUMA_BALANCING needs mode MPOL_BIND, not %s", mode);
+		return oci_jf_fail(p, "flags", err,
+				   "MPOL_F_NUMA_BALANCING needs mode MPOL_BIND, not %s", mode);
 	return 0;
 }
 
@@ -104,16 +105,16 @@ int spec_mempolicy_from_json(yajl_val v, struct jpath *p, void *out, struct cap_
 	struct spec_mem_policy *mp = out;
 	const char *mode;
 	cleanup_free char *nodes = NULL;
-	if (jf_name(v, "mode", p, true, &mode, err) < 0)
+	if (oci_jf_name(v, "mode", p, true, &mode, err) < 0)
 		return -1;
-	if ((mp->mode = lookup(mpol_mode_table, mpol_mode_table_len, mode)) < 0)
-		return jf_fail(p, "mode", err, "unknown mode \"%.100s\"", mode);
-	if (jf_str(v, "nodes", p, &nodes, err) < 0)
+	if ((mp->mode = lookup(oci_mpol_mode_table, oci_mpol_mode_table_len, mode)) < 0)
+		return oci_jf_fail(p, "mode", err, "unknown mode \"%.100s\"", mode);
+	if (oci_jf_str(v, "nodes", p, &nodes, err) < 0)
 		return -1;
 	if (nodes && parse_nodes(nodes, mp) < 0)
-		return jf_fail(p, "nodes", err,
-			       "\"%.100s\": want node numbers below 1024 and ranges, as \"0-3,7\"",
-			       nodes);
+		return oci_jf_fail(
+		    p, "nodes", err,
+		    "\"%.100s\": want node numbers below 1024 and ranges, as \"0-3,7\"", nodes);
 	if (parse_flags(v, p, mp, err) < 0 || check_policy(mp, mode, p, err) < 0)
 		return -1;
 	mp->present = true;

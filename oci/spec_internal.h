@@ -21,7 +21,7 @@ int spec_seccomp_from_json(yajl_val v, struct jpath *p, struct spec_seccomp *out
 int spec_mempolicy_from_json(yajl_val v, struct jpath *p, void *out, struct cap_error **err);
 /* obj[key] as an array of {containerID, hostID, size}. */
 int spec_id_mappings_from_json(yajl_val obj, const char *key, struct jpath *p,
-			       struct spec_id_mapping **out, size_t *n, struct cap_error **err);
+			       struct cap_id_mapping **out, size_t *n, struct cap_error **err);
 
 void spec_strv_free(char **v);
 void spec_kv_free(struct spec_kv *kv, size_t n);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/personality.h>
 
+#include "../lib/ns.h"
 #include "spec_internal.h"
 #include "tables.h"
 
@@ -12,13 +13,13 @@ static int parse_namespace(yajl_val v, struct jpath *p, void *out, struct cap_er
 {
 	struct spec_namespace *ns = out;
 	const char *type;
-	if (jf_name(v, "type", p, true, &type, err) < 0)
+	if (oci_jf_name(v, "type", p, true, &type, err) < 0)
 		return -1;
-	const struct ns_info *info = ns_by_name(type);
+	const struct cap_ns_info *info = cap_ns_by_name(type);
 	if (!info)
-		return jf_fail(p, "type", err, "unknown namespace \"%s\"", type);
+		return oci_jf_fail(p, "type", err, "unknown namespace \"%s\"", type);
 	ns->type = info->clone_flag;
-	if (jf_str(v, "path", p, &ns->path, err) < 0)
+	if (oci_jf_str(v, "path", p, &ns->path, err) < 0)
 		return -1;
 	if (ns->path && !ns->path[0]) { /* "" means "new", as in runc */
 		free(ns->path);
@@ -30,19 +31,19 @@ static int parse_namespace(yajl_val v, struct jpath *p, void *out, struct cap_er
 static int parse_namespaces(yajl_val l, struct jpath *p, struct spec_linux *out,
 			    struct cap_error **err)
 {
-	if (jf_objects(l, "namespaces", p, sizeof(struct spec_namespace), &out->namespaces,
-		       &out->n_namespaces, parse_namespace, err) < 0)
+	if (oci_jf_objects(l, "namespaces", p, sizeof(struct spec_namespace), &out->namespaces,
+			   &out->n_namespaces, parse_namespace, err) < 0)
 		return -1;
 	for (size_t i = 1; i < out->n_namespaces; i++) {
 		for (size_t j = 0; j < i; j++) {
 			if (out->namespaces[i].type != out->namespaces[j].type)
 				continue;
-			size_t m = jp_key(p, "namespaces");
-			jp_idx(p, i);
-			jp_key(p, "type");
-			jp_fail(p, err, "duplicate namespace \"%s\"",
-				ns_by_flag(out->namespaces[i].type)->name);
-			jp_pop(p, m);
+			size_t m = oci_jp_key(p, "namespaces");
+			oci_jp_idx(p, i);
+			oci_jp_key(p, "type");
+			oci_jp_fail(p, err, "duplicate namespace \"%s\"",
+				    cap_ns_by_flag(out->namespaces[i].type)->name);
+			oci_jp_pop(p, m);
 			return -1;
 		}
 	}
@@ -51,64 +52,64 @@ static int parse_namespaces(yajl_val l, struct jpath *p, struct spec_linux *out,
 
 static int parse_id_mapping(yajl_val v, struct jpath *p, void *out, struct cap_error **err)
 {
-	struct spec_id_mapping *m = out;
+	struct cap_id_mapping *m = out;
 	static const char *const keys[] = {"containerID", "hostID", "size"};
 	uint32_t *vals[] = {&m->container_id, &m->host_id, &m->size};
 	for (size_t i = 0; i < 3; i++) {
-		int rc = jf_u32(v, keys[i], p, vals[i], err);
+		int rc = oci_jf_u32(v, keys[i], p, vals[i], err);
 		if (rc < 0)
 			return -1;
 		if (rc == 0)
-			return jp_required(p, keys[i], err);
+			return oci_jp_required(p, keys[i], err);
 	}
 	return 0;
 }
 
 int spec_id_mappings_from_json(yajl_val obj, const char *key, struct jpath *p,
-			       struct spec_id_mapping **out, size_t *n, struct cap_error **err)
+			       struct cap_id_mapping **out, size_t *n, struct cap_error **err)
 {
-	return jf_objects(obj, key, p, sizeof(**out), out, n, parse_id_mapping, err);
+	return oci_jf_objects(obj, key, p, sizeof(**out), out, n, parse_id_mapping, err);
 }
 
 static int parse_time_offsets(yajl_val l, struct jpath *p, struct spec_linux *out,
 			      struct cap_error **err)
 {
 	yajl_val t;
-	int rc = jf_obj(l, "timeOffsets", p, &t, err);
+	int rc = oci_jf_obj(l, "timeOffsets", p, &t, err);
 	if (rc <= 0)
 		return rc;
-	size_t m = jp_key(p, "timeOffsets");
+	size_t m = oci_jp_key(p, "timeOffsets");
 	for (size_t i = 0; i < t->u.object.len; i++) {
 		const char *clock = t->u.object.keys[i];
 		struct spec_time_offset *o = strcmp(clock, "monotonic") == 0  ? &out->time_monotonic
 					     : strcmp(clock, "boottime") == 0 ? &out->time_boottime
 									      : NULL;
 		if (!o) {
-			jp_fail(p, err, "unknown clock \"%s\"", clock);
-			return jp_pop(p, m), -1;
+			oci_jp_fail(p, err, "unknown clock \"%s\"", clock);
+			return oci_jp_pop(p, m), -1;
 		}
 		yajl_val v;
 		uint32_t ns = 0;
-		if (jf_obj(t, clock, p, &v, err) < 0)
-			return jp_pop(p, m), -1;
+		if (oci_jf_obj(t, clock, p, &v, err) < 0)
+			return oci_jp_pop(p, m), -1;
 		if (!v)
 			continue;
-		size_t mc = jp_key(p, clock);
-		rc = jf_i64(v, "secs", p, INT64_MIN, INT64_MAX, &o->secs, err) < 0 ||
-			     jf_u32(v, "nanosecs", p, &ns, err) < 0
+		size_t mc = oci_jp_key(p, clock);
+		rc = oci_jf_i64(v, "secs", p, INT64_MIN, INT64_MAX, &o->secs, err) < 0 ||
+			     oci_jf_u32(v, "nanosecs", p, &ns, err) < 0
 			 ? -1
 			 : 0;
 		if (rc == 0 && ns >= 1000000000u) {
-			jp_key(p, "nanosecs");
-			rc = jp_fail(p, err, "%u is out of range (0 to 999999999)", ns);
+			oci_jp_key(p, "nanosecs");
+			rc = oci_jp_fail(p, err, "%u is out of range (0 to 999999999)", ns);
 		}
-		jp_pop(p, mc);
+		oci_jp_pop(p, mc);
 		if (rc < 0)
-			return jp_pop(p, m), -1;
+			return oci_jp_pop(p, m), -1;
 		o->nanosecs = ns;
 		o->present = true;
 	}
-	jp_pop(p, m);
+	oci_jp_pop(p, m);
 	return 1;
 }
 
@@ -116,40 +117,40 @@ static int parse_device(yajl_val v, struct jpath *p, void *out, struct cap_error
 {
 	struct spec_device *d = out;
 	const char *type;
-	if (jf_name(v, "type", p, true, &type, err) < 0)
+	if (oci_jf_name(v, "type", p, true, &type, err) < 0)
 		return -1;
 	if (strlen(type) != 1 || !strchr("cbup", type[0]))
-		return jf_fail(p, "type", err, "unknown device type \"%s\"", type);
+		return oci_jf_fail(p, "type", err, "unknown device type \"%s\"", type);
 	d->type = type[0];
-	if (jf_abspath(v, "path", p, &d->path, err) < 0)
+	if (oci_jf_abspath(v, "path", p, &d->path, err) < 0)
 		return -1;
 	/* The node is made at rootfs + path: "/dev/../../x" would land
 	 * outside /dev (and a 0666 node anywhere is an escape). */
 	if (strncmp(d->path, "/dev/", 5) != 0 || !spec_path_is_clean(d->path))
-		return jf_fail(p, "path", err, "must be a clean path under /dev, got \"%.200s\"",
-			       d->path);
+		return oci_jf_fail(p, "path", err,
+				   "must be a clean path under /dev, got \"%.200s\"", d->path);
 	/* Only a FIFO goes without numbers. */
-	int rc_major = jf_i64(v, "major", p, 0, INT64_MAX, &d->major, err);
+	int rc_major = oci_jf_i64(v, "major", p, 0, INT64_MAX, &d->major, err);
 	if (rc_major < 0)
 		return -1;
-	int rc_minor = jf_i64(v, "minor", p, 0, INT64_MAX, &d->minor, err);
+	int rc_minor = oci_jf_i64(v, "minor", p, 0, INT64_MAX, &d->minor, err);
 	if (rc_minor < 0)
 		return -1;
 	if (d->type != 'p' && !rc_major)
-		return jp_required(p, "major", err);
+		return oci_jp_required(p, "major", err);
 	if (d->type != 'p' && !rc_minor)
-		return jp_required(p, "minor", err);
+		return oci_jp_required(p, "minor", err);
 	uint32_t mode = 0, uid = 0, gid = 0;
-	int rc = jf_u32(v, "fileMode", p, &mode, err);
+	int rc = oci_jf_u32(v, "fileMode", p, &mode, err);
 	if (rc < 0)
 		return -1;
 	d->has_file_mode = rc > 0;
 	d->file_mode = mode;
-	if ((rc = jf_id(v, "uid", p, &uid, err)) < 0)
+	if ((rc = oci_jf_id(v, "uid", p, &uid, err)) < 0)
 		return -1;
 	d->has_uid = rc > 0;
 	d->uid = uid;
-	if ((rc = jf_id(v, "gid", p, &gid, err)) < 0)
+	if ((rc = oci_jf_id(v, "gid", p, &gid, err)) < 0)
 		return -1;
 	d->has_gid = rc > 0;
 	d->gid = gid;
@@ -160,15 +161,15 @@ static int parse_device(yajl_val v, struct jpath *p, void *out, struct cap_error
 static int parse_abs_paths(yajl_val l, const char *key, struct jpath *p, char ***out, size_t *n,
 			   struct cap_error **err)
 {
-	if (jf_strv(l, key, p, out, n, err) < 0)
+	if (oci_jf_strv(l, key, p, out, n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < *n; i++) {
 		if ((*out)[i][0] == '/')
 			continue;
-		size_t m = jp_key(p, key);
-		jp_idx(p, i);
-		jp_fail(p, err, "must be an absolute path, got \"%.200s\"", (*out)[i]);
-		jp_pop(p, m);
+		size_t m = oci_jp_key(p, key);
+		oci_jp_idx(p, i);
+		oci_jp_fail(p, err, "must be an absolute path, got \"%.200s\"", (*out)[i]);
+		oci_jp_pop(p, m);
 		return -1;
 	}
 	return 0;
@@ -178,11 +179,11 @@ static int parse_propagation(yajl_val l, struct jpath *p, struct spec_linux *out
 			     struct cap_error **err)
 {
 	const char *name;
-	int rc = jf_name(l, "rootfsPropagation", p, false, &name, err);
+	int rc = oci_jf_name(l, "rootfsPropagation", p, false, &name, err);
 	if (rc <= 0 || !name[0]) /* "" means unset, as in runc */
 		return rc;
-	if (!(out->rootfs_propagation = propagation_from_name(name)))
-		return jf_fail(p, "rootfsPropagation", err, "unknown propagation \"%s\"", name);
+	if (!(out->rootfs_propagation = oci_propagation_from_name(name)))
+		return oci_jf_fail(p, "rootfsPropagation", err, "unknown propagation \"%s\"", name);
 	return 0;
 }
 
@@ -190,18 +191,18 @@ static int parse_personality(yajl_val v, struct jpath *p, void *out, struct cap_
 {
 	struct spec_personality *pers = out;
 	const char *domain;
-	if (jf_name(v, "domain", p, true, &domain, err) < 0)
+	if (oci_jf_name(v, "domain", p, true, &domain, err) < 0)
 		return -1;
 	if (strcmp(domain, "LINUX") == 0)
 		pers->domain = PER_LINUX;
 	else if (strcmp(domain, "LINUX32") == 0)
 		pers->domain = PER_LINUX32;
 	else
-		return jf_fail(p, "domain", err, "unknown personality domain \"%s\"", domain);
+		return oci_jf_fail(p, "domain", err, "unknown personality domain \"%s\"", domain);
 	/* No flags are defined yet; only check the shape. */
 	char **flags = NULL;
 	size_t n = 0;
-	int rc = jf_strv(v, "flags", p, &flags, &n, err);
+	int rc = oci_jf_strv(v, "flags", p, &flags, &n, err);
 	spec_strv_free(flags);
 	if (rc < 0)
 		return -1;
@@ -213,9 +214,9 @@ static int parse_intel_rdt(yajl_val v, struct jpath *p, void *out, struct cap_er
 {
 	struct spec_intel_rdt *rdt = out;
 	rdt->present = true;
-	if (jf_str(v, "closID", p, &rdt->clos_id, err) < 0 ||
-	    jf_str(v, "l3CacheSchema", p, &rdt->l3_cache_schema, err) < 0 ||
-	    jf_str(v, "memBwSchema", p, &rdt->mem_bw_schema, err) < 0)
+	if (oci_jf_str(v, "closID", p, &rdt->clos_id, err) < 0 ||
+	    oci_jf_str(v, "l3CacheSchema", p, &rdt->l3_cache_schema, err) < 0 ||
+	    oci_jf_str(v, "memBwSchema", p, &rdt->mem_bw_schema, err) < 0)
 		return -1;
 	return 0;
 }
@@ -238,10 +239,10 @@ static int seccomp_fn(yajl_val v, struct jpath *p, void *out, struct cap_error *
 static int refuse_net_devices(yajl_val l, struct jpath *p, struct cap_error **err)
 {
 	yajl_val nd;
-	int rc = jf_obj(l, "netDevices", p, &nd, err);
+	int rc = oci_jf_obj(l, "netDevices", p, &nd, err);
 	if (rc <= 0 || !nd->u.object.len)
 		return rc;
-	return jf_fail(p, "netDevices", err, "%s", "not supported by capsule yet");
+	return oci_jf_fail(p, "netDevices", err, "%s", "not supported by capsule yet");
 }
 
 int spec_linux_from_json(yajl_val l, struct jpath *p, struct spec_linux *out,
@@ -255,21 +256,21 @@ int spec_linux_from_json(yajl_val l, struct jpath *p, struct spec_linux *out,
 	    spec_id_mappings_from_json(l, "gidMappings", p, &out->gid_mappings,
 				       &out->n_gid_mappings, err) < 0 ||
 	    parse_time_offsets(l, p, out, err) < 0 ||
-	    jf_objects(l, "devices", p, sizeof(struct spec_device), &out->devices, &out->n_devices,
-		       parse_device, err) < 0 ||
-	    jf_str(l, "cgroupsPath", p, &out->cgroups_path, err) < 0 ||
-	    jf_sub(l, "resources", p, resources_fn, &out->resources, err) < 0 ||
+	    oci_jf_objects(l, "devices", p, sizeof(struct spec_device), &out->devices,
+			   &out->n_devices, parse_device, err) < 0 ||
+	    oci_jf_str(l, "cgroupsPath", p, &out->cgroups_path, err) < 0 ||
+	    oci_jf_sub(l, "resources", p, resources_fn, &out->resources, err) < 0 ||
 	    parse_propagation(l, p, out, err) < 0 ||
-	    jf_sub(l, "seccomp", p, seccomp_fn, &out->seccomp, err) < 0 ||
-	    jf_kv(l, "sysctl", p, &out->sysctl, &out->n_sysctl, err) < 0 ||
+	    oci_jf_sub(l, "seccomp", p, seccomp_fn, &out->seccomp, err) < 0 ||
+	    oci_jf_kv(l, "sysctl", p, &out->sysctl, &out->n_sysctl, err) < 0 ||
 	    parse_abs_paths(l, "maskedPaths", p, &out->masked_paths, &out->n_masked_paths, err) <
 		0 ||
 	    parse_abs_paths(l, "readonlyPaths", p, &out->readonly_paths, &out->n_readonly_paths,
 			    err) < 0 ||
-	    jf_str(l, "mountLabel", p, &out->mount_label, err) < 0 ||
-	    jf_sub(l, "personality", p, parse_personality, &out->personality, err) < 0 ||
-	    jf_sub(l, "intelRdt", p, parse_intel_rdt, &out->intel_rdt, err) < 0 ||
-	    jf_sub(l, "memoryPolicy", p, spec_mempolicy_from_json, &out->mem_policy, err) < 0)
+	    oci_jf_str(l, "mountLabel", p, &out->mount_label, err) < 0 ||
+	    oci_jf_sub(l, "personality", p, parse_personality, &out->personality, err) < 0 ||
+	    oci_jf_sub(l, "intelRdt", p, parse_intel_rdt, &out->intel_rdt, err) < 0 ||
+	    oci_jf_sub(l, "memoryPolicy", p, spec_mempolicy_from_json, &out->mem_policy, err) < 0)
 		return -1;
 	return 0;
 }

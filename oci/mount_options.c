@@ -68,14 +68,14 @@ static int apply_known(const struct mount_opt *m, struct mount_opts *o, struct c
 	return 0;
 }
 
-int mount_options_parse(const char *type, char *const *opts, size_t n, struct mount_opts *out,
-			struct cap_error **err)
+int oci_mount_options_parse(const char *type, char *const *opts, size_t n, struct mount_opts *out,
+			    struct cap_error **err)
 {
 	memset(out, 0, offsetof(struct mount_opts, data));
 	out->data[0] = '\0';
 	size_t len = 0;
 	for (size_t i = 0; i < n && opts[i]; i++) {
-		const struct mount_opt *m = mount_opt_lookup(opts[i]);
+		const struct mount_opt *m = oci_mount_opt_lookup(opts[i]);
 		int rc = m ? apply_known(m, out, err) : append_data(out, &len, opts[i], err);
 		if (rc < 0)
 			return rc;
