@@ -1,6 +1,5 @@
-/* `capsule image SUBCOMMAND`: import, ls, inspect, rm, gc, bundle; plus `try`, a debugging
- * aid that runs a command chrooted into an overlay of the image without the runtime
- * (prepare + private mount namespace + overlay_mount + chroot), then cleans up. */
+/* `capsule image SUBCOMMAND`: import, ls, inspect, rm, gc, bundle, and `try`, a debugging
+ * aid (overlay_try) that runs a command chrooted into an overlay of the image. */
 #include <fcntl.h>
 #include <getopt.h>
 #include <sched.h>
@@ -145,76 +144,6 @@ static int do_bundle(struct global_opts *g, struct image_opts *o, int argc, char
 		      &err);
 }
 
-struct try_args {
-	const struct overlay_plan *p;
-	char **cmd;
-	int sync; /* read end: the parent has written the id maps */
-	bool userns;
-};
-
-/* Child of `try`: (user namespace,) private mount namespace, overlay, chroot, exec. */
-static int try_child(void *arg)
-{
-	struct try_args *a = arg;
-	const struct overlay_plan *p = a->p;
-	char **cmd = a->cmd;
-	struct cap_error *err = NULL;
-	char c;
-	if (a->userns &&
-	    (read(a->sync, &c, 1) != 1 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
-		perror("capsule image try: user namespace");
-		_exit(125);
-	}
-	if ((!a->userns && unshare(CLONE_NEWNS) < 0) ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-		perror("capsule image try: private mount namespace");
-		_exit(125);
-	}
-	if (overlay_mount(p, &err) < 0) {
-		fprintf(stderr, "capsule image try: %s\n", err->msg);
-		_exit(125);
-	}
-	if (chroot(overlay_rootfs(p)) < 0 || chdir("/") < 0) {
-		perror("capsule image try: chroot");
-		_exit(125);
-	}
-	execvp(cmd[0], cmd);
-	perror("capsule image try: exec");
-	_exit(127);
-}
-
-static void write_id_map(pid_t pid, const char *file, long host)
-{
-	char path[64], map[64];
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	int n = snprintf(map, sizeof(map), "0 %ld 65536\n", host);
-	FILE *f = fopen(path, "w");
-	if (f) {
-		fwrite(map, 1, (size_t)n, f);
-		fclose(f);
-	}
-}
-
-static pid_t try_spawn(struct try_args *a, long host)
-{
-	static char stack[256 * 1024];
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return -1;
-	a->sync = fds[0];
-	int flags = SIGCHLD | (a->userns ? CLONE_NEWUSER | CLONE_NEWNS : 0);
-	pid_t pid = clone(try_child, stack + sizeof(stack), flags, a);
-	if (pid > 0 && a->userns) {
-		write_id_map(pid, "uid_map", host);
-		write_id_map(pid, "gid_map", host);
-	}
-	if (write(fds[1], "x", 1) < 0) { /* the child reports its own failure */
-	}
-	close(fds[0]);
-	close(fds[1]);
-	return pid;
-}
-
 static int do_try(struct global_opts *g, struct image_opts *o, int argc, char **argv)
 {
 	if (argc < 3)
@@ -227,22 +156,10 @@ static int do_try(struct global_opts *g, struct image_opts *o, int argc, char **
 		f.uid_mappings = f.gid_mappings = &map;
 		f.n_uid_mappings = f.n_gid_mappings = 1;
 	}
-	struct overlay_plan *p = NULL;
 	struct cap_error *err = NULL;
-	if (finish(g, overlay_prepare(o->store, argv[0], argv[1], &f, &p, &err), &err))
-		return 1;
-	cmd_debugf(g, "overlay mount data: %s", overlay_mount_data(p));
-	fflush(NULL);
-	struct try_args a = {.p = p, .cmd = argv + 2, .userns = o->userns >= 0};
-	pid_t pid = try_spawn(&a, o->userns);
 	int status = 0;
-	while (pid > 0 && waitpid(pid, &status, 0) < 0)
-		;
-	overlay_plan_free(p);
-	if (finish(g, overlay_cleanup(o->store, argv[1], &err), &err))
-		return 1;
-	if (pid < 0)
-		return cmd_errorf(g, "image try: fork failed");
+	if (finish(g, overlay_try(o->store, argv[0], argv[1], &f, argv + 2, &status, &err), &err))
+		return 125;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 

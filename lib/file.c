@@ -133,6 +133,22 @@ int cap_write_file_atomic(int dirfd, const char *name, const char *data, size_t 
 	return 0;
 }
 
+int cap_write_path_atomic(const char *path, const char *data, size_t len, mode_t mode,
+			  struct cap_error **err)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return cap_write_file_atomic(AT_FDCWD, path, data, len, mode, err);
+	cleanup_free char *dir =
+	    slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+	if (!dir)
+		return cap_fail(err, ENOMEM, "write %s", path);
+	cleanup_close int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return cap_fail(err, errno, "open %s", dir);
+	return cap_write_file_atomic(dfd, slash + 1, data, len, mode, err);
+}
+
 char *cap_read_fd(int fd, size_t max, size_t *len, const char *name, struct cap_error **err)
 {
 	size_t cap = 4096, used = 0;

@@ -17,6 +17,9 @@ int cap_rm_rf_at(int dirfd, const char *name);
 /* Write via a temp file + rename in dirfd, so readers never see half a file. */
 int cap_write_file_atomic(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
 			  struct cap_error **err);
+/* The same for a path: the temp file goes next to it. */
+int cap_write_path_atomic(const char *path, const char *data, size_t len, mode_t mode,
+			  struct cap_error **err);
 /* Whole file, NUL-terminated; *len (may be NULL) excludes the NUL.  NULL + *err on
  * failure.  cap_read_fd reads at most max bytes (EFBIG beyond), naming `name` in errors. */
 char *cap_read_fd(int fd, size_t max, size_t *len, const char *name, struct cap_error **err);

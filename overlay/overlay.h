@@ -110,6 +110,12 @@ void overlay_plan_free(struct overlay_plan *p);
  * was recorded.
  * Succeeds when nothing exists. */
 int overlay_cleanup(const char *store, const char *container_id, struct cap_error **err);
+/* `image try`: run cmd chrooted into an overlay of ref as container `id` (prepare, mount in
+ * private namespaces, chroot, exec, cleanup), without the runtime: a debugging aid.
+ * *status: the command's wait status. */
+int overlay_try(const char *store, const char *ref, const char *id, const struct overlay_flags *f,
+		char *const *cmd, int *status, struct cap_error **err);
+
 /* Remove everything of containers/<id>, a kept upper dir included (`image rm-container`). */
 int overlay_container_rm(const char *store, const char *container_id, struct cap_error **err);
 

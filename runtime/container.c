@@ -347,30 +347,12 @@ static void fill_state(struct create_ctx *x)
 	st->n_annotations = x->spec->n_annotations;
 }
 
-static int write_pid_file(const char *path, pid_t pid, struct cap_error **err)
-{
-	if (!path)
-		return 0;
-	char buf[16], tmp[PATH_MAX];
-	int n = snprintf(buf, sizeof(buf), "%d", pid);
-	snprintf(tmp, sizeof(tmp), "%s.capsule-tmp", path);
-	cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return cap_fail(err, errno, "--pid-file %s", path);
-	if (cap_write_all(fd, buf, (size_t)n) < 0 || rename(tmp, path) < 0) {
-		int e = errno;
-		unlink(tmp);
-		return cap_fail(err, e, "--pid-file %s", path);
-	}
-	return 0;
-}
-
 static int finish(struct create_ctx *x, struct cap_error **err)
 {
 	fill_state(x);
 	int rc = state_save(&x->sd, &x->st, err);
 	if (rc == 0)
-		rc = write_pid_file(x->o->pid_file, x->pid, err);
+		rc = rt_write_pid_file(x->o->pid_file, x->pid, err);
 	if (rc == 0)
 		rc = rt_pidfd_socket_send(x->o->pidfd_socket, x->pidfd, err);
 	/* annotations are borrowed from the spec */

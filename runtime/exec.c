@@ -275,14 +275,8 @@ static int start_exec(struct create_ctx *x, const struct exec_opts *o, struct ca
 {
 	if (rt_handshake(x, err) < 0)
 		return -1;
-	if (o->pid_file) {
-		char buf[16];
-		int n = snprintf(buf, sizeof(buf), "%d", x->pid);
-		cleanup_close int fd =
-		    open(o->pid_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0 || cap_write_all(fd, buf, (size_t)n) < 0)
-			return cap_fail(err, errno, "--pid-file %s", o->pid_file);
-	}
+	if (rt_write_pid_file(o->pid_file, x->pid, err) < 0)
+		return -1;
 	if (rt_pidfd_socket_send(o->pidfd_socket, x->pidfd, err) < 0)
 		return -1;
 	if (sync_send(x->sync[0], SYNC_START, NULL, 0, -1) < 0)

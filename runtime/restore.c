@@ -217,15 +217,7 @@ static int save_state(struct restore_ctx *x, struct cap_error **err)
 	};
 	if (state_save(&x->sd, &st, err) < 0)
 		return -1;
-	if (!x->o->c.pid_file)
-		return 0;
-	char buf[16];
-	int n = snprintf(buf, sizeof(buf), "%d", (int)x->pid);
-	cleanup_close int fd =
-	    open(x->o->c.pid_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || cap_write_all(fd, buf, (size_t)n) < 0)
-		return cap_fail(err, errno, "--pid-file %s", x->o->c.pid_file);
-	return 0;
+	return rt_write_pid_file(x->o->c.pid_file, x->pid, err);
 }
 
 static void cleanup_ctx(struct restore_ctx *x, bool failed)

@@ -410,3 +410,15 @@ void state_free(struct container_state *st)
 	free(st->annotations);
 	memset(st, 0, sizeof(*st));
 }
+
+int rt_write_pid_file(const char *path, pid_t pid, struct cap_error **err)
+{
+	if (!path)
+		return 0;
+	char buf[16];
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	/* atomic: callers (containerd's shim, conmon) read it as soon as it exists */
+	if (cap_write_path_atomic(path, buf, (size_t)n, 0644, err) < 0)
+		return cap_wrap(err, "--pid-file");
+	return 0;
+}

@@ -85,4 +85,7 @@ char *state_to_json(const struct container_state *st, enum container_status stat
 /* RFC 3339 UTC timestamp with nanoseconds into buf (>= 40 bytes). */
 void rt_rfc3339_now(char *buf, size_t len);
 
+/* --pid-file: written atomically (temp file + rename); no path: nothing. */
+int rt_write_pid_file(const char *path, pid_t pid, struct cap_error **err);
+
 #endif

@@ -17,7 +17,6 @@ enum sync_type {
 	SYNC_HOOKS,	   /* child -> parent: namespaces and mounts ready, run hooks */
 	SYNC_HOOKS_DONE,   /* parent -> child: payload = state JSON */
 	SYNC_SECCOMP_FD,   /* child -> parent: payload = int fd number of the listener */
-	SYNC_SECCOMP_DONE, /* parent -> child: listener fd fetched and forwarded */
 	SYNC_PTY,	   /* child -> parent: pty master attached (SCM_RIGHTS) */
 	SYNC_READY,	   /* child -> parent: waiting for start */
 	SYNC_START,	   /* parent -> child: exec now (run mode) */

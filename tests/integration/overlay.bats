@@ -185,6 +185,15 @@ PY
 	[ ! -e "$STORE/containers/d2/work" ]
 }
 
+@test "image try: a command that cannot run is reported, and nothing is left" {
+	img import "$IMGDIR/test"
+	run img try test:latest f1 /no/such/program
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"image try: exec /no/such/program: No such file or directory"* ]]
+	[ ! -e "$STORE/containers/f1" ]
+	[ -z "$(grep "$STORE" /proc/self/mountinfo)" ]
+}
+
 @test "volatile: when the upper dir is thrown away or the container is ephemeral" {
 	img import "$IMGDIR/test"
 	root_line='mount -t proc proc /proc && grep " / " /proc/self/mountinfo'
