@@ -187,8 +187,18 @@ asan: $(ASAN_DIR)/capsule
 check-asan: $(ASAN_DIR)/capsule
 	@tests/integration/run-asan $(abspath $(ASAN_DIR)/capsule)
 
+# The floors (docs/DESIGN.md): no include goes up a floor and the picture is current,
+# every module's symbols carry its prefix and clash with no linked library.  (The link-time
+# check runs on every build: build/<module>.layer-ok.)
+check-layers: capsule
+	@fail=0; \
+	scripts/include-graph --check >/dev/null && echo "include graph: ok" || fail=1; \
+	scripts/check-symbols || fail=1; \
+	if [ $$fail = 0 ]; then echo "2 passed, 0 failed"; else echo "0 passed, 1 failed"; exit 1; fi
+
 # Unit + host integration tests, without installing anything.
 check: capsule $(UNIT_BINS)
+	@$(MAKE) --no-print-directory check-layers
 	@$(MAKE) --no-print-directory test-unit
 	@$(MAKE) --no-print-directory test-integration
 
@@ -252,6 +262,6 @@ clean:
 	rm -rf build
 	rm -rf $(ASAN_DIR) $(FUZZ_DIR) $(FAULT_DIR)
 
-.PHONY: format-check all deps check check-asan check-fault asan fuzz fuzz-build test test-unit test-integration test-clients test-cgroups test-memory demo install format clean
+.PHONY: check-layers format-check all deps check check-asan check-fault asan fuzz fuzz-build test test-unit test-integration test-clients test-cgroups test-memory demo install format clean
 
 -include $(DEPS) $(SAN_DEPS)

@@ -57,8 +57,8 @@ static _Noreturn void try_child(const struct overlay_plan *p, char *const *cmd, 
  * goes on. */
 static int map_child(pid_t pid, const struct overlay_flags *f, struct cap_error **err)
 {
-	if (cap_id_map_write(pid, "uid_map", f->uid_mappings, f->n_uid_mappings, "--userns",
-			     err) < 0)
+	if (cap_id_map_write(pid, "uid_map", f->uid_mappings, f->n_uid_mappings, "--userns", err) <
+	    0)
 		return -1;
 	return cap_id_map_write(pid, "gid_map", f->gid_mappings, f->n_gid_mappings, "--userns",
 				err);
@@ -77,8 +77,8 @@ static int wait_child(pid_t pid, int report_fd, int *status, struct cap_error **
 	return 0;
 }
 
-static int run_child(const struct overlay_plan *p, const struct overlay_flags *f,
-		     char *const *cmd, int *status, struct cap_error **err)
+static int run_child(const struct overlay_plan *p, const struct overlay_flags *f, char *const *cmd,
+		     int *status, struct cap_error **err)
 {
 	int go[2], report[2];
 	if (pipe2(go, O_CLOEXEC) < 0)
@@ -110,9 +110,8 @@ static int run_child(const struct overlay_plan *p, const struct overlay_flags *f
 	return rc < 0 ? -1 : wrc;
 }
 
-int overlay_try(const char *store, const char *ref, const char *id,
-		const struct overlay_flags *f, char *const *cmd, int *status,
-		struct cap_error **err)
+int overlay_try(const char *store, const char *ref, const char *id, const struct overlay_flags *f,
+		char *const *cmd, int *status, struct cap_error **err)
 {
 	struct overlay_plan *p = NULL;
 	if (overlay_prepare(store, ref, id, f, &p, err) < 0)
