@@ -87,15 +87,22 @@ int sync_recv(int sock, struct sync_msg *m, struct cap_error **err)
 	do
 		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
-	if (n < (ssize_t)sizeof(h)) {
+	if (n < 0) {
+		int e = errno;
 		sync_msg_free(m);
-		return cap_fail(err, n < 0 ? errno : EPROTO, "read from container init");
+		return cap_fail(err, e, "read from container init");
+	}
+	m->fd = take_fd(&mh); /* first, so that a refused message's fd is closed with it */
+	/* The datagram must be exactly header + h.len bytes: a shorter one would leave the
+	 * rest of buf uninitialised, a longer one is cut (MSG_TRUNC) without notice. */
+	if ((size_t)n != sizeof(h) + h.len || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		sync_msg_free(m);
+		return cap_fail(err, EPROTO, "bad message from container init");
 	}
 	m->buf[h.len] = 0;
 	m->type = h.type;
 	m->errnum = h.errnum;
 	m->len = h.len;
-	m->fd = take_fd(&mh);
 	return 0;
 }
 
@@ -123,6 +130,10 @@ static int sync_read(int sock, struct sync_msg *m, struct cap_error **err)
 	}
 	memcpy(&h, buf, sizeof(h));
 	size_t len = (size_t)n - sizeof(h);
+	if (h.len != len) { /* a short or cut datagram: see sync_recv */
+		free(buf);
+		return cap_fail(err, EPROTO, "bad message from the runtime");
+	}
 	memmove(buf, buf + sizeof(h), len);
 	buf[len] = 0;
 	m->type = h.type;
