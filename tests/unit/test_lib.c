@@ -275,7 +275,7 @@ static void test_rm_rf(void)
  * mounts cannot be made here. */
 static int rm_rf_mount_child(void)
 {
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+	if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
 		return 77;
 	char *tree = tpath("mtree");
 	char *mnt = tpath("mtree/sub/mnt");

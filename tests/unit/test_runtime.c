@@ -733,6 +733,9 @@ static void test_pathres_open(void)
 
 	/* the fds are O_PATH: readable through /proc/self/fd */
 	fd = pathres_open(rootfd, "abs/passwd", 0, &e);
+	CHECK(fd >= 0 && !e);
+	cap_error_free(e);
+	e = NULL;
 	char fdpath[PATHRES_FDPATH_LEN];
 	pathres_fdpath(fdpath, fd);
 	char want[64];
