@@ -222,6 +222,31 @@ static void test_write_atomic(void)
 	close(dfd);
 }
 
+static void test_mkdir_p(void)
+{
+	struct cap_error *e = NULL;
+	char *p = tpath("mk/a//b/c/");
+	CHECK_INT(cap_mkdir_p(p, 0700, &e), 0);
+	CHECK_INT(cap_mkdir_p(p, 0700, &e), 0); /* existing: fine */
+	CHECK(!e);
+	struct stat st;
+	CHECK(stat(p, &st) == 0 && S_ISDIR(st.st_mode));
+	free(p);
+	put("mk/file", "x");
+	p = tpath("mk/file/sub/dir");
+	CHECK_INT(cap_mkdir_p(p, 0700, &e), -1);
+	CHECK(e && e->errnum == ENOTDIR);
+	char *want = cap_strdupf("mkdir %s/mk/file/sub/dir: ", tmpdir);
+	CHECK(e && strncmp(e->msg, want, strlen(want)) == 0);
+	free(want);
+	cap_error_free(e);
+	free(p);
+	p = tpath("mk");
+	e = NULL;
+	CHECK_INT(cap_rm_rf(p, &e), 0);
+	free(p);
+}
+
 static void test_rm_rf(void)
 {
 	struct cap_error *e = NULL;
@@ -477,6 +502,7 @@ int main(void)
 	test_id_map_write_errors();
 	test_read();
 	test_write_atomic();
+	test_mkdir_p();
 	test_rm_rf();
 	test_rm_rf_mount();
 	test_strdupf();

@@ -127,6 +127,15 @@ static void test_state_ids(void)
 	cap_error_free(e);
 	CHECK(!exists("escape"));
 	CHECK(!exists("ids"));
+
+	/* valid but longer than a file name: a clean error, nothing left behind */
+	long_id[300] = '\0';
+	e = NULL;
+	CHECK_INT(state_dir_create(root, long_id, &sd, &e), -1);
+	CHECK(e && e->errnum == ENAMETOOLONG);
+	CHECK(sd.fd == -1 && sd.path == NULL);
+	cap_error_free(e);
+	CHECK_INT(count_entries(root, ""), 2); /* . and .. */
 	free(root);
 }
 
@@ -626,6 +635,30 @@ static void test_sync_malformed(void)
 	cap_error_free(e);
 	e = NULL;
 	CHECK(fcntl(next, F_GETFD) < 0);
+	close(sv[0]);
+	close(sv[1]);
+
+	/* two fds where one fits (MSG_CTRUNC): refused, none left open */
+	pair(sv);
+	int fds[2] = {open("/dev/null", O_RDONLY | O_CLOEXEC),
+		      open("/dev/null", O_RDONLY | O_CLOEXEC)};
+	char cbuf2[CMSG_SPACE(2 * sizeof(int))] = {0};
+	h.len = 0;
+	mh.msg_control = cbuf2;
+	mh.msg_controllen = sizeof(cbuf2);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(2 * sizeof(int));
+	memcpy(CMSG_DATA(c), fds, sizeof(fds));
+	CHECK(sendmsg(sv[0], &mh, 0) == sizeof(h));
+	close(fds[0]);
+	close(fds[1]);
+	CHECK_INT(sync_recv(sv[1], &m, &e), -1);
+	CHECK(e && e->errnum == EPROTO);
+	cap_error_free(e);
+	e = NULL;
+	CHECK(fcntl(fds[0], F_GETFD) < 0 && fcntl(fds[1], F_GETFD) < 0);
 	close(sv[0]);
 	close(sv[1]);
 }
