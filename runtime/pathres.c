@@ -166,7 +166,31 @@ int pathres_parent(int rootfd, const char *path, char *base, size_t basesz, stru
 	return pathres_mkdir_p(rootfd, slash ? dir : "/", 0755, err);
 }
 
-int pathres_create_file(int rootfd, const char *path, mode_t mode, struct cap_error **err)
+/* The last component of path, base in parent, is a dangling symlink: its target as a path
+ * to resolve from the root (relative targets from the link's directory).  1 with out set,
+ * 0 when base is no symlink, -1 with *err set. */
+static int dangling_target(int parent, const char *path, const char *base, char *out, size_t outsz,
+			   struct cap_error **err)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlinkat(parent, base, target, sizeof(target) - 1);
+	if (n < 0)
+		return 0;
+	target[n] = '\0';
+	size_t dirlen = strlen(path);
+	while (dirlen > 0 && path[dirlen - 1] == '/')
+		dirlen--;
+	while (dirlen > 0 && path[dirlen - 1] != '/')
+		dirlen--;
+	if (target[0] == '/')
+		dirlen = 0;
+	int w = snprintf(out, outsz, "%.*s%s", (int)dirlen, path, target);
+	if (w < 0 || (size_t)w >= outsz)
+		return cap_fail(err, ENAMETOOLONG, "resolve %s", path);
+	return 1;
+}
+
+static int create_file(int rootfd, const char *path, mode_t mode, int links, struct cap_error **err)
 {
 	int fd = pathres_try_open(rootfd, path, 0);
 	if (fd >= 0)
@@ -181,5 +205,22 @@ int pathres_create_file(int rootfd, const char *path, mode_t mode, struct cap_er
 	 * symlink or a racing creator) is settled by resolving again. */
 	if (mknodat(parent, base, S_IFREG | mode, 0) < 0 && errno != EEXIST)
 		return cap_fail(err, errno, "create %s", path);
-	return pathres_open(rootfd, path, 0, err);
+	fd = pathres_try_open(rootfd, path, 0);
+	if (fd >= 0 || errno != ENOENT)
+		return fd >= 0 ? fd : cap_fail(err, errno, "resolve %s", path);
+	/* Still missing: base is a dangling symlink (an image's /etc/resolv.conf pointing
+	 * into an empty /run).  Create its target, resolved inside the root like any path,
+	 * as runc does; failing here broke bind mounts onto such files. */
+	char next[PATH_MAX];
+	int r = dangling_target(parent, path, base, next, sizeof(next), err);
+	if (r <= 0)
+		return r < 0 ? -1 : cap_fail(err, ENOENT, "resolve %s", path);
+	if (links >= 40)
+		return cap_fail(err, ELOOP, "create %s", path);
+	return create_file(rootfd, next, mode, links + 1, err);
+}
+
+int pathres_create_file(int rootfd, const char *path, mode_t mode, struct cap_error **err)
+{
+	return create_file(rootfd, path, mode, 0, err);
 }

@@ -128,6 +128,7 @@ void state_dir_close(struct state_dir *sd)
 static unsigned long long stat_start_time(pid_t pid, bool *zombie)
 {
 	char path[64], buf[1024];
+	*zombie = false; /* callers read it even when the process is gone (0 returned) */
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)

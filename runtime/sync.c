@@ -1,6 +1,7 @@
 #include "sync.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -49,16 +50,32 @@ int sync_send_error(int sock, const struct cap_error *e)
 	return writev(sock, iov, 2) < 0 ? -1 : 0;
 }
 
+/* The fd that came with a message, -1 for none.  The protocol sends at most one: more is
+ * refused with -2, all of them closed so that none leaks into the runtime. */
 static int take_fd(struct msghdr *mh)
 {
+	int fd = -1;
+	bool extra = false;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			int fd;
-			memcpy(&fd, CMSG_DATA(c), sizeof(int));
-			return fd;
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int f;
+			memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (fd < 0) {
+				fd = f;
+			} else {
+				close(f);
+				extra = true;
+			}
 		}
 	}
-	return -1;
+	if (extra) {
+		close(fd);
+		return -2;
+	}
+	return fd;
 }
 
 int sync_recv(int sock, struct sync_msg *m, struct cap_error **err)
@@ -87,15 +104,24 @@ int sync_recv(int sock, struct sync_msg *m, struct cap_error **err)
 	do
 		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
-	if (n < (ssize_t)sizeof(h)) {
+	if (n < 0) {
+		int e = errno;
 		sync_msg_free(m);
-		return cap_fail(err, n < 0 ? errno : EPROTO, "read from container init");
+		return cap_fail(err, e, "read from container init");
+	}
+	int fd = take_fd(&mh); /* first, so that a refused message's fd is closed with it */
+	m->fd = fd >= 0 ? fd : -1;
+	/* The datagram must be exactly header + h.len bytes: a shorter one would leave the
+	 * rest of buf uninitialised, a longer one is cut (MSG_TRUNC) without notice. */
+	if (fd == -2 || (size_t)n != sizeof(h) + h.len ||
+	    (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		sync_msg_free(m);
+		return cap_fail(err, EPROTO, "bad message from container init");
 	}
 	m->buf[h.len] = 0;
 	m->type = h.type;
 	m->errnum = h.errnum;
 	m->len = h.len;
-	m->fd = take_fd(&mh);
 	return 0;
 }
 
@@ -123,6 +149,10 @@ static int sync_read(int sock, struct sync_msg *m, struct cap_error **err)
 	}
 	memcpy(&h, buf, sizeof(h));
 	size_t len = (size_t)n - sizeof(h);
+	if (h.len != len) { /* a short or cut datagram: see sync_recv */
+		free(buf);
+		return cap_fail(err, EPROTO, "bad message from the runtime");
+	}
 	memmove(buf, buf + sizeof(h), len);
 	buf[len] = 0;
 	m->type = h.type;

@@ -289,3 +289,17 @@ HOST_MOUNTS=()
 	[ "$status" -ne 0 ]
 	assert_contains "$output" "ordinary directory"
 }
+
+@test "bind mount onto a dangling symlink (resolv.conf -> ../run/...) lands on its target inside the rootfs" {
+	# images often ship /etc/resolv.conf as a link into an empty /run (runc creates the target)
+	printf 'nameserver 192.0.2.53\n' >"$BATS_TEST_TMPDIR/resolv.conf"
+	rm -f "$ROOTFS/etc/resolv.conf"
+	ln -s ../run/capsule-stub-$$/resolv.conf "$ROOTFS/etc/resolv.conf"
+	add_mount "{\"destination\": \"/etc/resolv.conf\", \"type\": \"bind\", \"source\": \"$BATS_TEST_TMPDIR/resolv.conf\", \"options\": [\"rbind\", \"ro\"]}"
+	set_cmd 'cat /etc/resolv.conf'
+	run_ctr
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "nameserver 192.0.2.53" ]
+	[ -f "$ROOTFS/run/capsule-stub-$$/resolv.conf" ]
+	[ ! -e "/run/capsule-stub-$$" ]
+}
