@@ -32,12 +32,11 @@ struct watched {
 	int dfd;  /* cgroup directory */
 	int trig; /* memory.pressure with a trigger, or -1 */
 	bool seen, triggered, has_sample, has_events;
-	double step_pct;
+	struct mem_ctl ctl;
 	uint64_t last_total; /* PSI some total at the last round, us */
 	uint64_t last_ns;
 	uint64_t oom, oom_kill;
 	uint64_t last_refault; /* pages, workingset_refault_anon + _file */
-	unsigned cooldown;     /* rounds left without reclaim after refaults */
 	uint64_t reclaimed;    /* the persisted counter */
 };
 
@@ -45,6 +44,7 @@ struct watch {
 	const struct mem_watch_opts *o;
 	struct watched *w;
 	size_t n;
+	int swappiness; /* -1: the kernel's own balance */
 };
 
 static uint64_t now_ns(void)
@@ -282,52 +282,60 @@ static void save_counter(const struct watched *w)
 }
 
 static void report_backoff(const struct watch *wa, const struct watched *w, double p,
-			   const char *reason, uint64_t refault)
+			   enum mem_ctl_why why, uint64_t refault, uint64_t current)
 {
 	struct mem_jfield f[] = {
-	    {"type", MEM_J_STR, 0, 0, "backoff"},
+	    {"type", MEM_J_STR, 0, 0, why == MEM_WHY_PSI ? "backoff" : "settled"},
 	    {"id", MEM_J_STR, 0, 0, w->id},
-	    {"reason", MEM_J_STR, 0, 0, reason},
+	    {"reason", MEM_J_STR, 0, 0, mem_ctl_why_name(why)},
 	    {"refault", MEM_J_U64, refault, 0, NULL},
+	    {"current", MEM_J_U64, current, 0, NULL},
 	    {"psi", MEM_J_DBL, 0, p, NULL},
 	    {"psi_target", MEM_J_DBL, 0, target_of(wa, w), NULL},
-	    {"step_pct", MEM_J_DBL, 0, w->step_pct, NULL},
+	    {"hold_s", MEM_J_DBL, 0, why == MEM_WHY_PSI ? MEM_PSI_HOLD_S : w->ctl.hold_ns / 1e9,
+	     NULL},
 	};
 	emit(wa, f, sizeof(f) / sizeof(f[0]));
 }
 
+/* Write memory.reclaim: 1 when the kernel reclaimed less than asked, -1 on an
+ * error.  A kernel without swappiness= (before 6.9) gets the plain form from
+ * then on. */
+static int reclaim(struct watch *wa, struct watched *w, uint64_t ask, struct cap_error **err)
+{
+	int r = mem_reclaim_write(w->dfd, ask, wa->swappiness, err);
+	if (r < 0 && wa->swappiness >= 0 && (*err)->errnum == EINVAL) {
+		cap_error_free(*err);
+		*err = NULL;
+		debugf(wa, "memory watch: %s: %s", "memory.reclaim has no swappiness= here, ignored",
+		       "");
+		wa->swappiness = -1;
+		r = mem_reclaim_write(w->dfd, ask, -1, err);
+	}
+	return r;
+}
+
 /* One controller step; -1 when the cgroup vanished. */
-static int step(const struct watch *wa, struct watched *w)
+static int step(struct watch *wa, struct watched *w)
 {
 	struct sample s, after;
 	if (sample(w, &s) < 0)
 		return -1;
 	report_oom(wa, w);
-	uint64_t refault;
-	double p = pressure(w, &s, &refault), target = target_of(wa, w);
-	if (w->triggered && p < target)
-		p = target; /* the trigger saw a burst the average smoothed out */
+	struct mem_ctl_in in = {0, target_of(wa, w), s.current, s.floor, 0, s.ns};
+	in.pressure = pressure(w, &s, &in.refault);
+	if (w->triggered && in.pressure < in.target)
+		in.pressure = in.target; /* the trigger saw a burst the average smoothed out */
 	w->triggered = false;
-	if (mem_refaulting(refault, s.current)) {
-		/* the working set is reached: stop a while, start small */
-		w->cooldown = MEM_REFAULT_COOLDOWN;
-		w->step_pct = 0;
-		if (p < target) {
-			report_backoff(wa, w, p, "refault", refault);
-			return 0;
-		}
-	}
-	uint64_t ask = mem_reclaim_step(p, target, s.current, s.floor, &w->step_pct);
-	if (p >= target) {
-		report_backoff(wa, w, p, "psi", refault);
-		return 0;
-	}
-	if (w->cooldown > 0 && w->cooldown--)
-		return 0;
+	enum mem_ctl_why why;
+	uint64_t ask = mem_ctl_decide(&w->ctl, &in, &why);
+	if (why != MEM_WHY_NONE)
+		report_backoff(wa, w, in.pressure, why, in.refault, s.current);
 	if (!ask)
 		return 0;
 	struct cap_error *e = NULL;
-	if (mem_reclaim_write(w->dfd, ask, &e) < 0) {
+	int r = reclaim(wa, w, ask, &e);
+	if (r < 0) {
 		/* gone: drop it; anything else (EINTR, EBUSY): try next round */
 		bool gone = e->errnum == ENOENT || e->errnum == ENODEV;
 		cap_error_free(e);
@@ -346,11 +354,14 @@ static int step(const struct watch *wa, struct watched *w)
 	    {"reclaimed", MEM_J_U64, got, 0, NULL},
 	    {"current_before", MEM_J_U64, s.current, 0, NULL},
 	    {"current_after", MEM_J_U64, after.current, 0, NULL},
-	    {"psi_before", MEM_J_DBL, 0, p, NULL},
+	    {"psi_before", MEM_J_DBL, 0, in.pressure, NULL},
 	    {"psi_after", MEM_J_DBL, 0, after.psi.some.avg10, NULL},
-	    {"psi_target", MEM_J_DBL, 0, target, NULL},
+	    {"psi_target", MEM_J_DBL, 0, in.target, NULL},
 	};
 	emit(wa, f, sizeof(f) / sizeof(f[0]));
+	why = mem_ctl_done(&w->ctl, ask, got, r == 1, after.current, after.ns);
+	if (why != MEM_WHY_NONE)
+		report_backoff(wa, w, in.pressure, why, 0, after.current);
 	return 0;
 }
 
@@ -399,7 +410,7 @@ static bool wait_round(struct watch *wa, int sfd, uint64_t deadline)
 
 int mem_watch(const struct mem_watch_opts *o, struct cap_error **err)
 {
-	struct watch wa = {o, NULL, 0};
+	struct watch wa = {o, NULL, 0, o->swappiness};
 	sigset_t stop, old;
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
