@@ -263,12 +263,10 @@ static int parse_number(const char *s, double lo, double hi, double *out)
 
 static int watch(struct global_opts *g, int argc, char **argv)
 {
-	static const struct option opts[] = {{"interval", required_argument, 0, 'i'},
-					     {"psi-target", required_argument, 0, 'p'},
-					     {"once", no_argument, 0, 'o'},
-					     {"swappiness", required_argument, 0, 's'},
-					     {"format", required_argument, 0, 'f'},
-					     {0, 0, 0, 0}};
+	static const struct option opts[] = {
+	    {"interval", required_argument, 0, 'i'}, {"psi-target", required_argument, 0, 'p'},
+	    {"once", no_argument, 0, 'o'},	     {"swappiness", required_argument, 0, 's'},
+	    {"format", required_argument, 0, 'f'},   {0, 0, 0, 0}};
 	struct watch_ctx ctx = {g, NULL, 0};
 	struct mem_watch_opts o = {.interval_ms = 1000,
 				   .psi_target = MEM_DEFAULT_PSI_TARGET,
@@ -298,7 +296,8 @@ static int watch(struct global_opts *g, int argc, char **argv)
 			o.swappiness = (int)d;
 		else if (c == 's')
 			return cmd_errorf(
-			    g, "invalid --swappiness \"%.200s\" (want an integer, 0 to 200)", optarg);
+			    g, "invalid --swappiness \"%.200s\" (want an integer, 0 to 200)",
+			    optarg);
 		else if (c == 'f' && strcmp(optarg, "json") != 0)
 			return cmd_errorf(
 			    g, "invalid --format \"%.200s\" (watch prints JSON lines)", optarg);

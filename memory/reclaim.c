@@ -52,8 +52,9 @@ int mem_reclaim_write(int cgroup_dfd, uint64_t bytes, int swappiness, struct cap
 	if (fd < 0)
 		return cap_fail(err, errno, "open memory.reclaim");
 	char b[64];
-	int n = swappiness < 0 ? snprintf(b, sizeof(b), "%" PRIu64, bytes)
-			       : snprintf(b, sizeof(b), "%" PRIu64 " swappiness=%d", bytes, swappiness);
+	int n = swappiness < 0
+		    ? snprintf(b, sizeof(b), "%" PRIu64, bytes)
+		    : snprintf(b, sizeof(b), "%" PRIu64 " swappiness=%d", bytes, swappiness);
 	if (write(fd, b, (size_t)n) >= 0)
 		return 0;
 	/* EAGAIN: less than asked could be reclaimed, which is an answer too. */

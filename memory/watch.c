@@ -307,8 +307,8 @@ static int reclaim(struct watch *wa, struct watched *w, uint64_t ask, struct cap
 	if (r < 0 && wa->swappiness >= 0 && (*err)->errnum == EINVAL) {
 		cap_error_free(*err);
 		*err = NULL;
-		debugf(wa, "memory watch: %s: %s", "memory.reclaim has no swappiness= here, ignored",
-		       "");
+		debugf(wa, "memory watch: %s: %s",
+		       "memory.reclaim has no swappiness= here, ignored", "");
 		wa->swappiness = -1;
 		r = mem_reclaim_write(w->dfd, ask, -1, err);
 	}

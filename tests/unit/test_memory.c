@@ -263,8 +263,8 @@ static void test_step(void)
 #define SEC 1000000000ull
 
 /* One round of the controller at time t (seconds). */
-static uint64_t ctl_round(struct mem_ctl *c, double psi, uint64_t cur, uint64_t refault,
-			  unsigned t, enum mem_ctl_why *why)
+static uint64_t ctl_round(struct mem_ctl *c, double psi, uint64_t cur, uint64_t refault, unsigned t,
+			  enum mem_ctl_why *why)
 {
 	struct mem_ctl_in in = {psi, 1.0, cur, 0, refault, t * SEC};
 	return mem_ctl_decide(c, &in, why);
