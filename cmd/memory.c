@@ -271,6 +271,7 @@ static int watch(struct global_opts *g, int argc, char **argv)
 	struct mem_watch_opts o = {.interval_ms = 1000,
 				   .psi_target = MEM_DEFAULT_PSI_TARGET,
 				   .swappiness = -1,
+				   .root = g->root,
 				   .list = list_targets,
 				   .list_free = free_targets,
 				   .event = print_event,

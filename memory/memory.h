@@ -156,6 +156,9 @@ struct mem_watch_opts {
 	double psi_target; /* percent; a container's annotation overrides it */
 	bool once;
 	int swappiness; /* memory.reclaim swappiness= (0-200, kernel 6.9); -1: none */
+	/* The state root: listed again only when its entries change (and every
+	 * 60 s); NULL: every round. */
+	const char *root;
 	/* The containers of --root now (called every round; the watch copies
 	 * what it keeps).  Return -1 to stop the watch with *err set. */
 	int (*list)(void *arg, struct mem_target **t, size_t *n, struct cap_error **err);
