@@ -11,9 +11,10 @@
 
 #define MEM_FILE_MAX (64 * 1024)
 
-char *mem_read_at(int dirfd, const char *name)
+/* From offset 0 with pread: cgroupfs and procfs files are generated anew at
+ * each read from the start, so one fd serves every round. */
+char *mem_reread(int fd)
 {
-	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
 	cleanup_free char *buf = malloc(MEM_FILE_MAX + 1);
@@ -21,7 +22,7 @@ char *mem_read_at(int dirfd, const char *name)
 		return NULL;
 	size_t len = 0;
 	while (len < MEM_FILE_MAX) {
-		ssize_t r = read(fd, buf + len, MEM_FILE_MAX - len);
+		ssize_t r = pread(fd, buf + len, MEM_FILE_MAX - len, (off_t)len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
@@ -32,6 +33,12 @@ char *mem_read_at(int dirfd, const char *name)
 	}
 	buf[len] = '\0';
 	return steal_pointer(&buf);
+}
+
+char *mem_read_at(int dirfd, const char *name)
+{
+	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? NULL : mem_reread(fd);
 }
 
 bool mem_read_val(int dirfd, const char *name, struct mem_val *out)

@@ -10,6 +10,8 @@
 /* Whole small file (kernel files are < 64 KiB), NUL-terminated, or NULL with
  * errno set.  dirfd may be AT_FDCWD. */
 char *mem_read_at(int dirfd, const char *name);
+/* The same from an fd kept open (read from offset 0); NULL when fd < 0. */
+char *mem_reread(int fd);
 /* A file holding one number or "max"; false when absent or malformed. */
 bool mem_read_val(int dirfd, const char *name, struct mem_val *out);
 /* Note a missing group in a status' unavailable list (deduplicated). */

@@ -27,11 +27,18 @@
 
 #define PSI_WINDOW_US 1000000
 
+/* Read every round, through fds kept open: an open+close costs more than the
+ * read under TCG (0.11-0.34 ms against 0.01-0.13 ms per file). */
+enum { F_CURRENT, F_PRESSURE, F_STAT, F_EVENTS, F_LOW, F_MIN, NFILES };
+static const char *const files[NFILES] = {"memory.current", "memory.pressure", "memory.stat",
+					  "memory.events",  "memory.low",      "memory.min"};
+
 struct watched {
 	char *id, *cgroup_path, *state_dir;
 	struct mem_opts opts;
-	int dfd;  /* cgroup directory */
-	int trig; /* memory.pressure with a trigger, or -1 */
+	int dfd;       /* cgroup directory */
+	int trig;      /* memory.pressure with a trigger, or -1 */
+	int f[NFILES]; /* the files each round reads, kept open (or -1) */
 	bool seen, triggered, has_sample, has_events;
 	struct mem_ctl ctl;
 	uint64_t last_total; /* PSI some total at the last round, us */
@@ -84,6 +91,9 @@ static void drop(struct watched *w)
 		close(w->dfd);
 	if (w->trig >= 0)
 		close(w->trig);
+	for (int i = 0; i < NFILES; i++)
+		if (w->f[i] >= 0)
+			close(w->f[i]);
 	free(w->id);
 	free(w->cgroup_path);
 	free(w->state_dir);
@@ -132,6 +142,8 @@ static int add(struct watch *wa, const struct mem_target *t)
 	struct watched *w = &wa->w[wa->n];
 	memset(w, 0, sizeof(*w));
 	w->dfd = dfd;
+	for (int i = 0; i < NFILES; i++)
+		w->f[i] = openat(dfd, files[i], O_RDONLY | O_CLOEXEC);
 	w->opts = t->opts;
 	w->id = strdup(t->id);
 	w->cgroup_path = strdup(t->cgroup_path);
@@ -227,19 +239,26 @@ struct sample {
 };
 
 /* -1: the cgroup is gone (or no longer has a memory controller). */
+static bool reread_val(const struct watched *w, int f, struct mem_val *out)
+{
+	cleanup_free char *t = mem_reread(w->f[f]);
+	out->set = t && mem_parse_u64_or_max(t, &out->v) == 0;
+	return out->set;
+}
+
 static int sample(struct watched *w, struct sample *s)
 {
 	struct mem_val cur, low, min;
-	cleanup_free char *p = mem_read_at(w->dfd, "memory.pressure");
-	if (!mem_read_val(w->dfd, "memory.current", &cur) || mem_parse_psi(p, &s->psi) < 0)
+	cleanup_free char *p = mem_reread(w->f[F_PRESSURE]);
+	if (!reread_val(w, F_CURRENT, &cur) || mem_parse_psi(p, &s->psi) < 0)
 		return -1;
-	cleanup_free char *stat = mem_read_at(w->dfd, "memory.stat");
+	cleanup_free char *stat = mem_reread(w->f[F_STAT]);
 	uint64_t ra = 0, rf = 0;
 	mem_parse_keyed(stat, "workingset_refault_anon", &ra);
 	mem_parse_keyed(stat, "workingset_refault_file", &rf);
 	s->refault = ra + rf;
-	mem_read_val(w->dfd, "memory.low", &low);
-	mem_read_val(w->dfd, "memory.min", &min);
+	reread_val(w, F_LOW, &low);
+	reread_val(w, F_MIN, &min);
 	s->current = cur.v;
 	s->floor = 0;
 	/* Never below what the container was promised. */
@@ -273,7 +292,7 @@ static double pressure(struct watched *w, const struct sample *s, uint64_t *refa
 
 static void report_oom(const struct watch *wa, struct watched *w)
 {
-	cleanup_free char *ev = mem_read_at(w->dfd, "memory.events");
+	cleanup_free char *ev = mem_reread(w->f[F_EVENTS]);
 	uint64_t oom = 0, kill = 0;
 	if (!ev)
 		return;
