@@ -51,17 +51,19 @@ static bool grew(const struct mem_ctl *c, uint64_t current)
 uint64_t mem_ctl_decide(struct mem_ctl *c, const struct mem_ctl_in *in, enum mem_ctl_why *why)
 {
 	*why = MEM_WHY_NONE;
+	/* Refaults first: they come with the stalls they cause, and a PSI
+	 * backoff alone would probe the hot set again in MEM_PSI_HOLD_S. */
+	if (c->phase == MEM_CTL_PROBE && mem_refaulting(in->refault, in->current)) {
+		settle(c, in->current, in->now_ns);
+		*why = MEM_WHY_REFAULT;
+		return 0;
+	}
 	if (in->pressure >= in->target) {
 		/* sharp: nothing for a while, then from the smallest step */
 		c->step_pct = 0;
 		if (c->phase == MEM_CTL_PROBE)
 			c->until_ns = in->now_ns + MEM_PSI_HOLD_S * NS_PER_S;
 		*why = MEM_WHY_PSI;
-		return 0;
-	}
-	if (c->phase == MEM_CTL_PROBE && mem_refaulting(in->refault, in->current)) {
-		settle(c, in->current, in->now_ns);
-		*why = MEM_WHY_REFAULT;
 		return 0;
 	}
 	if (c->phase == MEM_CTL_PROBE && c->step_pct > 0)

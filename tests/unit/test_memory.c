@@ -324,6 +324,12 @@ static void test_control(void)
 	CHECK_INT(ctl_round(&c, 0, cur, cur, ++t, &why), 0);
 	CHECK_INT(why, MEM_WHY_REFAULT);
 	CHECK(c.hold_ns == MEM_HOLD_MIN_S * SEC);
+	/* refaults with PSI over the target: settles all the same (not a 5 s backoff) */
+	t += MEM_HOLD_MIN_S;
+	CHECK(ctl_round(&c, 0, cur, 0, t, &why) > 0);
+	CHECK_INT(ctl_round(&c, 30.0, cur, cur, ++t, &why), 0);
+	CHECK_INT(why, MEM_WHY_REFAULT);
+	CHECK_INT(c.phase, MEM_CTL_SETTLED);
 	/* PSI while settled: reported, the hold is kept */
 	CHECK_INT(ctl_round(&c, 5.0, cur, 0, ++t, &why), 0);
 	CHECK_INT(why, MEM_WHY_PSI);
