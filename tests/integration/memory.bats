@@ -205,7 +205,7 @@ test_teardown() { [ -z "${WATCH_PID:-}" ] || kill -KILL "$WATCH_PID" 2>/dev/null
 	wait_until 120 settled
 	jq -e 'select(.type == "settled") | (.reason == "refault" or .reason == "yield") and .hold_s >= 30' \
 		"$WATCH_OUT" >/dev/null
-	# settled: no memory.reclaim for the hold (30 s; 10 s of it checked), the
+	# settled: no memory.reclaim for the hold (60 s; 10 s of it checked), the
 	# hot set stays in memory
 	refaults() { sed -n 's/^workingset_refault_anon //p' "$(cg_of "$id")/memory.stat"; }
 	n0=$(grep -c '"type":"reclaim"' "$WATCH_OUT") r0=$(refaults)
@@ -214,6 +214,23 @@ test_teardown() { [ -z "${WATCH_PID:-}" ] || kill -KILL "$WATCH_PID" 2>/dev/null
 	[ $(($(refaults) - r0)) -lt 256 ] # not thrashing: under 1 MiB came back
 	[ "$(current_of "$id")" -ge $((6 << 20)) ]
 	stop_watch
+	refute grep -v '^memory watch: ' "$WATCH_ERR"
+}
+
+@test "watch: a KSM opted-in container waits for ksmd before any reclaim [vm]" {
+	hog -s 24 8 0 # 8 MiB of one page (merges within the container), 16 MiB unique
+	id=$(ctr_id)
+	annotate org.capsule.memory.reclaim auto
+	annotate org.capsule.memory.ksm true
+	run_detached_ok "$id"
+	filled() { [ "$(current_of "$1")" -gt 24000000 ]; }
+	wait_until 30 filled "$id"
+	start_watch --interval 0.5 --psi-target 10
+	wait_until 90 grep -q "\"type\":\"reclaim\",\"id\":\"$id\"" "$WATCH_OUT"
+	stop_watch
+	# the wait for ksmd comes first, then reclaim
+	first=$(grep "\"id\":\"$id\"" "$WATCH_OUT" | head -1)
+	[ "$(jq -r '.type + " " + .reason' <<<"$first")" = "wait ksm" ]
 	refute grep -v '^memory watch: ' "$WATCH_ERR"
 }
 
