@@ -286,6 +286,13 @@ test_teardown() { [ -z "${WATCH_PID:-}" ] || kill -KILL "$WATCH_PID" 2>/dev/null
 	run runtime memory watch --psi-target 200
 	[ "$status" -ne 0 ]
 	assert_contains "$output" 'invalid --psi-target "200"'
+	for bad in 201 -1 1.5 x; do
+		run runtime memory watch --once --swappiness "$bad"
+		[ "$status" -ne 0 ]
+		assert_contains "$output" "invalid --swappiness \"$bad\" (want an integer, 0 to 200)"
+	done
+	run runtime memory watch --once --swappiness 200
+	[ "$status" -eq 0 ]
 }
 
 # bad_create EXPECTED [FLAGS...]: create fails with one line containing
