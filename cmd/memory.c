@@ -1,5 +1,5 @@
 /* capsule memory status [ID...] [--format table|json]
- * capsule memory watch [--interval S] [--psi-target PCT] [--once] [--format json]
+ * capsule memory watch [--interval S] [--psi-target PCT] [--swappiness N] [--once] [--format json]
  *
  * Flags and output only; the numbers and the controller are memory/'s, the
  * containers of --root come from runtime's container_list. */
@@ -263,15 +263,20 @@ static int parse_number(const char *s, double lo, double hi, double *out)
 
 static int watch(struct global_opts *g, int argc, char **argv)
 {
-	static const struct option opts[] = {{"interval", required_argument, 0, 'i'},
-					     {"psi-target", required_argument, 0, 'p'},
-					     {"once", no_argument, 0, 'o'},
-					     {"format", required_argument, 0, 'f'},
-					     {0, 0, 0, 0}};
+	static const struct option opts[] = {
+	    {"interval", required_argument, 0, 'i'}, {"psi-target", required_argument, 0, 'p'},
+	    {"once", no_argument, 0, 'o'},	     {"swappiness", required_argument, 0, 's'},
+	    {"format", required_argument, 0, 'f'},   {0, 0, 0, 0}};
 	struct watch_ctx ctx = {g, NULL, 0};
-	struct mem_watch_opts o = {
-	    1000,	 MEM_DEFAULT_PSI_TARGET, false, list_targets, free_targets,
-	    print_event, cmd_debug_callback(g),	 &ctx};
+	struct mem_watch_opts o = {.interval_ms = 1000,
+				   .psi_target = MEM_DEFAULT_PSI_TARGET,
+				   .swappiness = -1,
+				   .root = g->root,
+				   .list = list_targets,
+				   .list_free = free_targets,
+				   .event = print_event,
+				   .debug = cmd_debug_callback(g),
+				   .arg = &ctx};
 	double d;
 	int c;
 	while ((c = getopt_long_only(argc, argv, "+", opts, NULL)) != -1) {
@@ -288,6 +293,12 @@ static int watch(struct global_opts *g, int argc, char **argv)
 			    optarg);
 		else if (c == 'o')
 			o.once = true;
+		else if (c == 's' && parse_number(optarg, -1, 200, &d) == 0 && d == (int)d)
+			o.swappiness = (int)d;
+		else if (c == 's')
+			return cmd_errorf(
+			    g, "invalid --swappiness \"%.200s\" (want an integer, 0 to 200)",
+			    optarg);
 		else if (c == 'f' && strcmp(optarg, "json") != 0)
 			return cmd_errorf(
 			    g, "invalid --format \"%.200s\" (watch prints JSON lines)", optarg);

@@ -12,15 +12,24 @@
 
 #define MEM_FILE_MAX (64 * 1024)
 
+/* From offset 0: cgroupfs and procfs files are generated anew at each read from the
+ * start, so one fd serves every round. */
+char *mem_reread(int fd)
+{
+	if (fd < 0)
+		return NULL;
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return NULL;
+	struct cap_error *e = NULL;
+	char *text = cap_read_fd(fd, MEM_FILE_MAX, NULL, "memory file", &e);
+	cap_error_free(e); /* callers show a missing value as unavailable */
+	return text;
+}
+
 char *mem_read_at(int dirfd, const char *name)
 {
 	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	struct cap_error *e = NULL;
-	char *text = cap_read_fd(fd, MEM_FILE_MAX, NULL, name, &e);
-	cap_error_free(e); /* callers show a missing value as unavailable */
-	return text;
+	return fd < 0 ? NULL : mem_reread(fd);
 }
 
 bool mem_read_val(int dirfd, const char *name, struct mem_val *out)

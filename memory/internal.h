@@ -10,13 +10,16 @@
 /* Whole small file (kernel files are < 64 KiB), NUL-terminated, or NULL with
  * errno set.  dirfd may be AT_FDCWD. */
 char *mem_read_at(int dirfd, const char *name);
+/* The same from an fd kept open (read from offset 0); NULL when fd < 0. */
+char *mem_reread(int fd);
 /* A file holding one number or "max"; false when absent or malformed. */
 bool mem_read_val(int dirfd, const char *name, struct mem_val *out);
 /* Note a missing group in a status' unavailable list (deduplicated). */
 void mem_unavailable(const char **list, size_t *n, const char *what);
 
-/* Ask the cgroup to reclaim bytes (EAGAIN, less reclaimed than asked, is fine). */
-int mem_reclaim_write(int cgroup_dfd, uint64_t bytes, struct cap_error **err);
+/* Ask the cgroup to reclaim bytes, with "swappiness=N" unless swappiness < 0:
+ * 0 done, 1 when the kernel reclaimed less than asked (EAGAIN), -1 error. */
+int mem_reclaim_write(int cgroup_dfd, uint64_t bytes, int swappiness, struct cap_error **err);
 
 /* One flat JSON object (the lines `watch` prints). */
 enum mem_jkind { MEM_J_U64, MEM_J_DBL, MEM_J_STR };

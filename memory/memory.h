@@ -155,6 +155,10 @@ struct mem_watch_opts {
 	unsigned interval_ms;
 	double psi_target; /* percent; a container's annotation overrides it */
 	bool once;
+	int swappiness; /* memory.reclaim swappiness= (0-200, kernel 6.9); -1: none */
+	/* The state root: listed again only when its entries change (and every
+	 * 60 s); NULL: every round. */
+	const char *root;
 	/* The containers of --root now (called every round; the watch copies
 	 * what it keeps).  Return -1 to stop the watch with *err set. */
 	int (*list)(void *arg, struct mem_target **t, size_t *n, struct cap_error **err);
@@ -173,13 +177,54 @@ int mem_watch(const struct mem_watch_opts *o, struct cap_error **err);
  * it rises. */
 /* The working set is reached when reclaimed pages come back: refaults
  * (memory.stat workingset_refault_*) over an interval above 0.5% of
- * memory.current stop reclaim for MEM_REFAULT_COOLDOWN rounds. */
+ * memory.current. */
 #define MEM_REFAULT_PERMILLE 5
-#define MEM_REFAULT_COOLDOWN 30
 bool mem_refaulting(uint64_t refault_bytes, uint64_t current);
 #define MEM_STEP_MIN_PCT 1.0
 #define MEM_STEP_MAX_PCT 5.0
 uint64_t mem_reclaim_step(double pressure, double target, uint64_t current, uint64_t floor,
 			  double *step_pct);
+
+/* The controller per container (pure, unit tested).  PROBE: reclaim a step
+ * each round while PSI stays under the target.  It settles (stops reclaiming)
+ * once the cold set is gone: reclaimed pages come back (refaults) or a step
+ * yields less than a quarter of what it asked.  SETTLED holds for
+ * MEM_HOLD_MIN_S, doubling up to MEM_HOLD_MAX_S each time a probe after the
+ * hold settles again at once, and ends early when memory.current grows by a
+ * tenth (new memory that may turn cold).  PSI at or above the target stops
+ * reclaim for MEM_PSI_HOLD_S and restarts from the smallest step. */
+#define MEM_HOLD_MIN_S	   60
+#define MEM_HOLD_MAX_S	   600
+#define MEM_PSI_HOLD_S	   5
+#define MEM_CLEAN_STEPS	   3 /* steps in a row without refaults that reset the hold */
+#define MEM_GROW_MIN_BYTES (1u << 20)
+/* KSM opted-in containers wait for this many full ksmd scans before any
+ * reclaim (a page merges in the second scan that sees it unchanged; one more
+ * for a scan already under way). */
+#define MEM_KSM_SCANS 3
+enum mem_ctl_phase { MEM_CTL_PROBE, MEM_CTL_SETTLED };
+enum mem_ctl_why { MEM_WHY_NONE, MEM_WHY_PSI, MEM_WHY_REFAULT, MEM_WHY_YIELD };
+struct mem_ctl {
+	enum mem_ctl_phase phase;
+	double step_pct;
+	uint64_t hold_ns;	  /* length of the last hold */
+	uint64_t until_ns;	  /* no reclaim before this */
+	uint64_t settled_current; /* memory.current when it settled */
+	unsigned clean;		  /* steps in a row without refaults */
+};
+struct mem_ctl_in {
+	double pressure, target; /* percent */
+	uint64_t current, floor; /* bytes */
+	uint64_t refault;	 /* bytes refaulted since the last round */
+	uint64_t now_ns;
+};
+/* Bytes to reclaim now (0: none).  *why is set when this round backs off
+ * (PSI) or settles (refaults): the watch reports those. */
+uint64_t mem_ctl_decide(struct mem_ctl *c, const struct mem_ctl_in *in, enum mem_ctl_why *why);
+/* After a write: got = memory.current before - after; short_ when the kernel
+ * said it could not reclaim all (EAGAIN).  MEM_WHY_YIELD when it settles. */
+enum mem_ctl_why mem_ctl_done(struct mem_ctl *c, uint64_t asked, uint64_t got, bool short_,
+			      uint64_t current, uint64_t now_ns);
+const char *mem_ctl_why_name(enum mem_ctl_why why);
 
 #endif

@@ -46,15 +46,17 @@ bool mem_refaulting(uint64_t refault_bytes, uint64_t current)
 	return refault_bytes > 0 && refault_bytes * 1000 > current * MEM_REFAULT_PERMILLE;
 }
 
-int mem_reclaim_write(int cgroup_dfd, uint64_t bytes, struct cap_error **err)
+int mem_reclaim_write(int cgroup_dfd, uint64_t bytes, int swappiness, struct cap_error **err)
 {
 	cleanup_close int fd = openat(cgroup_dfd, "memory.reclaim", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return cap_fail(err, errno, "open memory.reclaim");
-	char b[32];
-	int n = snprintf(b, sizeof(b), "%" PRIu64, bytes);
+	char b[64];
+	int n = swappiness < 0
+		    ? snprintf(b, sizeof(b), "%" PRIu64, bytes)
+		    : snprintf(b, sizeof(b), "%" PRIu64 " swappiness=%d", bytes, swappiness);
+	if (write(fd, b, (size_t)n) >= 0)
+		return 0;
 	/* EAGAIN: less than asked could be reclaimed, which is an answer too. */
-	if (write(fd, b, (size_t)n) < 0 && errno != EAGAIN)
-		return cap_fail(err, errno, "write memory.reclaim");
-	return 0;
+	return errno == EAGAIN ? 1 : cap_fail(err, errno, "write memory.reclaim");
 }

@@ -188,6 +188,52 @@ test_teardown() { [ -z "${WATCH_PID:-}" ] || kill -KILL "$WATCH_PID" 2>/dev/null
 	refute grep -v '^memory watch: ' "$WATCH_ERR"
 }
 
+@test "watch: settles at the working set: shrinks to the hot set, then stops writing memory.reclaim [vm]" {
+	hog 24 0 6 # 18 MiB cold, 6 MiB touched in a loop
+	id=$(ctr_id)
+	annotate org.capsule.memory.reclaim auto
+	run_detached_ok "$id"
+	filled() { [ "$(current_of "$1")" -gt 24000000 ]; }
+	wait_until 30 filled "$id"
+	c0=$(current_of "$id")
+	start_watch --interval 0.5 --psi-target 10
+	# the cold set goes, then refaults or a poor yield settle the controller
+	settled() {
+		[ "$(current_of "$id")" -le $((c0 * 60 / 100)) ] &&
+			grep -E '"type":"(reclaim|settled)"' "$WATCH_OUT" | tail -1 | grep -q '"type":"settled"'
+	}
+	wait_until 120 settled
+	jq -e 'select(.type == "settled") | (.reason == "refault" or .reason == "yield") and .hold_s >= 30' \
+		"$WATCH_OUT" >/dev/null
+	# settled: no memory.reclaim for the hold (60 s; 10 s of it checked), the
+	# hot set stays in memory
+	refaults() { sed -n 's/^workingset_refault_anon //p' "$(cg_of "$id")/memory.stat"; }
+	n0=$(grep -c '"type":"reclaim"' "$WATCH_OUT") r0=$(refaults)
+	sleep 10
+	[ "$(grep -c '"type":"reclaim"' "$WATCH_OUT")" -eq "$n0" ]
+	[ $(($(refaults) - r0)) -lt 256 ] # not thrashing: under 1 MiB came back
+	[ "$(current_of "$id")" -ge $((6 << 20)) ]
+	stop_watch
+	refute grep -v '^memory watch: ' "$WATCH_ERR"
+}
+
+@test "watch: a KSM opted-in container waits for ksmd before any reclaim [vm]" {
+	hog -s 24 8 0 # 8 MiB of one page (merges within the container), 16 MiB unique
+	id=$(ctr_id)
+	annotate org.capsule.memory.reclaim auto
+	annotate org.capsule.memory.ksm true
+	run_detached_ok "$id"
+	filled() { [ "$(current_of "$1")" -gt 24000000 ]; }
+	wait_until 30 filled "$id"
+	start_watch --interval 0.5 --psi-target 10
+	wait_until 90 grep -q "\"type\":\"reclaim\",\"id\":\"$id\"" "$WATCH_OUT"
+	stop_watch
+	# the wait for ksmd comes first, then reclaim
+	first=$(grep "\"id\":\"$id\"" "$WATCH_OUT" | head -1)
+	[ "$(jq -r '.type + " " + .reason' <<<"$first")" = "wait ksm" ]
+	refute grep -v '^memory watch: ' "$WATCH_ERR"
+}
+
 @test "watch: stops reclaiming once PSI crosses the target (tight memory.high) [vm]" {
 	hog 24 0 20
 	id=$(ctr_id)
@@ -240,6 +286,13 @@ test_teardown() { [ -z "${WATCH_PID:-}" ] || kill -KILL "$WATCH_PID" 2>/dev/null
 	run runtime memory watch --psi-target 200
 	[ "$status" -ne 0 ]
 	assert_contains "$output" 'invalid --psi-target "200"'
+	for bad in 201 -1 1.5 x; do
+		run runtime memory watch --once --swappiness "$bad"
+		[ "$status" -ne 0 ]
+		assert_contains "$output" "invalid --swappiness \"$bad\" (want an integer, 0 to 200)"
+	done
+	run runtime memory watch --once --swappiness 200
+	[ "$status" -eq 0 ]
 }
 
 # bad_create EXPECTED [FLAGS...]: create fails with one line containing

@@ -1,5 +1,5 @@
 /* memory/: parsers of the kernel files, the annotation and limit checks, the
- * controller's step rule, the host status over a fake tree, the JSON. */
+ * controller's step rule and state, the host status over a fake tree, the JSON. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -260,6 +260,82 @@ static void test_step(void)
 	CHECK_INT(mem_reclaim_step(0, 1.0, 1 << 20, 0, &s), 0);
 }
 
+#define SEC 1000000000ull
+
+/* One round of the controller at time t (seconds). */
+static uint64_t ctl_round(struct mem_ctl *c, double psi, uint64_t cur, uint64_t refault, unsigned t,
+			  enum mem_ctl_why *why)
+{
+	struct mem_ctl_in in = {psi, 1.0, cur, 0, refault, t * SEC};
+	return mem_ctl_decide(c, &in, why);
+}
+
+static void test_control(void)
+{
+	const uint64_t cur = 100ull << 20;
+	struct mem_ctl c = {0};
+	enum mem_ctl_why why;
+	unsigned t = 0;
+	/* probing: steps while PSI stays low, a good yield keeps it going */
+	for (; t < 5; t++) {
+		uint64_t a = ctl_round(&c, 0, cur, 0, t, &why);
+		CHECK(a > 0 && why == MEM_WHY_NONE);
+		CHECK_INT(mem_ctl_done(&c, a, a, false, cur - a, t * SEC), MEM_WHY_NONE);
+	}
+	/* PSI at the target: nothing for MEM_PSI_HOLD_S, then the smallest step */
+	CHECK_INT(ctl_round(&c, 1.0, cur, 0, t, &why), 0);
+	CHECK_INT(why, MEM_WHY_PSI);
+	CHECK_INT(ctl_round(&c, 0, cur, 0, t + MEM_PSI_HOLD_S - 1, &why), 0);
+	CHECK_INT(why, MEM_WHY_NONE);
+	t += MEM_PSI_HOLD_S;
+	CHECK_INT(ctl_round(&c, 0, cur, 0, t, &why), cur / 100);
+	/* refaults: the hot set is reached, it settles for MEM_HOLD_MIN_S */
+	CHECK_INT(ctl_round(&c, 0, cur, cur / 100, ++t, &why), 0);
+	CHECK_INT(why, MEM_WHY_REFAULT);
+	CHECK_INT(c.phase, MEM_CTL_SETTLED);
+	unsigned settled = t;
+	for (t++; t < settled + MEM_HOLD_MIN_S; t++) {
+		CHECK_INT(ctl_round(&c, 0, cur, 0, t, &why), 0);
+		CHECK_INT(why, MEM_WHY_NONE);
+	}
+	/* the hold ends: one small probe; it yields little: settles again, twice as long */
+	uint64_t a = ctl_round(&c, 0, cur, 0, t, &why);
+	CHECK_INT(a, cur / 100);
+	CHECK_INT(mem_ctl_done(&c, a, a / 10, false, cur, t * SEC), MEM_WHY_YIELD);
+	CHECK(c.hold_ns == 2 * MEM_HOLD_MIN_S * SEC);
+	CHECK_INT(ctl_round(&c, 0, cur, 0, t + 2 * MEM_HOLD_MIN_S - 1, &why), 0);
+	/* EAGAIN also settles; the hold never passes MEM_HOLD_MAX_S */
+	for (int i = 0; i < 10; i++) {
+		t += (unsigned)(c.hold_ns / SEC);
+		a = ctl_round(&c, 0, cur, 0, t, &why);
+		CHECK(a > 0);
+		CHECK_INT(mem_ctl_done(&c, a, a, true, cur, t * SEC), MEM_WHY_YIELD);
+	}
+	CHECK(c.hold_ns == MEM_HOLD_MAX_S * SEC);
+	/* settled, but the container grew by more than a tenth: probe again */
+	CHECK_INT(ctl_round(&c, 0, cur + cur / 20, 0, ++t, &why), 0);
+	CHECK(ctl_round(&c, 0, cur + cur / 5, 0, ++t, &why) > 0);
+	/* clean steps after that reset the hold to the minimum at the next settle */
+	for (int i = 0; i < MEM_CLEAN_STEPS + 1; i++) {
+		a = ctl_round(&c, 0, cur, 0, ++t, &why);
+		CHECK(a > 0);
+		mem_ctl_done(&c, a, a, false, cur, t * SEC);
+	}
+	CHECK_INT(ctl_round(&c, 0, cur, cur, ++t, &why), 0);
+	CHECK_INT(why, MEM_WHY_REFAULT);
+	CHECK(c.hold_ns == MEM_HOLD_MIN_S * SEC);
+	/* refaults with PSI over the target: settles all the same (not a 5 s backoff) */
+	t += MEM_HOLD_MIN_S;
+	CHECK(ctl_round(&c, 0, cur, 0, t, &why) > 0);
+	CHECK_INT(ctl_round(&c, 30.0, cur, cur, ++t, &why), 0);
+	CHECK_INT(why, MEM_WHY_REFAULT);
+	CHECK_INT(c.phase, MEM_CTL_SETTLED);
+	/* PSI while settled: reported, the hold is kept */
+	CHECK_INT(ctl_round(&c, 5.0, cur, 0, ++t, &why), 0);
+	CHECK_INT(why, MEM_WHY_PSI);
+	CHECK_INT(c.phase, MEM_CTL_SETTLED);
+}
+
 static void put(const char *root, const char *path, const char *text)
 {
 	char p[512], cmd[600];
@@ -348,6 +424,7 @@ int main(void)
 	test_opts();
 	test_resources();
 	test_step();
+	test_control();
 	test_host();
 	return UNIT_DONE();
 }
