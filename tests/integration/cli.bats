@@ -114,3 +114,33 @@ load helpers
 	run "$RUNTIME" no-such-command
 	[ "$status" -ne 0 ]
 }
+
+@test "update: Intel RDT schemas are refused (runc: where resctrl lacks them)" {
+	[ ! -d /sys/fs/resctrl/info ] || is_capsule || skip "this host has resctrl"
+	set_args sleep 1000
+	id=$(ctr_id)
+	run_detached_ok "$id"
+	run runtime update --l3-cache-schema 'L3:0=f' "$id"
+	[ "$status" -eq 1 ]
+	assert_contains "$output" "Intel RDT"
+	run runtime update --mem-bw-schema 'MB:0=20' "$id"
+	[ "$status" -eq 1 ]
+	assert_contains "$output" "Intel RDT"
+}
+
+@test "update on a hybrid cgroup host: a limit of a v1-owned controller fails naming it" {
+	[ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] && [ -d /sys/fs/cgroup/unified ] ||
+		skip "needs a hybrid cgroup host"
+	SKIP_REASON="runc and crun use the v1 controllers here" requires_runtime capsule
+	set_args sleep 1000
+	id=$(ctr_id)
+	run_detached_ok "$id"
+	run runtime update --memory 64m "$id"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" 'controller "memory"'
+	assert_contains "$output" hybrid
+	run runtime update --pids-limit 10 "$id"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" 'controller "pids"'
+	[ "$(ctr_status "$id")" = running ]
+}
