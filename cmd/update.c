@@ -239,7 +239,8 @@ CMD(update)
 		if (c == O_RESOURCES)
 			resources = optarg;
 		else if (c == O_RDT) /* runc fails too where resctrl lacks CAT/MBA */
-			return cmd_errorf(g, "Intel RDT: --%s is not supported (capsule has no "
+			return cmd_errorf(g,
+					  "Intel RDT: --%s is not supported (capsule has no "
 					  "Intel RDT support)",
 					  opts[idx].name);
 		else if (c == '?' || c == ':')
