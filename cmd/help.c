@@ -132,8 +132,8 @@ static const struct cmd_help helps[] = {
      "COMMAND [arguments...]",
      "Imports OCI image layouts into a content-addressed layer store, from which\n"
      "containers get overlay root filesystems.  Commands: import PATH..., ls [-q],\n"
-     "inspect REF, rm REF..., gc, rm-container ID..., bundle [-t] REF DIR [ARGS...],\n"
-     "try REF ID CMD... ('capsule image' alone describes each).",
+     "inspect REF, rm REF..., gc, rm-container ID..., try REF ID CMD..., bundle [-t]\n"
+     "REF DIR [ARGS...] ('capsule image' alone describes each).",
      OPTS({"--store value, -s value", "layer store directory"})},
     {"start", "execute the user-defined process in a created container", ID_ONLY,
      "Starts the process of a created container.", NULL},
