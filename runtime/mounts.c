@@ -396,19 +396,8 @@ int mounts_prepare_rootfs(const struct mounts_context *ctx, struct cap_error **e
 
 int mounts_pivot(const struct mounts_context *ctx, bool no_pivot, struct cap_error **err)
 {
-	if (no_pivot) {
-		/* MS_MOVE + chroot, as runc/crun --no-pivot (weaker: the old
-		 * root stays reachable from the mount namespace). */
-		if (chdir(ctx->rootfs) < 0)
-			return cap_fail(err, errno, "chdir %s", ctx->rootfs);
-		if (mount(ctx->rootfs, "/", NULL, MS_MOVE, NULL) < 0)
-			return cap_fail(err, errno, "move %s to /", ctx->rootfs);
-		if (chroot(".") < 0)
-			return cap_fail(err, errno, "chroot %s", ctx->rootfs);
-		if (chdir("/") < 0)
-			return cap_fail(err, errno, "chdir /");
-		return 0;
-	}
+	if (no_pivot) /* weaker: the old root stays in the mount namespace */
+		return mounts_move_root(ctx->rootfs, err);
 	cleanup_close int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (oldroot < 0)
 		return cap_fail(err, errno, "open /");
