@@ -154,12 +154,14 @@ static int mount_bind(struct mnt_op *op, const char *source, unsigned long flags
 {
 	if (!source)
 		return cap_fail(err, EINVAL, "bind mount without a source");
-	/* in a user namespace: the source as the parent opened it (runc's
-	 * mountFds: a path the container's ids cannot traverse still binds) */
+	/* In a user namespace the parent also cloned the source (mounts_idmap.c).
+	 * Used only when our ids may not look the path up, as runc's mountFds:
+	 * a bind made here, from our own (copied, locked) mount namespace, keeps
+	 * the host's submounts locked; a tree moved in from outside does not. */
 	cleanup_close int tree = prepared_tree(op);
-	if (tree >= 0)
-		return mount_tree(op, tree, err);
 	cleanup_close int src = open(source, O_PATH | O_CLOEXEC);
+	if (src < 0 && (errno == EACCES || errno == EPERM) && tree >= 0)
+		return mount_tree(op, tree, err);
 	if (src < 0)
 		return cap_fail(err, errno, "open source %s", source);
 	struct stat st;

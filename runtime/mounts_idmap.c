@@ -142,10 +142,10 @@ static int idmapped_tree(int bundlefd, const struct spec_mount *m, const struct 
 }
 
 /* A bind source of a container with a user namespace, cloned here with the
- * runtime's ids: the container's may not be allowed to look the path up
- * (runc opens these sources in the host's user namespace too).  -1 when that
- * fails (rootless: no CAP_SYS_ADMIN here; a missing source): the child then
- * opens the source itself and reports any error in context. */
+ * runtime's ids, for the child to use where its own ids may not look the
+ * path up (runc opens such sources in the host's user namespace too).  -1
+ * when that fails (rootless: no CAP_SYS_ADMIN here; a missing source): the
+ * child opens the source itself and reports any error in context. */
 static int host_bind_tree(int bundlefd, const struct spec_mount *m, const struct mount_opts *o)
 {
 	unsigned tflags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
