@@ -213,8 +213,11 @@ static bool is_criu(const char *name)
 int help_command(FILE *f, const char *name)
 {
 	const struct cmd_help *h = lookup(name);
-	if (!h)
-		return -1;
+	if (!h) { /* a command without a help entry yet: the bare layout */
+		fprintf(f, "NAME:\n   capsule %s\n\nUSAGE:\n   capsule %s [arguments...]\n", name,
+			name);
+		return 0;
+	}
 	fprintf(f, "NAME:\n   capsule %s - %s\n\nUSAGE:\n   capsule %s%s%s%s\n\n", h->name,
 		h->summary, h->name, h->opts ? " [command options]" : "", *h->args ? " " : "",
 		h->args);
@@ -232,7 +235,7 @@ int help_command(FILE *f, const char *name)
  * command name takes the next argument as its value. */
 static bool takes_value(const struct cmd_help *h, const char *flag)
 {
-	if (strchr(flag, '='))
+	if (!h || strchr(flag, '='))
 		return false;
 	flag += strspn(flag, "-");
 	size_t n = strlen(flag);
@@ -249,7 +252,7 @@ static bool takes_value(const struct cmd_help *h, const char *flag)
 bool help_wanted(const char *name, int argc, char **argv)
 {
 	const struct cmd_help *h = lookup(name);
-	for (int i = 1; h && i < argc; i++) {
+	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (a[0] != '-' || strcmp(a, "--") == 0 || strcmp(a, "-") == 0)
 			return false; /* the first argument: what follows is not ours */

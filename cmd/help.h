@@ -7,7 +7,7 @@
 
 /* The program's help: commands and global options. */
 void help_program(FILE *f, const char *version);
-/* One command's help; -1 when there is no such command. */
+/* One command's help (a bare NAME/USAGE for a command without an entry). */
 int help_command(FILE *f, const char *name);
 /* Whether argv (argv[0] the command) asks for help: -h/--help among the
  * options before the first argument, as runc's flag parsing sees it. */

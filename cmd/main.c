@@ -17,6 +17,7 @@ struct command {
 	int (*fn)(struct global_opts *g, int argc, char **argv);
 };
 
+/* Each command also has its help entry in help.c (listed by --help). */
 static const struct command commands[] = {
     {"create", cmd_create},
     {"delete", cmd_delete},
@@ -166,8 +167,9 @@ static int help_cmd(struct global_opts *g, int argc, char **argv)
 		help_program(stdout, CAPSULE_VERSION);
 		return 0;
 	}
-	if (help_command(stdout, argv[1]) == 0)
-		return 0;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, argv[1]) == 0)
+			return help_command(stdout, argv[1]) < 0 ? 1 : 0;
 	cmd_errorf(g, "No help topic for '%s'", argv[1]);
 	return 3;
 }
@@ -189,7 +191,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(commands[i].name, name) == 0) {
 			if (help_wanted(name, argc - first, argv + first))
-				return help_command(stdout, name) < 0;
+				return help_command(stdout, name) < 0 ? 1 : 0;
 			optind = 0; /* full getopt reset for the subcommand */
 			return commands[i].fn(&g, argc - first, argv + first);
 		}
