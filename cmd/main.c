@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "help.h"
 #include "image.h"
 #include "memory.h"
 #include "../runtime/userns.h"
@@ -14,51 +15,33 @@
 struct command {
 	const char *name;
 	int (*fn)(struct global_opts *g, int argc, char **argv);
-	const char *help;
 };
 
+/* Each command also has its help entry in help.c (listed by --help). */
 static const struct command commands[] = {
-    {"create", cmd_create, "create a container"},
-    {"delete", cmd_delete, "delete any resources held by the container"},
-    {"exec", cmd_exec, "execute new process inside the container"},
-    {"features", cmd_features, "show the enabled features"},
-    {"kill", cmd_kill, "send a signal to the container's init process"},
-    {"list", cmd_list, "list containers started by capsule with the given root"},
-    {"ps", cmd_ps, "display the processes running inside a container"},
-    {"run", cmd_run, "create and run a container"},
-    {"spec", cmd_spec, "create a new specification file"},
-    {"image", cmd_image, "manage images in the layer store (import, ls, inspect, rm, gc)"},
-    {"start", cmd_start, "execute the user-defined process in a created container"},
-    {"state", cmd_state, "output the state of a container"},
-    {"pause", cmd_pause, "pause all processes inside the container"},
-    {"resume", cmd_resume, "resume all processes that have been previously paused"},
-    {"update", cmd_update, "update container resource constraints"},
-    {"events", cmd_events, "display container events such as OOM notifications and stats"},
-    {"job", cmd_job, "reproducible jobs: run with provenance, verify, check"},
-    {"memory", cmd_memory, "memory pressure: status of containers and host, reclaim controller"},
-    {"checkpoint", cmd_checkpoint, "checkpoint a running container (CRIU)"},
-    {"restore", cmd_restore, "restore a container from a previous checkpoint (CRIU)"},
-    {"cdi", cmd_cdi, "CDI devices: list, validate FILE"},
-    {"gpu", cmd_gpu, "GPUs found on this host: list [--cdi]"},
+    {"create", cmd_create},
+    {"delete", cmd_delete},
+    {"exec", cmd_exec},
+    {"features", cmd_features},
+    {"kill", cmd_kill},
+    {"list", cmd_list},
+    {"ps", cmd_ps},
+    {"run", cmd_run},
+    {"spec", cmd_spec},
+    {"image", cmd_image},
+    {"start", cmd_start},
+    {"state", cmd_state},
+    {"pause", cmd_pause},
+    {"resume", cmd_resume},
+    {"update", cmd_update},
+    {"events", cmd_events},
+    {"job", cmd_job},
+    {"memory", cmd_memory},
+    {"checkpoint", cmd_checkpoint},
+    {"restore", cmd_restore},
+    {"cdi", cmd_cdi},
+    {"gpu", cmd_gpu},
 };
-
-static void usage(FILE *out)
-{
-	fprintf(out, "usage: capsule [global options] command [command options] [arguments...]\n\n"
-		     "commands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
-	fprintf(
-	    out,
-	    "\nglobal options:\n"
-	    "  --root DIR            state directory (default /run/capsule)\n"
-	    "  --log FILE            log file (default stderr)\n"
-	    "  --log-format FMT      text or json\n"
-	    "  --debug               debug output\n"
-	    "  --systemd-cgroup      use the systemd cgroup driver\n"
-	    "  --cdi-spec-dir DIR    CDI spec dir (repeatable; default /etc/cdi, /var/run/cdi)\n"
-	    "  --version, -v         print the version\n");
-}
 
 static void version(void)
 {
@@ -166,14 +149,29 @@ static int parse_globals(struct global_opts *g, int argc, char **argv)
 			version();
 			exit(0);
 		case 'h':
-			usage(stdout);
+			help_program(stdout, CAPSULE_VERSION);
 			exit(0);
 		default:
-			usage(stderr);
+			help_program(stderr, CAPSULE_VERSION);
 			exit(1);
 		}
 	}
 	return optind;
+}
+
+/* `capsule help [CMD]` (runc: help, h): the program's help or one command's;
+ * an unknown topic exits 3 with runc's message. */
+static int help_cmd(struct global_opts *g, int argc, char **argv)
+{
+	if (argc < 2) {
+		help_program(stdout, CAPSULE_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, argv[1]) == 0)
+			return help_command(stdout, argv[1]) < 0 ? 1 : 0;
+	cmd_errorf(g, "No help topic for '%s'", argv[1]);
+	return 3;
 }
 
 int main(int argc, char **argv)
@@ -181,26 +179,26 @@ int main(int argc, char **argv)
 	struct global_opts g = {.root = default_root(),
 				.rootless = geteuid() != 0 || userns_running_in()};
 	int first = parse_globals(&g, argc, argv);
-	if (first >= argc) {
-		usage(stderr);
-		return 1;
+	if (first >= argc) { /* runc: the help, exit 0 */
+		help_program(stdout, CAPSULE_VERSION);
+		return 0;
 	}
 	if (cmd_log_open(&g) < 0)
 		return 1;
 	const char *name = argv[first];
+	if (strcmp(name, "help") == 0 || strcmp(name, "h") == 0)
+		return help_cmd(&g, argc - first, argv + first);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(commands[i].name, name) == 0) {
-			if (first + 1 < argc && (strcmp(argv[first + 1], "--help") == 0 ||
-						 strcmp(argv[first + 1], "-h") == 0)) {
-				printf("capsule %s: %s\n(flags as in runc %s)\n", name,
-				       commands[i].help, name);
-				return 0;
-			}
+			if (help_wanted(name, argc - first, argv + first))
+				return help_command(stdout, name) < 0 ? 1 : 0;
 			optind = 0; /* full getopt reset for the subcommand */
 			return commands[i].fn(&g, argc - first, argv + first);
 		}
 	}
-	return cmd_errorf(&g, "unknown command \"%s\"", name);
+	/* runc (urfave/cli) answers an unknown command this way, exit 3 */
+	cmd_errorf(&g, "No help topic for '%s'", name);
+	return 3;
 }
 
 int cmd_require_args(const struct global_opts *g, const char *cmd, int have, int want)

@@ -8,7 +8,8 @@
  *   --cpuset-cpus, --cpuset-mems, --pids-limit, --blkio-weight
  * runc ignores the flags when --resources is given; here flags given beside
  * --resources override its fields.  Kernel memory limits are accepted and
- * ignored with a warning, as runc does. */
+ * ignored with a warning, as runc does.  --l3-cache-schema and --mem-bw-schema
+ * fail (runc fails where resctrl lacks CAT or MBA; capsule has no RDT). */
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -39,7 +40,7 @@ enum {
 	O_CPUSET_MEMS,
 	O_PIDS_LIMIT,
 	O_BLKIO_WEIGHT,
-	O_IGNORED_STR, /* Intel RDT schemas: no RDT support */
+	O_RDT, /* Intel RDT schemas: refused, capsule has no RDT support */
 };
 
 static const struct option opts[] = {
@@ -58,8 +59,8 @@ static const struct option opts[] = {
     {"cpuset-mems", required_argument, 0, O_CPUSET_MEMS},
     {"pids-limit", required_argument, 0, O_PIDS_LIMIT},
     {"blkio-weight", required_argument, 0, O_BLKIO_WEIGHT},
-    {"l3-cache-schema", required_argument, 0, O_IGNORED_STR},
-    {"mem-bw-schema", required_argument, 0, O_IGNORED_STR},
+    {"l3-cache-schema", required_argument, 0, O_RDT},
+    {"mem-bw-schema", required_argument, 0, O_RDT},
     {0, 0, 0, 0},
 };
 
@@ -237,8 +238,11 @@ CMD(update)
 	while ((c = getopt_long_only(argc, argv, "+r:", opts, &idx)) != -1) {
 		if (c == O_RESOURCES)
 			resources = optarg;
-		else if (c == O_IGNORED_STR)
-			cmd_warnf(g, "--%s is ignored: Intel RDT is not supported", opts[idx].name);
+		else if (c == O_RDT) /* runc fails too where resctrl lacks CAT/MBA */
+			return cmd_errorf(g,
+					  "Intel RDT: --%s is not supported (capsule has no "
+					  "Intel RDT support)",
+					  opts[idx].name);
 		else if (c == '?' || c == ':')
 			return 1;
 		else if (nflags < sizeof(flags) / sizeof(flags[0]))

@@ -1,7 +1,6 @@
 /* The container's first process, from clone3 to execve (DESIGN.md, "child
  * side").  Everything here runs in the new namespaces; failures go back to the
  * parent over the sync socket as one error message, then the child exits. */
-#include "../lib/ns.h"
 #include "init.h"
 
 #include <errno.h>
@@ -311,8 +310,8 @@ static int finalize_and_exec(struct init_ctx *c, const char *exe, struct cap_err
 	    c->seccomp && p->no_new_privileges && !sc_program_needs_listener(c->seccomp);
 	bool mid_seccomp =
 	    c->seccomp && !p->no_new_privileges && !sc_program_needs_listener(c->seccomp);
-	if (!c->is_exec && hooks_run(&c->spec->hooks, HOOK_START_CONTAINER,
-				     c->state_json ? c->state_json : "{}", err) < 0)
+	if (!c->is_exec && start_hooks_run(&c->spec->hooks, c->state_json ? c->state_json : "{}",
+					   &c->start_hooks, err) < 0)
 		return -1;
 	/* After the hooks (they ignore SIGPIPE), before seccomp (a profile may
 	 * deny rt_sigaction). */
@@ -352,7 +351,12 @@ _Noreturn void rt_init_main(struct init_ctx *c)
 		die(c, err);
 	if (c->spec->has_process && setup_process(c, &exe, &err) < 0)
 		die(c, err);
-	if (sc_program_needs_listener(c->seccomp) && load_seccomp(c, &err) < 0)
+	c->start_hooks.pid = -1;
+	/* the notify filter goes on now; startContainer hooks must not run under it */
+	if (sc_program_needs_listener(c->seccomp) &&
+	    ((!c->is_exec && start_hooks_fork(&c->spec->hooks, c->state_json ? c->state_json : "{}",
+					      &c->start_hooks, &err) < 0) ||
+	     load_seccomp(c, &err) < 0))
 		die(c, err);
 	/* From here on the container outlives `capsule create`. */
 	prctl(PR_SET_PDEATHSIG, 0);

@@ -6,6 +6,7 @@
 
 #include "../lib/ns.h"
 #include "../oci/spec.h"
+#include "hooks.h"
 
 struct sc_program;
 struct overlay_plan;
@@ -33,12 +34,13 @@ struct init_ctx {
 	bool setup_rootfs;    /* mount namespace not joined: build the filesystem */
 	bool new_mountns;     /* ... in a mount namespace of its own (else chroot) */
 	bool no_pivot, no_new_keyring;
-	bool in_userns;		      /* new or joined user namespace */
-	bool is_exec;		      /* `capsule exec`: join only, no container setup */
-	bool memory_merge;	      /* org.capsule.memory.ksm: PR_SET_MEMORY_MERGE */
-	char *state_json;	      /* from the hooks handshake, for startContainer hooks */
-	struct cap_error *exec_error; /* args[0] not found: reported at exec time */
-	char *home_env;		      /* "HOME=..." when the config sets none (runc) */
+	bool in_userns;			/* new or joined user namespace */
+	bool is_exec;			/* `capsule exec`: join only, no container setup */
+	bool memory_merge;		/* org.capsule.memory.ksm: PR_SET_MEMORY_MERGE */
+	char *state_json;		/* from the hooks handshake, for startContainer hooks */
+	struct cap_error *exec_error;	/* args[0] not found: reported at exec time */
+	char *home_env;			/* "HOME=..." when the config sets none (runc) */
+	struct start_hooks start_hooks; /* runner of startContainer hooks, see hooks.h */
 };
 
 _Noreturn void rt_init_main(struct init_ctx *c);

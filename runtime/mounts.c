@@ -121,6 +121,32 @@ static int post_mount(struct mnt_op *op, int oldfd, int newfd, struct cap_error 
 	return 0;
 }
 
+/* The tree the parent prepared for this mount (mounts_idmap.c), or -1.  The
+ * child's copy of the parent's fd: the caller closes it. */
+static int prepared_tree(const struct mnt_op *op)
+{
+	const struct mounts_context *ctx = op->ctx;
+	return op->index < ctx->n_idmap_trees ? ctx->idmap_trees[op->index] : -1;
+}
+
+/* Attach a detached tree the parent prepared onto the destination. */
+static int mount_tree(struct mnt_op *op, int tree, struct cap_error **err)
+{
+	const char *source = op->m->source, *dest = op->m->destination;
+	struct stat st;
+	if (fstat(tree, &st) < 0)
+		return cap_fail(err, errno, "stat source %s", source);
+	cleanup_close int dst = S_ISDIR(st.st_mode)
+				    ? pathres_mkdir_p(op->rootfd, dest, 0755, err)
+				    : pathres_create_file(op->rootfd, dest, 0644, err);
+	if (dst < 0)
+		return -1;
+	if (move_mount(tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return cap_fail(err, errno, "move_mount %s to %s", source, dest);
+	/* After move_mount the tree fd is the attached mount's root. */
+	return post_mount(op, dst, tree, err);
+}
+
 /* Bind `source` (a host path) to the destination, creating the target as a
  * directory or a file like the source. */
 static int mount_bind(struct mnt_op *op, const char *source, unsigned long flags,
@@ -128,7 +154,14 @@ static int mount_bind(struct mnt_op *op, const char *source, unsigned long flags
 {
 	if (!source)
 		return cap_fail(err, EINVAL, "bind mount without a source");
+	/* In a user namespace the parent also cloned the source (mounts_idmap.c).
+	 * Used only when our ids may not look the path up, as runc's mountFds:
+	 * a bind made here, from our own (copied, locked) mount namespace, keeps
+	 * the host's submounts locked; a tree moved in from outside does not. */
+	cleanup_close int tree = prepared_tree(op);
 	cleanup_close int src = open(source, O_PATH | O_CLOEXEC);
+	if (src < 0 && (errno == EACCES || errno == EPERM) && tree >= 0)
+		return mount_tree(op, tree, err);
 	if (src < 0)
 		return cap_fail(err, errno, "open source %s", source);
 	struct stat st;
@@ -256,28 +289,15 @@ static int mount_cgroup(struct mnt_op *op, struct cap_error **err)
 	return 0;
 }
 
-/* Attach the idmapped tree the parent prepared (mounts_idmap.c): here, in
- * the container's user namespace, host ids cannot be mapped any more. */
+/* Idmapped: here, in the container's user namespace, host ids cannot be
+ * mapped any more; the parent made the tree. */
 static int mount_idmapped(struct mnt_op *op, struct cap_error **err)
 {
-	const char *source = op->m->source, *dest = op->m->destination;
-	const struct mounts_context *ctx = op->ctx;
-	/* Ours to close: the child's copy of the parent's fd. */
-	cleanup_close int tree = op->index < ctx->n_idmap_trees ? ctx->idmap_trees[op->index] : -1;
+	cleanup_close int tree = prepared_tree(op);
 	if (tree < 0)
-		return cap_fail(err, EINVAL, "idmapped mount of %s was not prepared", source);
-	struct stat st;
-	if (fstat(tree, &st) < 0)
-		return cap_fail(err, errno, "stat source %s", source);
-	cleanup_close int dst = S_ISDIR(st.st_mode)
-				    ? pathres_mkdir_p(op->rootfd, dest, 0755, err)
-				    : pathres_create_file(op->rootfd, dest, 0644, err);
-	if (dst < 0)
-		return -1;
-	if (move_mount(tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return cap_fail(err, errno, "move_mount %s to %s", source, dest);
-	/* After move_mount the tree fd is the attached mount's root. */
-	return post_mount(op, dst, tree, err);
+		return cap_fail(err, EINVAL, "idmapped mount of %s was not prepared",
+				op->m->source);
+	return mount_tree(op, tree, err);
 }
 
 static bool type_is(const char *type, const char *name)
@@ -396,19 +416,8 @@ int mounts_prepare_rootfs(const struct mounts_context *ctx, struct cap_error **e
 
 int mounts_pivot(const struct mounts_context *ctx, bool no_pivot, struct cap_error **err)
 {
-	if (no_pivot) {
-		/* MS_MOVE + chroot, as runc/crun --no-pivot (weaker: the old
-		 * root stays reachable from the mount namespace). */
-		if (chdir(ctx->rootfs) < 0)
-			return cap_fail(err, errno, "chdir %s", ctx->rootfs);
-		if (mount(ctx->rootfs, "/", NULL, MS_MOVE, NULL) < 0)
-			return cap_fail(err, errno, "move %s to /", ctx->rootfs);
-		if (chroot(".") < 0)
-			return cap_fail(err, errno, "chroot %s", ctx->rootfs);
-		if (chdir("/") < 0)
-			return cap_fail(err, errno, "chdir /");
-		return 0;
-	}
+	if (no_pivot) /* weaker: the old root stays in the mount namespace */
+		return mounts_move_root(ctx->rootfs, err);
 	cleanup_close int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (oldroot < 0)
 		return cap_fail(err, errno, "open /");

@@ -29,7 +29,9 @@ struct mounts_context {
 };
 
 /* Parent side, before clone3: for each spec mount that is idmapped, a
- * detached idmapped copy of its source (open_tree + mount_setattr), CLOEXEC.
+ * detached idmapped copy of its source (open_tree + mount_setattr), CLOEXEC;
+ * with a user namespace, a detached copy of every other bind source too
+ * (-1 where that failed: the child opens those itself).
  * *trees (NULL when none) is indexed like spec.mounts, -1 where unused; it is
  * set even on failure, for mounts_idmap_free. */
 int mounts_idmap_prepare(const struct spec *s, const char *bundle, int **trees, size_t *n,

@@ -1,5 +1,6 @@
 /* Idmapped bind mounts ("idmap"/"ridmap", per-mount uidMappings/gidMappings),
- * built in the parent before clone3, as crun does.
+ * built in the parent before clone3, as crun does; and, in a container with a
+ * user namespace, every bind source (see host_bind_tree).
  *
  * Why the parent: writing a user namespace's maps with host ids, and
  * mount_setattr(MOUNT_ATTR_IDMAP), both need privilege over the initial user
@@ -96,6 +97,19 @@ static int idmapped_tree(int bundlefd, const struct spec_mount *m, const struct 
 	return steal_fd(&tree);
 }
 
+/* A bind source of a container with a user namespace, cloned here with the
+ * runtime's ids, for the child to use where its own ids may not look the
+ * path up (runc opens such sources in the host's user namespace too).  -1
+ * when that fails (rootless: no CAP_SYS_ADMIN here; a missing source): the
+ * child opens the source itself and reports any error in context. */
+static int host_bind_tree(int bundlefd, const struct spec_mount *m, const struct mount_opts *o)
+{
+	unsigned tflags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
+	if (o->flags & MS_REC)
+		tflags |= AT_RECURSIVE;
+	return open_tree(bundlefd, m->source, tflags);
+}
+
 void mounts_idmap_free(int *trees, size_t n)
 {
 	for (size_t i = 0; trees && i < n; i++)
@@ -114,6 +128,7 @@ int mounts_idmap_prepare(const struct spec *s, const char *bundle, int **trees, 
 		return cap_fail(err, ENOMEM, "idmap");
 	cleanup_close int bundlefd = -1;
 	int *t = NULL;
+	bool userns = spec_find_namespace(s, CLONE_NEWUSER) != NULL;
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		const struct spec_mount *m = &s->mounts[i];
 		/* Bad options are reported by the child, in context. */
@@ -122,7 +137,8 @@ int mounts_idmap_prepare(const struct spec *s, const char *bundle, int **trees, 
 			cap_error_free(ignored);
 			continue;
 		}
-		if (!mounts_wants_idmap(m, o))
+		bool idmap = mounts_wants_idmap(m, o);
+		if (!idmap && !(userns && (o->flags & MS_BIND) && m->source))
 			continue;
 		if (!t) {
 			t = malloc(s->n_mounts * sizeof(*t));
@@ -135,6 +151,10 @@ int mounts_idmap_prepare(const struct spec *s, const char *bundle, int **trees, 
 			bundlefd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
 			if (bundlefd < 0)
 				return cap_fail(err, errno, "open bundle %s", bundle);
+		}
+		if (!idmap) {
+			t[i] = host_bind_tree(bundlefd, m, o);
+			continue;
 		}
 		t[i] = idmapped_tree(bundlefd, m, o, s, err);
 		if (t[i] < 0)

@@ -26,5 +26,8 @@ int mounts_mount_fd(const char *source, int fd, const char *type, unsigned long 
  * atime ones.  Used to keep locked flags (a user namespace may not clear what
  * the mount's owner set) when remounting. */
 unsigned long mounts_statfs_flags(unsigned long st_flags);
+/* --no-pivot: hide the host's procfs and sysfs mounts, MS_MOVE rootfs onto
+ * / and chroot into it (runc's msMoveRoot; mounts_nopivot.c). */
+int mounts_move_root(const char *rootfs, struct cap_error **err);
 
 #endif

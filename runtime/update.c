@@ -11,8 +11,9 @@
  *
  * Paired values: OCI swap is memory+swap, so memory.swap.max depends on both
  * values, and cpu.max holds quota and period.  Like runc (which applies its
- * merged config), an update of one of them is applied together with the
- * saved value of the other. */
+ * merged config), a swap or a cpu period given alone is applied together with
+ * the saved memory limit or quota.  A memory limit alone leaves
+ * memory.swap.max as it is (runc), and a quota alone leaves the period. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -320,12 +321,27 @@ static struct spec_resources applied_resources(const struct spec_resources *r,
 	/* runc update: unlimited memory without a swap value means unlimited swap */
 	if (a.memory.limit.set && a.memory.limit.v == -1 && !a.memory.swap.set)
 		a.memory.swap = (struct spec_opt_i64){true, -1};
-	else if (a.memory.limit.set && !a.memory.swap.set && s->memory.swap.set && s->memory.swap.v)
-		a.memory.swap = s->memory.swap;
 	/* cpu.max holds both: a period alone would reset the quota to "max" */
 	if (a.cpu.period.set && a.cpu.period.v && !a.cpu.quota.set && s->cpu.quota.set)
 		a.cpu.quota = s->cpu.quota;
 	return a;
+}
+
+/* runc writes a memory limit given alone to memory.max and leaves
+ * memory.swap.max as it is.  The saved OCI swap (memory+swap) then moves with
+ * the limit, so that the saved config still says what the cgroup holds. */
+static struct spec_resources saved_resources(const struct spec_resources *a,
+					     const struct spec *saved)
+{
+	struct spec_resources v = *a; /* shallow, as applied_resources */
+	if (!saved || !a->memory.limit.set || a->memory.limit.v <= 0 || a->memory.swap.set)
+		return v;
+	const struct spec_resources *s = &saved->linux_.resources;
+	if (s->memory.limit.set && s->memory.limit.v > 0 && s->memory.swap.set &&
+	    s->memory.swap.v >= s->memory.limit.v)
+		v.memory.swap = (struct spec_opt_i64){
+		    true, a->memory.limit.v + (s->memory.swap.v - s->memory.limit.v)};
+	return v;
 }
 
 static int update_locked(const struct state_dir *sd, const struct container_state *st,
@@ -342,8 +358,9 @@ static int update_locked(const struct state_dir *sd, const struct container_stat
 	int rc = cgroup_open_driver(st->cgroup_path, st->systemd_cgroup, geteuid() != 0, &cg, err);
 	if (rc == 0)
 		rc = cgroup_update(cg, &a, err);
+	struct spec_resources to_save = saved_resources(&a, saved);
 	if (rc == 0)
-		rc = save_config(sd, raw, &a, err);
+		rc = save_config(sd, raw, &to_save, err);
 	cgroup_free(cg);
 	spec_free(saved);
 	return rc;

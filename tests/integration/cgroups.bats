@@ -273,6 +273,95 @@ keyed() { awk -v k="$2" '$1 == k { print $2 }' "$1"; } # keyed FILE KEY
 	[[ "$output" == *"ignored"* ]]
 }
 
+@test "update: quota or period alone keeps the other half; cpuset, io.weight, hugetlb" {
+	need_v2
+	cfg '.linux.resources.cpu = {quota: 20000, period: 100000}'
+	start_ctr sleep 100
+	# runc writes "QUOTA" alone (the kernel keeps the period) and "QUOTA PERIOD"
+	# with the saved quota for a period alone
+	rt update --cpu-quota 30000 "$ID"
+	[ "$(cat "$CG/cpu.max")" = "30000 100000" ]
+	rt update --cpu-period 50000 "$ID"
+	[ "$(cat "$CG/cpu.max")" = "30000 50000" ]
+	rt update --cpu-quota -1 "$ID"
+	[ "$(cat "$CG/cpu.max")" = "max 50000" ]
+	rt update --cpuset-cpus 0 --cpuset-mems 0 "$ID"
+	[ "$(cat "$CG/cpuset.cpus")" = 0 ]
+	[ "$(cat "$CG/cpuset.mems")" = 0 ]
+	# blkio weight 500 is io.weight 4950 (runc's and crun's conversion)
+	rt update --blkio-weight 500 "$ID"
+	[ "$(cat "$CG/io.weight")" = "default 4950" ]
+	is_capsule || return 0
+	# runc 1.1 ignores hugepageLimits in update; capsule applies them (README)
+	[ -f "$CG/hugetlb.2MB.max" ] || return 0
+	echo '{"hugepageLimits": [{"pageSize": "2MB", "limit": 4194304}]}' | rt update -r - "$ID"
+	[ "$(cat "$CG/hugetlb.2MB.max")" = 4194304 ]
+}
+
+@test "update: memory and swap checked as runc does; a memory limit alone keeps memory.swap.max" {
+	need_v2
+	start_ctr sleep 100
+	[ -f "$CG/memory.swap.max" ] || skip "kernel without swap accounting"
+	# OCI swap is memory+swap: below the memory limit, or without one, it fails
+	run rt update --memory 64m --memory-swap 32m "$ID"
+	[ "$status" -ne 0 ]
+	! is_capsule || [[ "$output" == *"below memory.limit"* ]]
+	run rt update --memory-swap 128m "$ID"
+	[ "$status" -ne 0 ]
+	! is_capsule || [[ "$output" == *"requires a memory.limit"* ]]
+	[ "$(cat "$CG/memory.max")" = max ]
+	rt update --memory 64m --memory-swap 96m "$ID"
+	[ "$(cat "$CG/memory.max")" = 67108864 ]
+	[ "$(cat "$CG/memory.swap.max")" = 33554432 ]
+	# runc leaves memory.swap.max alone; the saved swap follows the limit
+	rt update --memory 32m "$ID"
+	[ "$(cat "$CG/memory.max")" = 33554432 ]
+	[ "$(cat "$CG/memory.swap.max")" = 33554432 ]
+	if is_capsule; then
+		[ "$(jq '.linux.resources.memory.swap' "$STATE/$ID/config.json")" = 67108864 ]
+		# a swap alone is taken with the saved memory limit
+		rt update --memory-swap 48m "$ID"
+		[ "$(cat "$CG/memory.swap.max")" = 16777216 ]
+	fi
+	# unlimited memory without a swap value: both unlimited
+	rt update --memory -1 "$ID"
+	[ "$(cat "$CG/memory.max")" = max ]
+	[ "$(cat "$CG/memory.swap.max")" = max ]
+}
+
+@test "update: --resources devices rules replace the device filter" {
+	need_v2
+	is_capsule || skip "runc 1.1 ignores devices in update (README)"
+	[ -c /dev/kmsg ] || skip "no /dev/kmsg"
+	cfg '.mounts += [{destination: "/dev/kmsg", type: "bind", source: "/dev/kmsg", options: ["bind"]}]'
+	start_ctr sleep 100
+	run rt exec "$ID" sh -c 'exec 3>/dev/kmsg && echo opened'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Operation not permitted"* ]]
+	echo '{"devices": [{"allow": true, "type": "c", "major": 1, "minor": 11, "access": "w"}]}' |
+		rt update -r - "$ID"
+	run rt exec "$ID" sh -c 'exec 3>/dev/kmsg && echo opened'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = opened ]
+	# the default allow list is still there, and the rule is saved
+	rt exec "$ID" sh -c 'echo x >/dev/null'
+	[ "$(jq '.linux.resources.devices[-1].minor' "$STATE/$ID/config.json")" = 11 ]
+}
+
+@test "update of a paused container changes its limits and leaves it frozen" {
+	need_v2
+	start_ctr sleep 100
+	rt pause "$ID"
+	rt update --memory 48m --pids-limit 40 "$ID"
+	[ "$(cat "$CG/memory.max")" = 50331648 ]
+	[ "$(cat "$CG/pids.max")" = 40 ]
+	[ "$(keyed "$CG/cgroup.events" frozen)" = 1 ]
+	[ "$(status_of "$ID")" = paused ]
+	rt resume "$ID"
+	[ "$(status_of "$ID")" = running ]
+}
+
 @test "ps lists the processes of exec -d" {
 	need_v2
 	start_ctr sleep 100

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Command line: --version, spec, features, state, --log/--log-format, ps.
+# Command line: --version, help, spec, features, state, --log/--log-format, ps, update.
 
 load helpers
 
@@ -110,7 +110,94 @@ load helpers
 	grep -Eqw "$pid" <<<"$output"
 }
 
-@test "help: an unknown command fails" {
-	run "$RUNTIME" no-such-command
+# The commands of `RUNTIME --help` (runc's layout: a COMMANDS: section).
+help_commands() {
+	"$RUNTIME" --help | awk '/^COMMANDS:/ { on = 1; next } on && NF == 0 { exit }
+		on { sub(/,$/, "", $1); if ($1 != "help") print $1 }'
+}
+
+@test "help: --help, -h and no command print the program's help and exit 0" {
+	local a
+	for a in --help -h help; do
+		run "$RUNTIME" $a
+		[ "$status" -eq 0 ]
+		assert_contains "$output" "USAGE:"
+		assert_contains "$output" "COMMANDS:"
+		assert_contains "$output" "GLOBAL OPTIONS:"
+	done
+	run "$RUNTIME"
+	[ "$status" -eq 0 ]
+	assert_contains "$output" "COMMANDS:"
+}
+
+@test "help: every command's --help and -h exit 0 with NAME, USAGE and its options" {
+	local name cmd cmds
+	name=$(runtime_name)
+	cmds=$(help_commands)
+	for cmd in create run start state kill delete exec list ps pause resume update events spec; do
+		grep -qx "$cmd" <<<"$cmds" || { echo "--help does not list $cmd" >&2; return 1; }
+	done
+	for cmd in $cmds; do
+		for h in --help -h; do
+			run "$RUNTIME" "$cmd" $h
+			[ "$status" -eq 0 ] || { echo "$cmd $h: status $status" >&2; return 1; }
+			assert_contains "$output" "NAME:"
+			assert_contains "$output" "USAGE:"
+			assert_contains "$output" "$name $cmd"
+		done
+		run "$RUNTIME" help "$cmd"
+		[ "$status" -eq 0 ]
+		assert_contains "$output" "$name $cmd"
+	done
+	# help after flags (and their values) still counts; after the id it does not
+	run "$RUNTIME" create --bundle /nonexistent --help
+	[ "$status" -eq 0 ]
+	assert_contains "$output" "--bundle"
+	run "$RUNTIME" exec -e A=1 -h
+	[ "$status" -eq 0 ]
+	assert_contains "$output" "--env"
+	run "$RUNTIME" --root "$STATE_ROOT" exec nosuchcontainer ls -h
 	[ "$status" -ne 0 ]
+	[[ "$output" != *"USAGE:"* ]]
+}
+
+@test "help: an unknown command or help topic exits 3 with runc's message" {
+	run "$RUNTIME" no-such-command
+	[ "$status" -eq 3 ]
+	assert_contains "$output" "No help topic for 'no-such-command'"
+	run "$RUNTIME" no-such-command --help
+	[ "$status" -eq 3 ]
+	run "$RUNTIME" help no-such-command
+	[ "$status" -eq 3 ]
+	assert_contains "$output" "No help topic for 'no-such-command'"
+}
+
+@test "update: Intel RDT schemas are refused (runc: where resctrl lacks them)" {
+	[ ! -d /sys/fs/resctrl/info ] || is_capsule || skip "this host has resctrl"
+	set_args sleep 1000
+	id=$(ctr_id)
+	run_detached_ok "$id"
+	run runtime update --l3-cache-schema 'L3:0=f' "$id"
+	[ "$status" -eq 1 ]
+	assert_contains "$output" "Intel RDT"
+	run runtime update --mem-bw-schema 'MB:0=20' "$id"
+	[ "$status" -eq 1 ]
+	assert_contains "$output" "Intel RDT"
+}
+
+@test "update on a hybrid cgroup host: a limit of a v1-owned controller fails naming it" {
+	[ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] && [ -d /sys/fs/cgroup/unified ] ||
+		skip "needs a hybrid cgroup host"
+	SKIP_REASON="runc and crun use the v1 controllers here" requires_runtime capsule
+	set_args sleep 1000
+	id=$(ctr_id)
+	run_detached_ok "$id"
+	run runtime update --memory 64m "$id"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" 'controller "memory"'
+	assert_contains "$output" hybrid
+	run runtime update --pids-limit 10 "$id"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" 'controller "pids"'
+	[ "$(ctr_status "$id")" = running ]
 }

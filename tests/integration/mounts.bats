@@ -303,3 +303,26 @@ HOST_MOUNTS=()
 	[ -f "$ROOTFS/run/capsule-stub-$$/resolv.conf" ]
 	[ ! -e "/run/capsule-stub-$$" ]
 }
+
+@test "--no-pivot: masked paths apply and no bare /proc can be mounted (runc msMoveRoot)" {
+	unshare -Ur true 2>/dev/null || skip "user namespaces are not available here"
+	# a user namespace may mount a new procfs only where an unmasked one is
+	# visible in its mount namespace: without pivot_root the host's /proc
+	# would be that one (CAP_SETFCAP: to map uid 0 in the new namespace)
+	local c='["CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_SETFCAP"]'
+	update_config ".process.capabilities = {bounding: $c, effective: $c, permitted: $c}"
+	set_cmd 'echo "timer_list $(wc -c </proc/timer_list)"
+		unshare -Urmpf sh -c "mount -t proc proc /proc && echo BARE || echo refused" 2>&1 |
+			tail -n1
+		unshare -Urmn sh -c "mount -t sysfs sysfs /sys && echo BARE || echo refused" 2>&1 |
+			tail -n1'
+	local np
+	for np in "" --no-pivot; do
+		run runtime run $np --bundle "$BUNDLE" "$(ctr_id)"
+		echo "$np: $output"
+		[ "$status" -eq 0 ]
+		[ "${lines[0]}" = "timer_list 0" ]
+		[ "${lines[1]}" = refused ]
+		[ "${lines[2]}" = refused ]
+	done
+}

@@ -344,6 +344,36 @@ notify_rule() { # NAMES
 	grep -qx sendmsg "$SEC_TMP/agent.log"
 }
 
+@test "seccomp: startContainer hooks run without the filter, the process gets it (plain and notify)" {
+	requires_capsule "runc 1.1 runs startContainer hooks under the filter (they fail)"
+	# the profile denies mkdir; the hook (in the container, at start) needs it
+	local hook='{path: "/bin/sh", args: ["sh", "-c", "mkdir /tmp/hookdir-$$"]}'
+	local nnp notify
+	for notify in no yes; do
+		if [ $notify = yes ]; then
+			# a listener makes the filter go on at create, long before the hooks
+			start_listener -c
+			rule '["mkdirat", "mkdir"]' SCMP_ACT_ERRNO
+			cfg '.linux.seccomp.syscalls += [{names: ["getpriority"], action: "SCMP_ACT_NOTIFY"}] |
+				.linux.seccomp.listenerPath = $p' --arg p "$SEC_TMP/agent.sock"
+		else
+			rule '["mkdirat", "mkdir"]' SCMP_ACT_ERRNO
+		fi
+		cfg ".hooks.startContainer = [$hook]"
+		for nnp in true false; do
+			cfg '.process.noNewPrivileges = $n' --argjson n $nnp
+			rm -rf "$BUNDLE"/rootfs/tmp/hookdir-*
+			run_sh 'sec-syscall mkdirat /tmp/d'
+			echo "notify=$notify nnp=$nnp: $output"
+			[ "$status" -eq 0 ]
+			[ "$output" = "-1 1" ]
+			ls -d "$BUNDLE"/rootfs/tmp/hookdir-*
+		done
+	done
+	# the agent still got the listener
+	wait_for test -s "$SEC_TMP/agent.json"
+}
+
 @test "seccomp notify: NOTIFY as the default action is refused" {
 	requires_capsule "runc's wording differs"
 	set_seccomp '{defaultAction: "SCMP_ACT_NOTIFY", listenerPath: "/nonexistent"}'

@@ -121,3 +121,27 @@ teardown() { sec_teardown; }
 	# On-disk 0 is containerID 0, seen through the mount as hostID 100000.
 	[ "${lines[0]}" = "100000:100000" ]
 }
+
+@test "userns: host bind mounts the container's ids cannot reach or read (as runc)" {
+	# src lies below a 0700 host-root dir: the container's root (host 100000)
+	# cannot look the path up, but runc opens bind sources with the runtime's
+	# ids, and so does capsule.  closed is itself 0700 host root: it mounts,
+	# and the container (nobody's dir to it) cannot read it.
+	mkdir -p "$SEC_TMP/priv/src" "$SEC_TMP/closed" "$BUNDLE/rootfs/src" "$BUNDLE/rootfs/closed"
+	echo readable >"$SEC_TMP/priv/src/f"
+	echo secret >"$SEC_TMP/closed/f"
+	chmod 700 "$SEC_TMP/priv" "$SEC_TMP/closed"
+	cfg '.mounts += [{destination: "/src", type: "bind", source: $s, options: ["rbind", "ro"]},
+		{destination: "/closed", type: "bind", source: $c, options: ["rbind"]}]' \
+		--arg s "$SEC_TMP/priv/src" --arg c "$SEC_TMP/closed"
+	run_sh 'cat /src/f; touch /src/x 2>/dev/null || echo ro; stat -c "%u %a" /closed
+		cat /closed/f 2>&1; ls /closed 2>&1; true'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = readable ]
+	[ "${lines[1]}" = ro ]
+	[ "${lines[2]}" = "65534 700" ]
+	[[ "${lines[3]}" == *"Permission denied"* ]]
+	[[ "${lines[4]}" == *"Permission denied"* ]]
+	[ ! -e "$SEC_TMP/priv/src/x" ]
+}
