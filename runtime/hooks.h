@@ -18,17 +18,17 @@ int hooks_run(const struct spec_hooks *hooks, enum spec_hook_kind kind, const ch
 int hooks_run_warn(const struct spec_hooks *hooks, enum spec_hook_kind kind, const char *state_json,
 		   void (*warn)(const char *msg));
 
-/* startContainer hooks (start_hooks.c).  start_hooks_fork, where the seccomp
+/* startContainer hooks (start_hooks.c).  hooks_start_fork, where the seccomp
  * filter must be loaded before start, forks a runner that will run them
- * without the filter; start_hooks_run runs them (through that runner, when
+ * without the filter; hooks_start_run runs them (through that runner, when
  * there is one).  sh->pid is -1 when there is no runner. */
 struct start_hooks {
 	pid_t pid;
 	int go_fd, result_fd;
 };
-int start_hooks_fork(const struct spec_hooks *h, const char *state_json, struct start_hooks *sh,
+int hooks_start_fork(const struct spec_hooks *h, const char *state_json, struct start_hooks *sh,
 		     struct cap_error **err);
-int start_hooks_run(const struct spec_hooks *h, const char *state_json, struct start_hooks *sh,
+int hooks_start_run(const struct spec_hooks *h, const char *state_json, struct start_hooks *sh,
 		    struct cap_error **err);
 
 #endif

@@ -310,7 +310,7 @@ static int finalize_and_exec(struct init_ctx *c, const char *exe, struct cap_err
 	    c->seccomp && p->no_new_privileges && !sc_program_needs_listener(c->seccomp);
 	bool mid_seccomp =
 	    c->seccomp && !p->no_new_privileges && !sc_program_needs_listener(c->seccomp);
-	if (!c->is_exec && start_hooks_run(&c->spec->hooks, c->state_json ? c->state_json : "{}",
+	if (!c->is_exec && hooks_start_run(&c->spec->hooks, c->state_json ? c->state_json : "{}",
 					   &c->start_hooks, err) < 0)
 		return -1;
 	/* After the hooks (they ignore SIGPIPE), before seccomp (a profile may
@@ -354,7 +354,7 @@ _Noreturn void rt_init_main(struct init_ctx *c)
 	c->start_hooks.pid = -1;
 	/* the notify filter goes on now; startContainer hooks must not run under it */
 	if (sc_program_needs_listener(c->seccomp) &&
-	    ((!c->is_exec && start_hooks_fork(&c->spec->hooks, c->state_json ? c->state_json : "{}",
+	    ((!c->is_exec && hooks_start_fork(&c->spec->hooks, c->state_json ? c->state_json : "{}",
 					      &c->start_hooks, &err) < 0) ||
 	     load_seccomp(c, &err) < 0))
 		die(c, err);

@@ -41,7 +41,7 @@ static _Noreturn void runner(const struct spec_hooks *h, const char *state, pid_
 	_exit(n < 0 ? 2 : 1);
 }
 
-int start_hooks_fork(const struct spec_hooks *h, const char *state, struct start_hooks *sh,
+int hooks_start_fork(const struct spec_hooks *h, const char *state, struct start_hooks *sh,
 		     struct cap_error **err)
 {
 	*sh = (struct start_hooks){.pid = -1, .go_fd = -1, .result_fd = -1};
@@ -89,7 +89,7 @@ static int runner_result(struct start_hooks *sh, struct cap_error **err)
 	return cap_fail(err, 0, "%s", len ? msg : "startContainer hooks: the runner failed");
 }
 
-int start_hooks_run(const struct spec_hooks *h, const char *state, struct start_hooks *sh,
+int hooks_start_run(const struct spec_hooks *h, const char *state, struct start_hooks *sh,
 		    struct cap_error **err)
 {
 	if (sh->pid < 0)
