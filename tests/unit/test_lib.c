@@ -19,49 +19,7 @@
 #include "../../lib/strv.h"
 #include "../../lib/userns.h"
 #include "unit.h"
-
-static char tmpdir[] = "/tmp/capsule-test-lib.XXXXXX";
-
-static char *tpath(const char *name)
-{
-	return cap_strdupf("%s/%s", tmpdir, name);
-}
-
-static void put(const char *name, const char *data)
-{
-	char *p = tpath(name);
-	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	CHECK(fd >= 0);
-	if (fd >= 0) {
-		CHECK_INT(cap_write_all(fd, data, strlen(data)), strlen(data));
-		close(fd);
-	}
-	free(p);
-}
-
-static bool exists(const char *name)
-{
-	struct stat st;
-	char *p = tpath(name);
-	bool ok = lstat(p, &st) == 0;
-	free(p);
-	return ok;
-}
-
-/* Entries in dir whose name contains `part` (temp files left behind). */
-static int count_entries(const char *dir, const char *part)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return -1;
-	int n = 0;
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (strstr(de->d_name, part))
-			n++;
-	closedir(d);
-	return n;
-}
+#include "unit_tmp.h"
 
 static void test_id_map_format(void)
 {
@@ -494,10 +452,8 @@ static void test_ns_table(void)
 
 int main(void)
 {
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
+	if (unit_tmp_init() < 0)
 		return 1;
-	}
 	test_id_map_format();
 	test_id_map_write_errors();
 	test_read();
@@ -510,8 +466,6 @@ int main(void)
 	test_json_gen();
 	test_strv();
 	test_ns_table();
-	struct cap_error *e = NULL;
-	CHECK_INT(cap_rm_rf(tmpdir, &e), 0);
-	cap_error_free(e);
+	unit_tmp_done();
 	return UNIT_DONE();
 }

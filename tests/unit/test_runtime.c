@@ -19,35 +19,9 @@
 #include "../../runtime/state.h"
 #include "../../runtime/sync.h"
 #include "unit.h"
+#include "unit_tmp.h"
 
-static char tmpdir[] = "/tmp/capsule-test-runtime.XXXXXX";
-
-static char *tpath(const char *name)
-{
-	return cap_strdupf("%s/%s", tmpdir, name);
-}
-
-static void put(const char *name, const char *data)
-{
-	char *p = tpath(name);
-	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	CHECK(fd >= 0);
-	if (fd >= 0) {
-		CHECK_INT(cap_write_all(fd, data, strlen(data)), strlen(data));
-		close(fd);
-	}
-	free(p);
-}
-
-static bool exists(const char *name)
-{
-	struct stat st;
-	char *p = tpath(name);
-	bool ok = lstat(p, &st) == 0;
-	free(p);
-	return ok;
-}
-
+/* The content of tmpdir/name, NULL when unreadable. */
 static char *slurp(const char *name)
 {
 	char *p = tpath(name);
@@ -56,20 +30,6 @@ static char *slurp(const char *name)
 	cap_error_free(e);
 	free(p);
 	return s;
-}
-
-static int count_entries(const char *dir, const char *part)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return -1;
-	int n = 0;
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (strstr(de->d_name, part))
-			n++;
-	closedir(d);
-	return n;
 }
 
 /* A pid that no longer exists (forked, exited, reaped). */
@@ -911,10 +871,8 @@ static void test_pathres_create(void)
 
 int main(void)
 {
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
+	if (unit_tmp_init() < 0)
 		return 1;
-	}
 	signal(SIGPIPE, SIG_IGN);
 	test_state_ids();
 	test_state_round_trip();
@@ -929,8 +887,6 @@ int main(void)
 	test_pathres_create();
 	if (rootfd >= 0)
 		close(rootfd);
-	struct cap_error *e = NULL;
-	CHECK_INT(cap_rm_rf(tmpdir, &e), 0);
-	cap_error_free(e);
+	unit_tmp_done();
 	return UNIT_DONE();
 }
