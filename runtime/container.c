@@ -36,6 +36,7 @@
 #include "devices.h"
 #include "fsutil.h"
 #include "hooks.h"
+#include "netdev.h"
 #include "init.h"
 #include "mounts.h"
 #include "state.h"
@@ -211,8 +212,10 @@ int build_seccomp(struct create_ctx *x, const char *root, cap_notify_fn debug,
 static int prepare(struct create_ctx *x, struct cap_error **err)
 {
 	if (state_validate_id(x->o->id, err) < 0 || load_config(x, err) < 0 ||
-	    check_terminal(x, err) < 0 || create_memory_prepare(x, err) < 0)
+	    check_terminal(x, err) < 0 || create_memory_prepare(x, err) < 0 ||
+	    netdev_check(&x->spec->linux_, err) < 0)
 		return -1;
+	x->netdevs_pending = x->spec->linux_.n_net_devices > 0;
 	/* CVE-2019-5736: re-run from a sealed copy (the init and its hooks
 	 * run our binary inside the container). */
 	if (cloned_binary_ensure(cloned_binary_memfd_needed(x->spec, &x->spec->process), err) < 0 ||
@@ -279,6 +282,7 @@ static void abort_create(struct create_ctx *x)
 		cap_warn(x->o->warn, &e, "clean up after failed create");
 	}
 	if (x->own_state_dir) {
+		netdev_release(x->sd.fd, x->sd.path, x->o->warn);
 		state_dir_remove(&x->sd, &e);
 		cap_warn(x->o->warn, &e, "clean up after failed create");
 	}
@@ -478,6 +482,7 @@ static void teardown_after_run(struct create_ctx *x)
 	}
 	struct state_dir sd;
 	if (state_dir_open(x->o->root, id, &sd, NULL) == 0) { /* else: deleted meanwhile */
+		netdev_release(sd.fd, sd.path, x->o->warn);
 		state_dir_remove(&sd, &e);
 		cap_warn(x->o->warn, &e, "run %s", id);
 	}

@@ -18,6 +18,7 @@
 #include "cleanup.h"
 #include "create_internal.h"
 #include "hooks.h"
+#include "netdev.h"
 #include "init.h"
 #include "jsonutil.h"
 #include "sync.h"
@@ -386,12 +387,26 @@ int ctx_recv(struct create_ctx *x, struct sync_msg *m, struct cap_error **err)
 	}
 }
 
+/* linux.netDevices: once the init is in its namespaces (it asks for the
+ * hooks, or says it is ready), before any hook runs or the process starts. */
+static int attach_netdevs(struct create_ctx *x, const struct sync_msg *m, struct cap_error **err)
+{
+	if (!x->netdevs_pending || (m->type != SYNC_HOOKS && m->type != SYNC_READY))
+		return 0;
+	x->netdevs_pending = false;
+	return netdev_attach(x->sd.fd, x->sd.path, x->pid, &x->spec->linux_, err);
+}
+
 int handshake(struct create_ctx *x, struct cap_error **err)
 {
 	for (;;) {
 		struct sync_msg m;
 		if (ctx_recv(x, &m, err) < 0)
 			return -1;
+		if (attach_netdevs(x, &m, err) < 0) {
+			sync_msg_free(&m);
+			return -1;
+		}
 		if (m.type == SYNC_READY) {
 			sync_msg_free(&m);
 			return 0;

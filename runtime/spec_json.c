@@ -45,6 +45,16 @@ size_t jp_idx(struct jpath *p, size_t i)
 	return mark;
 }
 
+size_t jp_mapkey(struct jpath *p, const char *key)
+{
+	size_t mark = p->len;
+	size_t n = strnlen(key, 64);
+	jp_put(p, "[\"", 2);
+	jp_put(p, key, n);
+	jp_put(p, "\"]", 2);
+	return mark;
+}
+
 int jp_fail(const struct jpath *p, struct cap_error **err, const char *fmt, ...)
 {
 	char *msg = NULL;
