@@ -22,6 +22,7 @@
 #include "fsutil.h"
 #include "hooks.h"
 #include "netdev.h"
+#include "resctrl.h"
 #include "state.h"
 
 /* A locked state dir and its loaded state, released together. */
@@ -294,6 +295,7 @@ static int destroy(struct handle *h, const char *root, cap_notify_fn warn, struc
 	cap_warn(warn, &hook_err, "delete %s: poststop hooks", h->st.id);
 	destroy_resources(&h->st, root, warn);
 	netdev_release(h->sd.fd, h->sd.path, warn);
+	resctrl_release(h->sd.fd, warn);
 	fault_point("delete-resources-gone");
 	state_free(&h->st);
 	return state_dir_remove(&h->sd, err);
@@ -349,6 +351,7 @@ static int remove_without_state(const char *root, const char *id, struct cap_err
 		rm_rf(bundle, &ovl_err);
 	cap_warn(warn, &ovl_err, "delete %s: image bundle", id);
 	netdev_release(sd.fd, sd.path, warn);
+	resctrl_release(sd.fd, warn);
 	return state_dir_remove(&sd, err);
 }
 
