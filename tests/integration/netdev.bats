@@ -23,6 +23,8 @@ netdev_setup() {
 	set_args sleep 1000
 }
 
+test_teardown() { [ -z "${USERNS_TMP:-}" ] || rm -rf "$USERNS_TMP"; }
+
 # in_ns ARGS...: `ip ARGS` in the test's host namespace
 in_ns() { ip -n "$N" "$@"; }
 
@@ -148,4 +150,25 @@ held() { grep -q " $STATE_ROOT/[^ ]*/netns " /proc/self/mountinfo; }
 	# nothing moved, nothing left
 	in_ns link show hd0 >/dev/null
 	[ -z "$(ls -A "$STATE_ROOT")" ]
+}
+
+@test "netDevices: into a network namespace owned by a new user namespace" {
+	netdev_setup
+	in_ns addr add 10.9.9.9/24 dev hd0
+	update_config '.linux.netDevices = {"hd0": {name: "c0"}}
+		| .linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+	set_cmd 'cat /proc/self/uid_map; ip -o addr show dev c0'
+	# a bundle the mapped root can reach (the test's tmp dir is 0700)
+	USERNS_TMP=$(mktemp -d /tmp/capsule-netdev.XXXXXX)
+	chmod 755 "$USERNS_TMP"
+	cp -a "$BUNDLE" "$USERNS_TMP/bundle"
+	BUNDLE=$USERNS_TMP/bundle
+	run -0 runtime run --bundle "$BUNDLE" "$(ctr_id)"
+	assert_contains "$output" "0     100000      65536"
+	assert_contains "$output" "inet 10.9.9.9/24 brd 10.9.9.255 scope global c0"
+	run -0 in_ns -o addr show dev hd0
+	assert_contains "$output" "10.9.9.9/24"
+	run ! held
 }
