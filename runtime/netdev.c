@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -158,16 +160,18 @@ static void return_all(int ns, char *list, void (*warn)(const char *msg))
 
 void netdev_release(int dirfd, const char *dir, void (*warn)(const char *msg))
 {
+	if (faccessat(dirfd, "netdevices", F_OK, 0) < 0)
+		return; /* nothing recorded, nothing made */
 	struct cap_error *e = NULL;
 	cleanup_free char *list = read_file_at(dirfd, "netdevices", NULL, &e);
 	if (!list) {
-		if (e && e->errnum != ENOENT)
-			cap_warn(warn, &e, "linux.netDevices");
-		cap_error_free(e);
+		cap_warn(warn, &e, "linux.netDevices");
 		return;
 	}
+	/* still a plain file when the create died before the mount */
 	cleanup_close int ns = openat(dirfd, "netns", O_RDONLY | O_CLOEXEC);
-	if (ns >= 0)
+	struct statfs fs;
+	if (ns >= 0 && fstatfs(ns, &fs) == 0 && fs.f_type == NSFS_MAGIC)
 		return_all(ns, list, warn);
 	cleanup_free char *path = NULL;
 	/* not mounted (a create that died before): EINVAL, nothing to undo */

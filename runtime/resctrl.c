@@ -162,12 +162,12 @@ static bool no_tasks(const char *group)
 
 void resctrl_release(int dirfd, void (*warn)(const char *msg))
 {
+	if (faccessat(dirfd, "resctrl", F_OK, 0) < 0)
+		return; /* nothing recorded, nothing made */
 	struct cap_error *e = NULL;
 	cleanup_free char *rec = read_file_at(dirfd, "resctrl", NULL, &e);
 	if (!rec) {
-		if (e && e->errnum != ENOENT)
-			cap_warn(warn, &e, "linux.intelRdt");
-		cap_error_free(e);
+		cap_warn(warn, &e, "linux.intelRdt");
 		return;
 	}
 	char *save = NULL;
