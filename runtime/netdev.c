@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fault.h"
 #include "fsutil.h"
 #include "netdev.h"
 #include "netlink.h"
@@ -112,6 +113,7 @@ int netdev_attach(int dirfd, const char *dir, pid_t pid, const struct spec_linux
 			return fail_dev(err, d->host_name, "no such host interface");
 		if (idx < 0 || move_one(host, ctr, ns, idx, d->name, true, err) < 0)
 			return cap_wrap(err, "linux.netDevices[\"%s\"]", d->host_name);
+		fault_point("create-netdev-moved");
 	}
 	return 0;
 }
