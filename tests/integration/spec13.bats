@@ -91,3 +91,17 @@ create_fails_with() {
 	update_config '.linux.resources.unified = {"memory.oom.group": "1"}'
 	create_fails_with 'controller "memory" is not available'
 }
+
+@test "restore refuses linux.netDevices and linux.intelRdt (create's work, which CRIU does not do)" {
+	requires_runtime capsule
+	mkdir "$BATS_TEST_TMPDIR/img"
+	update_config '.linux.netDevices = {"eth9": {}}'
+	run_bg runtime restore --image-path "$BATS_TEST_TMPDIR/img" --bundle "$BUNDLE" "$(ctr_id)"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "restore: linux.netDevices is not supported yet"
+	update_config 'del(.linux.netDevices) | .linux.intelRdt = {closID: "x"}'
+	run_bg runtime restore --image-path "$BATS_TEST_TMPDIR/img" --bundle "$BUNDLE" "$(ctr_id)"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "restore: linux.intelRdt is not supported yet"
+	[ -z "$(ls -A "$STATE_ROOT")" ]
+}
