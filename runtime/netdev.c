@@ -125,17 +125,22 @@ int netdev_attach(int dirfd, const char *dir, pid_t pid, const struct spec_linux
 static int return_one(int host, int ctr, int host_fd, const char *orig, const char *name,
 		      struct cap_error **err)
 {
-	const char *names[] = {name, orig};
-	for (size_t i = 0; i < 2; i++) {
-		int idx = nl_link_index(ctr, names[i], err);
-		if (idx < 0)
-			return -1;
-		if (idx > 0 && move_one(ctr, host, host_fd, idx, orig, false, err) == 0)
+	struct cap_error *first = NULL;
+	int idx = nl_link_index(ctr, name, &first);
+	if (idx > 0 && move_one(ctr, host, host_fd, idx, orig, false, &first) == 0)
+		return 0;
+	if (strcmp(name, orig) != 0) {
+		cleanup_error struct cap_error *second = NULL;
+		idx = nl_link_index(ctr, orig, &second);
+		if (idx > 0 && move_one(ctr, host, host_fd, idx, orig, false, &second) == 0) {
+			cap_error_free(first);
 			return 0;
-		if (strcmp(name, orig) == 0)
-			break;
+		}
 	}
-	return *err ? cap_wrap(err, "move %s back to the host as %s", name, orig) : 0;
+	if (!first)
+		return 0;
+	*err = first;
+	return cap_wrap(err, "move %s back to the host as %s", name, orig);
 }
 
 static void return_all(int ns, char *list, void (*warn)(const char *msg))
