@@ -172,3 +172,13 @@ held() { grep -q " $STATE_ROOT/[^ ]*/netns " /proc/self/mountinfo; }
 	assert_contains "$output" "10.9.9.9/24"
 	run ! held
 }
+
+@test "netDevices: moved before the container's sysctls are applied (they may name a device)" {
+	netdev_setup
+	update_config '.linux.netDevices = {"hd0": {name: "c0"}}
+		| .linux.sysctl = {"net.ipv4.conf.c0.forwarding": "1"}'
+	set_cmd 'cat /proc/sys/net/ipv4/conf/c0/forwarding'
+	run -0 runtime run --bundle "$BUNDLE" "$(ctr_id)"
+	[ "$output" = 1 ]
+	in_ns link show hd0 >/dev/null
+}
