@@ -78,7 +78,8 @@ static int record(int dirfd, const struct spec_linux *l, struct cap_error **err)
 /* Bind-mount the namespace where delete finds it. */
 static int hold_netns(int dirfd, const char *dir, pid_t pid, struct cap_error **err)
 {
-	cleanup_close int fd = openat(dirfd, "netns", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	cleanup_close int fd =
+	    openat(dirfd, "netns", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return cap_fail(err, errno, "create %s/netns", dir);
 	char src[64];

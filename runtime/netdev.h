@@ -2,8 +2,8 @@
  *
  * At create the host interfaces move into the container's new network
  * namespace (renamed, their permanent global addresses carried along, set
- * up) before the init applies sysctls or runs hooks, as runc 1.4 does.  capsule then holds that namespace, bind-mounted
- * at <state dir>/netns, until delete: the container's processes may all be
+ * up) before the init applies sysctls or runs hooks, as runc 1.4 does.  capsule then holds that
+ * namespace, bind-mounted at <state dir>/netns, until delete: the container's processes may all be
  * gone by then, and a namespace that dies destroys its virtual interfaces
  * (veth, dummy, macvlan) and sends physical ones to the initial namespace,
  * not to the runtime's.  Delete (and a failed create) moves each one back,

@@ -147,8 +147,7 @@ int nl_link_set_up(int sock, int ifindex, bool up, struct cap_error **err)
 	return 0;
 }
 
-int nl_link_move(int sock, int ifindex, int netns_fd, const char *new_name,
-		 struct cap_error **err)
+int nl_link_move(int sock, int ifindex, int netns_fd, const char *new_name, struct cap_error **err)
 {
 	struct nl_req r;
 	nl_init(&r, RTM_NEWLINK, NLM_F_ACK);

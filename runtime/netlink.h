@@ -19,8 +19,7 @@ int nl_link_index(int sock, const char *name, struct cap_error **err);
 int nl_link_set_up(int sock, int ifindex, bool up, struct cap_error **err);
 /* Move it to the namespace netns_fd under new_name, in one request (no
  * window where a name clashes with one in either namespace). */
-int nl_link_move(int sock, int ifindex, int netns_fd, const char *new_name,
-		 struct cap_error **err);
+int nl_link_move(int sock, int ifindex, int netns_fd, const char *new_name, struct cap_error **err);
 
 /* An address as the kernel reports it (RTM_NEWADDR). */
 struct nl_addr {

@@ -68,8 +68,8 @@ static int write_lines(const char *root, const char *dir, const char *file,
 		int e = errno;
 		char why[256];
 		last_cmd_status(root, why, sizeof(why));
-		return cap_fail(err, e, "linux.intelRdt: write \"%.200s\" to %s%s%s", lines[i], path,
-				why[0] ? ": " : "", why);
+		return cap_fail(err, e, "linux.intelRdt: write \"%.200s\" to %s%s%s", lines[i],
+				path, why[0] ? ": " : "", why);
 	}
 	return 0;
 }

@@ -253,7 +253,8 @@ static int seccomp_fn(yajl_val v, struct jpath *p, void *out, struct cap_error *
 int spec_linux_from_json(yajl_val l, struct jpath *p, struct spec_linux *out,
 			 struct cap_error **err)
 {
-	if (parse_namespaces(l, p, out, err) < 0 || spec_net_devices_from_json(l, p, out, err) < 0 ||
+	if (parse_namespaces(l, p, out, err) < 0 ||
+	    spec_net_devices_from_json(l, p, out, err) < 0 ||
 	    spec_id_mappings_from_json(l, "uidMappings", p, &out->uid_mappings,
 				       &out->n_uid_mappings, err) < 0 ||
 	    spec_id_mappings_from_json(l, "gidMappings", p, &out->gid_mappings,

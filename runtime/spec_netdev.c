@@ -65,8 +65,7 @@ static int parse_one(yajl_val v, const char *key, struct jpath *p, struct spec_n
 
 /* Two devices given the same name in the container: the second move would
  * fail half-way with EEXIST. */
-static int check_duplicates(const struct spec_linux *out, struct jpath *p,
-			    struct cap_error **err)
+static int check_duplicates(const struct spec_linux *out, struct jpath *p, struct cap_error **err)
 {
 	for (size_t i = 1; i < out->n_net_devices; i++) {
 		const struct spec_net_device *d = &out->net_devices[i];
@@ -95,9 +94,9 @@ static int check_new_netns(const struct spec_linux *out, struct jpath *p, struct
 			continue;
 		if (!out->namespaces[i].path)
 			return 0;
-		return jp_fail(p, err,
-			       "needs a new network namespace, but linux.namespaces joins \"%.200s\"",
-			       out->namespaces[i].path);
+		return jp_fail(
+		    p, err, "needs a new network namespace, but linux.namespaces joins \"%.200s\"",
+		    out->namespaces[i].path);
 	}
 	return jp_fail(p, err, "%s",
 		       "needs a new network namespace (a \"network\" entry without a path in "

@@ -115,8 +115,10 @@ static void test_existing_group_monitoring(void)
 	mkdir(g, 0755);
 	snprintf(p, sizeof(p), "%s/mon_groups", g);
 	mkdir(p, 0755);
-	struct spec_intel_rdt r = {.clos_id = "gold", .mem_bw_schema = "MB:0=30",
-				   .enable_monitoring = true, .present = true};
+	struct spec_intel_rdt r = {.clos_id = "gold",
+				   .mem_bw_schema = "MB:0=30",
+				   .enable_monitoring = true,
+				   .present = true};
 	struct cap_error *err = NULL;
 	CHECK_INT(apply(&r, &err), 0);
 	char *s = slurp(g, "schemata");
@@ -179,8 +181,8 @@ static void test_join_only(void)
 static void test_shared_group_kept(void)
 {
 	fresh_tree();
-	struct spec_intel_rdt r = {.clos_id = "shared", .l3_cache_schema = "L3:0=f",
-				   .present = true};
+	struct spec_intel_rdt r = {
+	    .clos_id = "shared", .l3_cache_schema = "L3:0=f", .present = true};
 	struct cap_error *err = NULL;
 	CHECK_INT(apply(&r, &err), 0);
 	char g[128], p[320];

@@ -40,7 +40,10 @@ static void err_at(const char *ns, const char *extra, const char *want, int line
 	int good = !s && err && err->msg && strcmp(err->msg, want) == 0;
 	unit_result(good, __FILE__, line, want);
 	if (!good)
-		fprintf(stderr, "     got \"%s\"\n", s ? "(parsed)" : err ? err->msg : "(no error)");
+		fprintf(stderr, "     got \"%s\"\n",
+			s     ? "(parsed)"
+			: err ? err->msg
+			      : "(no error)");
 	spec_free(s);
 	cap_error_free(err);
 }
@@ -49,9 +52,9 @@ static void err_at(const char *ns, const char *extra, const char *want, int line
 static void test_net_devices(void)
 {
 	struct cap_error *err = NULL;
-	struct spec *s =
-	    parse(NEWNET, "'netDevices': {'eth1': {'name': 'ctr0'}, 'eth2': {}, 'eth3': {'name': ''}}",
-		  &err);
+	struct spec *s = parse(
+	    NEWNET, "'netDevices': {'eth1': {'name': 'ctr0'}, 'eth2': {}, 'eth3': {'name': ''}}",
+	    &err);
 	CHECK(s != NULL);
 	if (s) {
 		const struct spec_linux *l = &s->linux_;
@@ -71,11 +74,10 @@ static void test_net_devices(void)
 	const char *rule = " is not a valid interface name (1 to 15 bytes, not \".\" or \"..\", "
 			   "no '/', ':' or spaces)";
 	char want[256];
-	snprintf(want, sizeof(want),
-		 "linux.netDevices[\"eth1\"].name: name \"a/b\"%s", rule);
+	snprintf(want, sizeof(want), "linux.netDevices[\"eth1\"].name: name \"a/b\"%s", rule);
 	ERR(NEWNET, "'netDevices': {'eth1': {'name': 'a/b'}}", want);
-	snprintf(want, sizeof(want),
-		 "linux.netDevices[\"eth1\"].name: name \"0123456789abcdef\"%s", rule);
+	snprintf(want, sizeof(want), "linux.netDevices[\"eth1\"].name: name \"0123456789abcdef\"%s",
+		 rule);
 	ERR(NEWNET, "'netDevices': {'eth1': {'name': '0123456789abcdef'}}", want);
 	snprintf(want, sizeof(want), "linux.netDevices[\"..\"]: host interface \"..\"%s", rule);
 	ERR(NEWNET, "'netDevices': {'..': {}}", want);
@@ -102,8 +104,7 @@ static void test_net_devices(void)
 	    "linux.netDevices[\"eth1\"]: expected an object, got a string");
 	ERR(NEWNET, "'netDevices': {'eth1': {'name': 3}}",
 	    "linux.netDevices[\"eth1\"].name: expected a string, got a number");
-	ERR(NEWNET, "'netDevices': ['eth1']",
-	    "linux.netDevices: expected an object, got an array");
+	ERR(NEWNET, "'netDevices': ['eth1']", "linux.netDevices: expected an object, got an array");
 	ERR("", "'netDevices': {'eth1': {}}",
 	    "linux.netDevices: needs a new network namespace (a \"network\" entry without a "
 	    "path in linux.namespaces)");
