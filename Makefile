@@ -115,6 +115,8 @@ UNIT_MODULE_test_overlay_paths := overlay
 UNIT_MODULE_test_cdi := gpu
 UNIT_MODULE_test_memory := memory
 UNIT_MODULE_test_runtime := runtime
+UNIT_MODULE_test_resctrl := runtime
+UNIT_MODULE_test_spec_netdev := oci
 UNIT_MODULE_test_job := job
 unit_module = $(or $(UNIT_MODULE_$(1)),$(error tests/unit/$(1).c: set UNIT_MODULE_$(1) in the Makefile))
 

@@ -101,6 +101,20 @@ static void gen_mempolicy(yajl_gen j)
 	yajl_gen_map_close(j);
 }
 
+/* runtime/resctrl.c: the whole of runtime-spec 1.3's intelRdt (whether this
+ * host mounts resctrl is create's business, as with runc). */
+static void gen_intel_rdt(yajl_gen j)
+{
+	cap_json_key(j, "intelRdt");
+	yajl_gen_map_open(j);
+	static const char *const keys[] = {"enabled", "schemata", "monitoring"};
+	for (size_t i = 0; i < 3; i++) {
+		cap_json_key(j, keys[i]);
+		yajl_gen_bool(j, 1);
+	}
+	yajl_gen_map_close(j);
+}
+
 static void gen_linux(yajl_gen j)
 {
 	cap_json_key(j, "linux");
@@ -118,8 +132,8 @@ static void gen_linux(yajl_gen j)
 	gen_seccomp(j);
 	gen_bool_obj(j, "apparmor", false);
 	gen_bool_obj(j, "selinux", false);
-	gen_bool_obj(j, "intelRdt", false);
-	gen_bool_obj(j, "netDevices", false);
+	gen_intel_rdt(j);
+	gen_bool_obj(j, "netDevices", true); /* runtime/netdev.c */
 	gen_mempolicy(j);
 	cap_json_key(j, "mountExtensions");
 	yajl_gen_map_open(j);

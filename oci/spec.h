@@ -258,7 +258,17 @@ struct spec_intel_rdt {
 	char *clos_id;
 	char *l3_cache_schema;
 	char *mem_bw_schema;
+	char **schemata; /* runtime-spec 1.3: lines written last, as they are */
+	size_t n_schemata;
+	bool enable_monitoring; /* a mon_groups/<id> group for the container */
 	bool present;
+};
+
+/* linux.netDevices (runtime-spec 1.3): a host interface moved into the
+ * container's new network namespace, renamed when name is set. */
+struct spec_net_device {
+	char *host_name; /* the map key: its name in the runtime's namespace */
+	char *name;	 /* its name in the container (never NULL once parsed) */
 };
 
 /* linux.memoryPolicy: set_mempolicy(mode | flags, nodes) in the init. */
@@ -300,6 +310,8 @@ struct spec_linux {
 	struct spec_personality personality;
 	struct spec_intel_rdt intel_rdt;
 	struct spec_mem_policy mem_policy;
+	struct spec_net_device *net_devices;
+	size_t n_net_devices;
 };
 
 struct spec {

@@ -110,6 +110,12 @@ void spec_linux_clear(struct spec_linux *l)
 	free(l->intel_rdt.clos_id);
 	free(l->intel_rdt.l3_cache_schema);
 	free(l->intel_rdt.mem_bw_schema);
+	spec_strv_free(l->intel_rdt.schemata);
+	for (size_t i = 0; l->net_devices && i < l->n_net_devices; i++) {
+		free(l->net_devices[i].host_name);
+		free(l->net_devices[i].name);
+	}
+	free(l->net_devices);
 }
 
 static void mount_clear(struct spec_mount *m)

@@ -19,6 +19,11 @@ int spec_seccomp_from_json(yajl_val v, struct jpath *p, struct spec_seccomp *out
 			   struct cap_error **err);
 /* linux.memoryPolicy (a jitem_fn: out is a struct spec_mem_policy). */
 int spec_mempolicy_from_json(yajl_val v, struct jpath *p, void *out, struct cap_error **err);
+/* linux.netDevices: names checked as the kernel would, duplicates refused. */
+int spec_net_devices_from_json(yajl_val l, struct jpath *p, struct spec_linux *out,
+			       struct cap_error **err);
+/* Whether an interface name is one the kernel takes (dev_valid_name). */
+bool spec_ifname_valid(const char *name);
 /* obj[key] as an array of {containerID, hostID, size}. */
 int spec_id_mappings_from_json(yajl_val obj, const char *key, struct jpath *p,
 			       struct cap_id_mapping **out, size_t *n, struct cap_error **err);

@@ -45,6 +45,16 @@ size_t oci_jp_idx(struct jpath *p, size_t i)
 	return mark;
 }
 
+size_t oci_jp_mapkey(struct jpath *p, const char *key)
+{
+	size_t mark = p->len;
+	size_t n = strnlen(key, 64);
+	oci_jp_put(p, "[\"", 2);
+	oci_jp_put(p, key, n);
+	oci_jp_put(p, "\"]", 2);
+	return mark;
+}
+
 int oci_jp_fail(const struct jpath *p, struct cap_error **err, const char *fmt, ...)
 {
 	char *msg = NULL;

@@ -27,6 +27,8 @@ struct jpath {
 /* Append ".key" (or "key" at the root) / "[i]"; return the mark for oci_jp_pop. */
 size_t oci_jp_key(struct jpath *p, const char *key);
 size_t oci_jp_idx(struct jpath *p, size_t i);
+/* Append ["key"] (a map's key, quoted, at most 64 bytes of it). */
+size_t oci_jp_mapkey(struct jpath *p, const char *key);
 static inline void oci_jp_pop(struct jpath *p, size_t mark)
 {
 	p->len = mark;

@@ -216,8 +216,25 @@ static int parse_intel_rdt(yajl_val v, struct jpath *p, void *out, struct cap_er
 	rdt->present = true;
 	if (oci_jf_str(v, "closID", p, &rdt->clos_id, err) < 0 ||
 	    oci_jf_str(v, "l3CacheSchema", p, &rdt->l3_cache_schema, err) < 0 ||
-	    oci_jf_str(v, "memBwSchema", p, &rdt->mem_bw_schema, err) < 0)
+	    oci_jf_str(v, "memBwSchema", p, &rdt->mem_bw_schema, err) < 0 ||
+	    oci_jf_strv(v, "schemata", p, &rdt->schemata, &rdt->n_schemata, err) < 0 ||
+	    oci_jf_bool(v, "enableMonitoring", p, &rdt->enable_monitoring, err) < 0)
 		return -1;
+	/* The group is a directory under the resctrl root: one plain name. */
+	const char *id = rdt->clos_id;
+	if (id && (!id[0] || strchr(id, '/') || strcmp(id, ".") == 0 || strcmp(id, "..") == 0 ||
+		   strlen(id) > 255))
+		return oci_jf_fail(p, "closID", err,
+				   "\"%.200s\" is not a valid group name (one path component)", id);
+	/* Each schemata line is written as one line of the schemata file. */
+	for (size_t i = 0; i < rdt->n_schemata; i++) {
+		if (!strchr(rdt->schemata[i], '\n'))
+			continue;
+		size_t m = oci_jp_key(p, "schemata");
+		oci_jp_idx(p, i);
+		oci_jp_fail(p, err, "%s", "one line per entry (no newline)");
+		return oci_jp_pop(p, m), -1;
+	}
 	return 0;
 }
 
@@ -234,23 +251,11 @@ static int seccomp_fn(yajl_val v, struct jpath *p, void *out, struct cap_error *
 	return spec_seccomp_from_json(v, p, *sc, err);
 }
 
-/* runtime-spec 1.3 linux.netDevices is not built yet: refused (features
- * says enabled false) rather than silently leaving the devices on the host. */
-static int refuse_net_devices(yajl_val l, struct jpath *p, struct cap_error **err)
-{
-	yajl_val nd;
-	int rc = oci_jf_obj(l, "netDevices", p, &nd, err);
-	if (rc <= 0 || !nd->u.object.len)
-		return rc;
-	return oci_jf_fail(p, "netDevices", err, "%s", "not supported by capsule yet");
-}
-
 int spec_linux_from_json(yajl_val l, struct jpath *p, struct spec_linux *out,
 			 struct cap_error **err)
 {
-	if (refuse_net_devices(l, p, err) < 0)
-		return -1;
 	if (parse_namespaces(l, p, out, err) < 0 ||
+	    spec_net_devices_from_json(l, p, out, err) < 0 ||
 	    spec_id_mappings_from_json(l, "uidMappings", p, &out->uid_mappings,
 				       &out->n_uid_mappings, err) < 0 ||
 	    spec_id_mappings_from_json(l, "gidMappings", p, &out->gid_mappings,

@@ -37,6 +37,8 @@
 #include "devices.h"
 #include "../lib/file.h"
 #include "hooks.h"
+#include "netdev.h"
+#include "resctrl.h"
 #include "init.h"
 #include "mounts.h"
 #include "state.h"
@@ -212,8 +214,12 @@ int rt_build_seccomp(struct create_ctx *x, const char *root, cap_notify_fn debug
 static int prepare(struct create_ctx *x, struct cap_error **err)
 {
 	if (state_validate_id(x->o->id, err) < 0 || load_config(x, err) < 0 ||
-	    check_terminal(x, err) < 0 || rt_memory_prepare(x, err) < 0)
+	    check_terminal(x, err) < 0 || rt_memory_prepare(x, err) < 0 ||
+	    netdev_check(&x->spec->linux_, err) < 0)
 		return -1;
+	if (x->spec->linux_.intel_rdt.present && !(x->resctrl = rt_resctrl_root(err)))
+		return -1;
+	x->netdevs_pending = x->spec->linux_.n_net_devices > 0;
 	/* CVE-2019-5736: re-run from a sealed copy (the init and its hooks
 	 * run our binary inside the container). */
 	if (cloned_binary_ensure(cloned_binary_memfd_needed(x->spec, &x->spec->process), err) < 0 ||
@@ -280,6 +286,8 @@ static void abort_create(struct create_ctx *x)
 		cap_warn(x->o->warn, &e, "clean up after failed create");
 	}
 	if (x->own_state_dir) {
+		netdev_release(x->sd.fd, x->sd.path, x->o->warn);
+		resctrl_release(x->sd.fd, x->o->warn);
 		state_dir_remove(&x->sd, &e);
 		cap_warn(x->o->warn, &e, "clean up after failed create");
 	}
@@ -314,6 +322,7 @@ void rt_ctx_free(struct create_ctx *x)
 	free(x->bundle);
 	free(x->rootfs);
 	free(x->state_json);
+	free(x->resctrl);
 }
 
 void rt_ctx_init(struct create_ctx *x, const struct create_opts *o, bool run_mode)
@@ -364,6 +373,10 @@ static int finish(struct create_ctx *x, struct cap_error **err)
 static int create_steps(struct create_ctx *x, struct cap_error **err)
 {
 	if (prepare(x, err) < 0 || rt_spawn(x, err) < 0)
+		return -1;
+	/* before it can exec, so that all it runs is in the group */
+	if (x->resctrl && resctrl_apply(x->resctrl, x->o->id, x->pid, &x->spec->linux_.intel_rdt,
+					x->sd.fd, err) < 0)
 		return -1;
 	fault_point("create-spawned");
 	/* The device filter is loaded while the child sets up its mounts and
@@ -461,6 +474,8 @@ static void teardown_after_run(struct create_ctx *x)
 	}
 	struct state_dir sd;
 	if (state_dir_open(x->o->root, id, &sd, NULL) == 0) { /* else: deleted meanwhile */
+		netdev_release(sd.fd, sd.path, x->o->warn);
+		resctrl_release(sd.fd, x->o->warn);
 		state_dir_remove(&sd, &e);
 		cap_warn(x->o->warn, &e, "run %s", id);
 	}

@@ -45,7 +45,9 @@ struct create_ctx {
 	int pty_master; /* foreground run with a terminal */
 	pid_t pid;
 	bool new_pidns;
-	struct mem_opts mem; /* org.capsule.memory.* */
+	char *resctrl;	      /* linux.intelRdt: the resctrl mount point */
+	bool netdevs_pending; /* linux.netDevices: moved once the init's namespaces exist */
+	struct mem_opts mem;  /* org.capsule.memory.* */
 	char *state_json;
 };
 

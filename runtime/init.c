@@ -240,8 +240,6 @@ static int setup_container(struct init_ctx *c, struct cap_error **err)
 		if (apply_sysctls(&s->linux_, err) < 0)
 			return -1;
 	}
-	if (s->linux_.intel_rdt.present) /* features says intelRdt disabled */
-		return cap_fail(err, ENOTSUP, "linux.intelRdt: not supported by capsule yet");
 	if (process_set_mempolicy(&s->linux_, err) < 0)
 		return -1;
 	return process_set_personality(&s->linux_, err);

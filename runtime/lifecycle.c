@@ -21,6 +21,8 @@
 #include "devices.h"
 #include "../lib/file.h"
 #include "hooks.h"
+#include "netdev.h"
+#include "resctrl.h"
 #include "state.h"
 
 /* A locked state dir and its loaded state, released together. */
@@ -292,6 +294,8 @@ static int destroy(struct handle *h, const char *root, cap_notify_fn warn, struc
 	run_saved_hooks(h, HOOK_POSTSTOP, STATUS_STOPPED, warn, &hook_err);
 	cap_warn(warn, &hook_err, "delete %s: poststop hooks", h->st.id);
 	destroy_resources(&h->st, root, warn);
+	netdev_release(h->sd.fd, h->sd.path, warn);
+	resctrl_release(h->sd.fd, warn);
 	fault_point("delete-resources-gone");
 	state_free(&h->st);
 	return state_dir_remove(&h->sd, err);
@@ -346,6 +350,8 @@ static int remove_without_state(const char *root, const char *id, struct cap_err
 	if (bundle)
 		cap_rm_rf(bundle, &ovl_err);
 	cap_warn(warn, &ovl_err, "delete %s: image bundle", id);
+	netdev_release(sd.fd, sd.path, warn);
+	resctrl_release(sd.fd, warn);
 	return state_dir_remove(&sd, err);
 }
 

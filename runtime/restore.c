@@ -55,6 +55,11 @@ static int load_bundle(struct restore_ctx *x, struct cap_error **err)
 		return dfd < 0 ? cap_fail(err, errno, "open %s", x->bundle) : -1;
 	if (!(x->spec = spec_parse(x->raw, x->raw_len, err)))
 		return cap_wrap(err, "%s/config.json", x->bundle);
+	/* create moves the devices and joins the group; CRIU does neither */
+	const struct spec_linux *l = &x->spec->linux_;
+	if (l->n_net_devices || l->intel_rdt.present)
+		return cap_fail(err, ENOTSUP, "restore: linux.%s is not supported yet",
+				l->n_net_devices ? "netDevices" : "intelRdt");
 	const char *r = x->spec->root_path ? x->spec->root_path : "rootfs";
 	cleanup_free char *joined = NULL;
 	if (*r != '/' && asprintf(&joined, "%s/%s", x->bundle, r) < 0)

@@ -19,6 +19,7 @@
 #include "../lib/cleanup.h"
 #include "create_internal.h"
 #include "hooks.h"
+#include "netdev.h"
 #include "init.h"
 #include "../lib/json.h"
 #include "sync.h"
@@ -138,6 +139,14 @@ static bool any_hooks(const struct spec_hooks *h)
 	       h->count[HOOK_CREATE_CONTAINER] || h->count[HOOK_START_CONTAINER];
 }
 
+/* linux.netDevices into a network namespace made by clone3: moved before the
+ * init goes on (its sysctls may name them, as with runc).  One the init
+ * unshares itself (a joined user namespace) gets them at the handshake. */
+static bool netdevs_at_clone(const struct create_ctx *x, const struct ns_plan *p)
+{
+	return x->netdevs_pending && (p->clone_flags & CLONE_NEWNET);
+}
+
 static _Noreturn void child(struct create_ctx *x, const struct ns_plan *p, bool cgroup_later)
 {
 	close(x->sync[0]);
@@ -159,7 +168,7 @@ static _Noreturn void child(struct create_ctx *x, const struct ns_plan *p, bool 
 	    .console_fd = x->console_fd,
 	    .fifo_dirfd = x->fifo_dirfd,
 	    .unshare_flags = p->unshare_flags,
-	    .wait_continue = p->new_user || cgroup_later,
+	    .wait_continue = p->new_user || cgroup_later || netdevs_at_clone(x, p),
 	    .new_userns = p->new_user,
 	    .hooks_handshake = any_hooks(&x->spec->hooks),
 	    .setup_rootfs = x->ns_fds[CAP_NS_MOUNT] < 0,
@@ -224,9 +233,15 @@ int rt_spawn(struct create_ctx *x, struct cap_error **err)
 	if (cgroup_later && cgroup_path(x->cg) &&
 	    state_save_cgroup(&x->sd, cgroup_path(x->cg), err) < 0)
 		return -1;
+	bool netdevs = netdevs_at_clone(x, &p);
+	if (netdevs) {
+		x->netdevs_pending = false;
+		if (netdev_attach(x->sd.fd, x->sd.path, x->pid, &x->spec->linux_, err) < 0)
+			return -1;
+	}
 	/* the cgroup path rides along: the child could not know it at clone */
 	const char *cgp = cgroup_later ? cgroup_path(x->cg) : NULL;
-	if ((p.new_user || cgroup_later) &&
+	if ((p.new_user || cgroup_later || netdevs) &&
 	    sync_send(x->sync[0], SYNC_CONTINUE, cgp, cgp ? strlen(cgp) + 1 : 0, -1) < 0)
 		return cap_fail(err, errno, "sync with container init");
 	return 0;
@@ -375,12 +390,27 @@ int rt_ctx_recv(struct create_ctx *x, struct sync_msg *m, struct cap_error **err
 	}
 }
 
+/* linux.netDevices not moved at clone: once the init is in its namespaces
+ * (it asks for the hooks, or says it is ready), before any hook runs or the
+ * process starts. */
+static int attach_netdevs(struct create_ctx *x, const struct sync_msg *m, struct cap_error **err)
+{
+	if (!x->netdevs_pending || (m->type != SYNC_HOOKS && m->type != SYNC_READY))
+		return 0;
+	x->netdevs_pending = false;
+	return netdev_attach(x->sd.fd, x->sd.path, x->pid, &x->spec->linux_, err);
+}
+
 int rt_handshake(struct create_ctx *x, struct cap_error **err)
 {
 	for (;;) {
 		struct sync_msg m;
 		if (rt_ctx_recv(x, &m, err) < 0)
 			return -1;
+		if (attach_netdevs(x, &m, err) < 0) {
+			sync_msg_free(&m);
+			return -1;
+		}
 		if (m.type == SYNC_READY) {
 			sync_msg_free(&m);
 			return 0;

@@ -101,3 +101,41 @@ leaves_nothing() {
 		[ -z "$(ls -A "$store/tmp")" ]
 	done
 }
+
+# in_test_netns BINARY: a wrapper that runs BINARY in network namespace $NS.
+in_test_netns() {
+	local w=$BATS_TEST_TMPDIR/netns-$(basename "$(dirname "$1")")-$(basename "$1")
+	printf '#!/bin/sh\nexec nsenter --net=%s %s "$@"\n' "$NS" "$1" >"$w"
+	chmod +x "$w"
+	echo "$w"
+}
+
+@test "fault: capsule killed with linux.netDevices moved; delete --force moves them back" {
+	is_capsule || skip "capsule's linux.netDevices"
+	NS=$(new_netns)
+	N=${NS##*/}
+	ip -n "$N" link add hd0 type veth peer name hd0p
+	ip -n "$N" link add hd1 type veth peer name hd1p
+	ip -n "$N" addr add 169.254.1.1/24 dev hd0
+	FAULT=$(in_test_netns "$FAULT")
+	RUNTIME=$(in_test_netns "$RUNTIME")
+	update_config '.linux.netDevices = {"hd0": {name: "c0"}, "hd1": {}}'
+	set_args sleep 1000
+	for step in create-netdev-moved create-ready create-saved; do
+		id=$(ctr_id)
+		faulty "$step" create --bundle "$BUNDLE" "$id"
+		run ! ip -n "$N" link show hd0 # moved (and held) before the kill
+		leaves_nothing "$id"
+		run -0 ip -n "$N" -o addr show dev hd0
+		[[ "$output" == *169.254.1.1/24* ]]
+		ip -n "$N" link show hd1 >/dev/null
+	done
+	for step in delete-killed delete-resources-gone; do
+		id=$(ctr_id)
+		run_detached_ok "$id"
+		faulty "$step" delete --force "$id"
+		leaves_nothing "$id"
+		ip -n "$N" link show hd0 >/dev/null
+		ip -n "$N" link show hd1 >/dev/null
+	done
+}
