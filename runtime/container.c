@@ -217,7 +217,7 @@ static int prepare(struct create_ctx *x, struct cap_error **err)
 	    check_terminal(x, err) < 0 || rt_memory_prepare(x, err) < 0 ||
 	    netdev_check(&x->spec->linux_, err) < 0)
 		return -1;
-	if (x->spec->linux_.intel_rdt.present && !(x->resctrl = rt_resctrl_root(err)))
+	if (x->spec->linux_.intel_rdt.present && !(x->resctrl = resctrl_root(err)))
 		return -1;
 	x->netdevs_pending = x->spec->linux_.n_net_devices > 0;
 	/* CVE-2019-5736: re-run from a sealed copy (the init and its hooks

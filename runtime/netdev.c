@@ -25,12 +25,12 @@ int netdev_check(const struct spec_linux *l, struct cap_error **err)
 {
 	if (!l->n_net_devices)
 		return 0;
-	cleanup_close int sock = nl_open(-1, err);
+	cleanup_close int sock = rt_nl_open(-1, err);
 	if (sock < 0)
 		return cap_wrap(err, "linux.netDevices");
 	for (size_t i = 0; i < l->n_net_devices; i++) {
 		const char *host = l->net_devices[i].host_name;
-		int idx = nl_link_index(sock, host, err);
+		int idx = rt_nl_link_index(sock, host, err);
 		if (idx < 0)
 			return cap_wrap(err, "linux.netDevices[\"%s\"]", host);
 		if (idx == 0)
@@ -45,20 +45,20 @@ int netdev_check(const struct spec_linux *l, struct cap_error **err)
 static int move_one(int from, int to_sock, int to_fd, int ifindex, const char *name, bool up,
 		    struct cap_error **err)
 {
-	cleanup_free struct nl_addr *addrs = NULL;
+	cleanup_free struct rt_nl_addr *addrs = NULL;
 	size_t n = 0;
 	/* addresses first: taking the link down flushes its IPv6 ones */
-	if (nl_addr_list(from, ifindex, &addrs, &n, err) < 0 ||
-	    nl_link_set_up(from, ifindex, false, err) < 0 ||
-	    nl_link_move(from, ifindex, to_fd, name, err) < 0)
+	if (rt_nl_addr_list(from, ifindex, &addrs, &n, err) < 0 ||
+	    rt_nl_link_set_up(from, ifindex, false, err) < 0 ||
+	    rt_nl_link_move(from, ifindex, to_fd, name, err) < 0)
 		return -1;
-	int idx = nl_link_index(to_sock, name, err);
+	int idx = rt_nl_link_index(to_sock, name, err);
 	if (idx <= 0)
 		return idx < 0 ? -1 : cap_fail(err, ENODEV, "%s vanished after the move", name);
 	for (size_t i = 0; i < n; i++)
-		if (nl_addr_add(to_sock, idx, &addrs[i], err) < 0)
+		if (rt_nl_addr_add(to_sock, idx, &addrs[i], err) < 0)
 			return -1;
-	return up ? nl_link_set_up(to_sock, idx, true, err) : 0;
+	return up ? rt_nl_link_set_up(to_sock, idx, true, err) : 0;
 }
 
 static int record(int dirfd, const struct spec_linux *l, struct cap_error **err)
@@ -103,13 +103,13 @@ int netdev_attach(int dirfd, const char *dir, pid_t pid, const struct spec_linux
 	cleanup_close int ns = openat(dirfd, "netns", O_RDONLY | O_CLOEXEC);
 	if (ns < 0)
 		return cap_fail(err, errno, "linux.netDevices: open %s/netns", dir);
-	cleanup_close int host = nl_open(-1, err);
-	cleanup_close int ctr = host < 0 ? -1 : nl_open(ns, err);
+	cleanup_close int host = rt_nl_open(-1, err);
+	cleanup_close int ctr = host < 0 ? -1 : rt_nl_open(ns, err);
 	if (ctr < 0)
 		return cap_wrap(err, "linux.netDevices");
 	for (size_t i = 0; i < l->n_net_devices; i++) {
 		const struct spec_net_device *d = &l->net_devices[i];
-		int idx = nl_link_index(host, d->host_name, err);
+		int idx = rt_nl_link_index(host, d->host_name, err);
 		if (idx == 0)
 			return fail_dev(err, d->host_name, "no such host interface");
 		if (idx < 0 || move_one(host, ctr, ns, idx, d->name, true, err) < 0)
@@ -127,12 +127,12 @@ static int return_one(int host, int ctr, int host_fd, const char *orig, const ch
 		      struct cap_error **err)
 {
 	struct cap_error *first = NULL;
-	int idx = nl_link_index(ctr, name, &first);
+	int idx = rt_nl_link_index(ctr, name, &first);
 	if (idx > 0 && move_one(ctr, host, host_fd, idx, orig, false, &first) == 0)
 		return 0;
 	if (strcmp(name, orig) != 0) {
 		cleanup_error struct cap_error *second = NULL;
-		idx = nl_link_index(ctr, orig, &second);
+		idx = rt_nl_link_index(ctr, orig, &second);
 		if (idx > 0 && move_one(ctr, host, host_fd, idx, orig, false, &second) == 0) {
 			cap_error_free(first);
 			return 0;
@@ -148,8 +148,8 @@ static void return_all(int ns, char *list, void (*warn)(const char *msg))
 {
 	struct cap_error *e = NULL;
 	cleanup_close int host_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	cleanup_close int host = nl_open(-1, &e);
-	cleanup_close int ctr = host < 0 ? -1 : nl_open(ns, &e);
+	cleanup_close int host = rt_nl_open(-1, &e);
+	cleanup_close int ctr = host < 0 ? -1 : rt_nl_open(ns, &e);
 	if (host_fd < 0 || ctr < 0) {
 		cap_fail(&e, errno, "open the network namespaces");
 		cap_warn(warn, &e, "linux.netDevices");

@@ -53,7 +53,7 @@ static void nl_init(struct nl_req *r, unsigned short type, unsigned short flags)
 	r->h.nlmsg_seq = 1;
 }
 
-int nl_open(int netns, struct cap_error **err)
+int rt_nl_open(int netns, struct cap_error **err)
 {
 	cleanup_close int self = -1;
 	if (netns >= 0) {
@@ -116,7 +116,7 @@ static void got_index(const struct nlmsghdr *h, void *arg)
 		*(int *)arg = ((const struct ifinfomsg *)NLMSG_DATA(h))->ifi_index;
 }
 
-int nl_link_index(int sock, const char *name, struct cap_error **err)
+int rt_nl_link_index(int sock, const char *name, struct cap_error **err)
 {
 	struct nl_req r;
 	nl_init(&r, RTM_GETLINK, NLM_F_ACK);
@@ -132,7 +132,7 @@ int nl_link_index(int sock, const char *name, struct cap_error **err)
 	return index;
 }
 
-int nl_link_set_up(int sock, int ifindex, bool up, struct cap_error **err)
+int rt_nl_link_set_up(int sock, int ifindex, bool up, struct cap_error **err)
 {
 	struct nl_req r;
 	nl_init(&r, RTM_NEWLINK, NLM_F_ACK);
@@ -147,7 +147,8 @@ int nl_link_set_up(int sock, int ifindex, bool up, struct cap_error **err)
 	return 0;
 }
 
-int nl_link_move(int sock, int ifindex, int netns_fd, const char *new_name, struct cap_error **err)
+int rt_nl_link_move(int sock, int ifindex, int netns_fd, const char *new_name,
+		    struct cap_error **err)
 {
 	struct nl_req r;
 	nl_init(&r, RTM_NEWLINK, NLM_F_ACK);
@@ -162,7 +163,7 @@ int nl_link_move(int sock, int ifindex, int netns_fd, const char *new_name, stru
 
 struct addr_list {
 	int ifindex;
-	struct nl_addr *v;
+	struct rt_nl_addr *v;
 	size_t n;
 	bool oom;
 };
@@ -176,7 +177,7 @@ static void got_addr(const struct nlmsghdr *h, void *arg)
 	if ((int)ifa->ifa_index != l->ifindex || ifa->ifa_scope != RT_SCOPE_UNIVERSE)
 		return;
 	uint32_t flags = ifa->ifa_flags;
-	struct nl_addr a = {.family = ifa->ifa_family, .prefixlen = ifa->ifa_prefixlen};
+	struct rt_nl_addr a = {.family = ifa->ifa_family, .prefixlen = ifa->ifa_prefixlen};
 	size_t alen = ifa->ifa_family == AF_INET ? 4 : 16;
 	bool have = false;
 	int len = (int)IFA_PAYLOAD(h);
@@ -193,7 +194,7 @@ static void got_addr(const struct nlmsghdr *h, void *arg)
 	}
 	if (!have || !(flags & IFA_F_PERMANENT))
 		return;
-	struct nl_addr *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+	struct rt_nl_addr *v = realloc(l->v, (l->n + 1) * sizeof(*v));
 	if (!v) {
 		l->oom = true;
 		return;
@@ -202,7 +203,8 @@ static void got_addr(const struct nlmsghdr *h, void *arg)
 	l->v[l->n++] = a;
 }
 
-int nl_addr_list(int sock, int ifindex, struct nl_addr **out, size_t *n, struct cap_error **err)
+int rt_nl_addr_list(int sock, int ifindex, struct rt_nl_addr **out, size_t *n,
+		    struct cap_error **err)
 {
 	struct nl_req r;
 	nl_init(&r, RTM_GETADDR, NLM_F_DUMP);
@@ -221,7 +223,7 @@ int nl_addr_list(int sock, int ifindex, struct nl_addr **out, size_t *n, struct 
 	return 0;
 }
 
-int nl_addr_add(int sock, int ifindex, const struct nl_addr *a, struct cap_error **err)
+int rt_nl_addr_add(int sock, int ifindex, const struct rt_nl_addr *a, struct cap_error **err)
 {
 	struct nl_req r;
 	nl_init(&r, RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);

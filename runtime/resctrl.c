@@ -11,7 +11,7 @@
 #include "../lib/file.h"
 #include "resctrl.h"
 
-char *rt_resctrl_root(struct cap_error **err)
+char *resctrl_root(struct cap_error **err)
 {
 	cleanup_file FILE *f = fopen("/proc/self/mountinfo", "re");
 	if (!f)

@@ -23,7 +23,7 @@
 
 /* The resctrl mount point (from /proc/self/mountinfo); NULL with *err set
  * to one clear line when none is mounted. */
-char *rt_resctrl_root(struct cap_error **err);
+char *resctrl_root(struct cap_error **err);
 /* Join (or make) the groups under root and put pid in them, recording what
  * was made in dirfd first (so a failure midway is undone by release). */
 int resctrl_apply(const char *root, const char *id, pid_t pid, const struct spec_intel_rdt *r,
