@@ -142,19 +142,32 @@ sealed_copy_check() {
 	rt delete -f "$CID"
 	write_held_exe
 	exec 7<&-
-	# The exec child, held in the container (before its execve) while the
-	# runtime blocks opening the --pid-file fifo.
+	# The exec child, held in the container (before its execve) while the runtime
+	# blocks connecting to a --pidfd-socket whose listener has a full backlog (the
+	# pid file, written atomically, no longer blocks on a fifo).
 	sec_teardown_container
 	RUNTIME=$copy rt run -d --bundle "$BUNDLE" "$CID" </dev/null >/dev/null
 	pid=$(rt state "$CID" | jq -r .pid)
-	mkfifo "$SEC_TMP/pid.fifo"
-	RUNTIME=$copy rt exec --pid-file "$SEC_TMP/pid.fifo" "$CID" true >/dev/null 2>&1 &
-	local ex=$! child
+	python3 - "$SEC_TMP/pidfd.sock" "$SEC_TMP/held" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(0)
+c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+c.connect(sys.argv[1])  # backlog 0 and one pending connection: the next connect blocks
+open(sys.argv[2], "w").close()
+time.sleep(60)
+PY
+	local holder=$! ex child
+	wait_for test -e "$SEC_TMP/held"
+	RUNTIME=$copy rt exec --pidfd-socket "$SEC_TMP/pidfd.sock" "$CID" true >/dev/null 2>&1 &
+	ex=$!
 	wait_for ns_peer "$pid"
 	child=$(ns_peer "$pid")
 	exec 7</proc/$child/exe
-	timeout 10 cat "$SEC_TMP/pid.fifo"
-	wait "$ex"
+	kill "$holder"
+	wait "$holder" || true
+	wait "$ex" || true # the exec fails once the listener is gone; the child dies with it
 	write_held_exe
 	exec 7<&-
 	[ "$(sha256sum <"$copy")" = "$sum" ]
