@@ -198,6 +198,9 @@ uint64_t mem_reclaim_step(double pressure, double target, uint64_t current, uint
 #define MEM_PSI_HOLD_S	   5
 #define MEM_CLEAN_STEPS	   3 /* steps in a row without refaults that reset the hold */
 #define MEM_GROW_MIN_BYTES (1u << 20)
+/* A settled container is sampled every this many rounds (growth, OOM
+ * events and the hold's end are not urgent), or when its PSI trigger fires. */
+#define MEM_SETTLED_SAMPLE_EVERY 5
 /* KSM opted-in containers wait for this many full ksmd scans before any
  * reclaim (a page merges in the second scan that sees it unchanged; one more
  * for a scan already under way). */
