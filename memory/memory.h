@@ -193,11 +193,14 @@ uint64_t mem_reclaim_step(double pressure, double target, uint64_t current, uint
  * hold settles again at once, and ends early when memory.current grows by a
  * tenth (new memory that may turn cold).  PSI at or above the target stops
  * reclaim for MEM_PSI_HOLD_S and restarts from the smallest step. */
-#define MEM_HOLD_MIN_S	   60
-#define MEM_HOLD_MAX_S	   600
+#define MEM_HOLD_MIN_S	   300
+#define MEM_HOLD_MAX_S	   3600
 #define MEM_PSI_HOLD_S	   5
 #define MEM_CLEAN_STEPS	   3 /* steps in a row without refaults that reset the hold */
 #define MEM_GROW_MIN_BYTES (1u << 20)
+/* A settled container is sampled every this many rounds (growth, OOM
+ * events and the hold's end are not urgent), or when its PSI trigger fires. */
+#define MEM_SETTLED_SAMPLE_EVERY 5
 /* KSM opted-in containers wait for this many full ksmd scans before any
  * reclaim (a page merges in the second scan that sees it unchanged; one more
  * for a scan already under way). */

@@ -47,6 +47,7 @@ struct watched {
 	uint64_t last_refault; /* pages, workingset_refault_anon + _file */
 	uint64_t reclaimed;    /* the persisted counter */
 	bool ksm_wait;	       /* KSM opted in: ksmd has not scanned it enough yet */
+	unsigned skipped;      /* rounds not sampled while settled */
 	uint64_t ksm_from;     /* ksm full_scans when first seen (UINT64_MAX: not yet) */
 };
 
@@ -398,6 +399,12 @@ static bool ksm_pending(const struct watch *wa, struct watched *w)
 static int step(struct watch *wa, struct watched *w)
 {
 	struct sample s, after;
+	/* Settled, nothing is due for seconds: sampling 8 containers every
+	 * round still took 2.6% of a CPU in the TCG VM.  A PSI trigger that
+	 * fired brings the sample forward. */
+	if (w->ctl.phase == MEM_CTL_SETTLED && !w->triggered &&
+	    ++w->skipped % MEM_SETTLED_SAMPLE_EVERY)
+		return 0;
 	if (sample(w, &s) < 0)
 		return -1;
 	report_oom(wa, w);

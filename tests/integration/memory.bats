@@ -223,7 +223,8 @@ test_teardown() { [ -z "${WATCH_PID:-}" ] || kill -KILL "$WATCH_PID" 2>/dev/null
 	annotate org.capsule.memory.reclaim auto
 	annotate org.capsule.memory.ksm true
 	run_detached_ok "$id"
-	filled() { [ "$(current_of "$1")" -gt 24000000 ]; }
+	# ksmd (running fast here) may merge the 8 MiB before the rest is written
+	filled() { [ "$(current_of "$1")" -gt 15000000 ]; }
 	wait_until 30 filled "$id"
 	start_watch --interval 0.5 --psi-target 10
 	wait_until 90 grep -q "\"type\":\"reclaim\",\"id\":\"$id\"" "$WATCH_OUT"
@@ -245,7 +246,7 @@ test_teardown() { [ -z "${WATCH_PID:-}" ] || kill -KILL "$WATCH_PID" 2>/dev/null
 	wait_until 60 pressured
 	start_watch --interval 1
 	wait_until 30 grep -q "\"type\":\"backoff\",\"id\":\"$id\"" "$WATCH_OUT"
-	sleep 3
+	sleep 5
 	stop_watch
 	# after the first backoff: no reclaim for this container, only backoffs
 	after=$(sed -n '/"type":"backoff"/,$p' "$WATCH_OUT")
