@@ -192,8 +192,12 @@ static int spawn_exec(struct create_ctx *x, const struct exec_opts *o, struct ca
 	int e = errno;
 	if (pid > 0)
 		x->pid = pid; /* the caller kills it on any later failure */
-	if (cap_ns_leave_for_children(&saved, CLONE_NEWPID, err) < 0)
-		return -1;
+	/* Back to our own pid namespace for later children.  exec makes no other child, and a
+	 * rootless runtime (in podman's user namespace) has no privilege over the pid
+	 * namespace it came from, so a refused return is not an error here (create's hooks
+	 * make it one there, spawn.c). */
+	cleanup_error struct cap_error *not_back = NULL;
+	cap_ns_leave_for_children(&saved, CLONE_NEWPID, &not_back);
 	if (pid < 0)
 		return cap_fail(err, e, "clone3 exec process");
 	x->pid = pid;

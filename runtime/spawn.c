@@ -97,10 +97,19 @@ static int enter_for_children(struct create_ctx *x, const struct ns_plan *p, str
 	return 0;
 }
 
+/* Back to our own namespaces for the children that follow (hooks, newuidmap).  A rootless
+ * runtime (in podman's user namespace) has no privilege over the namespaces it came from
+ * and cannot go back: its later children start in the joined ones, as with runc's
+ * nsexec-less path; anything else is an error. */
 static int leave_for_children(struct saved_ns *s, struct cap_error **err)
 {
-	int rc = cap_ns_leave_for_children(&s->pid, CLONE_NEWPID, err);
-	return cap_ns_leave_for_children(&s->time, CLONE_NEWTIME, err) < 0 ? -1 : rc;
+	cleanup_error struct cap_error *e = NULL;
+	int rc = cap_ns_leave_for_children(&s->pid, CLONE_NEWPID, &e);
+	if (cap_ns_leave_for_children(&s->time, CLONE_NEWTIME, &e) < 0)
+		rc = -1;
+	if (rc < 0 && e->errnum != EPERM)
+		return cap_fail(err, e->errnum, "%s", e->msg);
+	return 0;
 }
 
 pid_t rt_clone3_into(uint64_t flags, int *pidfd, int cgroup_fd)
