@@ -225,7 +225,7 @@ test_teardown() { [ -z "${WATCH_PID:-}" ] || kill -KILL "$WATCH_PID" 2>/dev/null
 	run_detached_ok "$id"
 	# ksmd (running fast here) may merge the 8 MiB before the rest is written
 	filled() { [ "$(current_of "$1")" -gt 15000000 ]; }
-	wait_until 30 filled "$id"
+	wait_until 90 filled "$id"
 	start_watch --interval 0.5 --psi-target 10
 	wait_until 90 grep -q "\"type\":\"reclaim\",\"id\":\"$id\"" "$WATCH_OUT"
 	stop_watch
