@@ -193,7 +193,7 @@ static int apply_mount(struct spec *s, const struct cdi_mount *cm, struct cap_er
 
 static int apply_hook(struct spec *s, const struct cdi_hook *h, struct cap_error **err)
 {
-	int kind = cdi_hook_kind(h->hook_name);
+	int kind = spec_hook_kind_from_name(h->hook_name);
 	if (kind < 0)
 		return cap_fail(err, 0, "hooks: unknown hookName \"%.100s\"", h->hook_name);
 	struct spec_hook *o = cdi_grow(&s->hooks.list[kind], &s->hooks.count[kind], sizeof(*o));

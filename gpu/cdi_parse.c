@@ -169,11 +169,6 @@ static int parse_mount(struct ctx *c, yajl_val o, const char *p, struct cdi_moun
 	return m->container_path[0] == '/' ? 0 : bad(c, fp, "must be an absolute path");
 }
 
-int cdi_hook_kind(const char *name)
-{
-	return spec_hook_kind_from_name(name);
-}
-
 static int parse_hook(struct ctx *c, yajl_val o, const char *p, struct cdi_hook *h)
 {
 	int64_t t = 0;
@@ -186,7 +181,7 @@ static int parse_hook(struct ctx *c, yajl_val o, const char *p, struct cdi_hook 
 	h->timeout = (int)t;
 	char fp[512];
 	P(fp, "%s.hookName", p);
-	if (cdi_hook_kind(h->hook_name) < 0)
+	if (spec_hook_kind_from_name(h->hook_name) < 0)
 		return bad(c, fp,
 			   "unknown hook name (want prestart, createRuntime, "
 			   "createContainer, startContainer, poststart or poststop)");

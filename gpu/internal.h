@@ -81,8 +81,6 @@ void cdi_edits_clear(struct cdi_edits *e);
 /* cdi_version.c: cdiVersion, field/version rule and name syntax. */
 int cdi_check_version(const struct cdi_spec *s, struct cap_error **err);
 int cdi_check_kind(const char *kind, struct cap_error **err);
-/* enum spec_hook_kind of a CDI hookName, or -1. */
-int cdi_hook_kind(const char *name);
 int cdi_check_device_name(const char *name, struct cap_error **err);
 /* "vendor.com/class=name" -> kind (vendor/class) and name, pointing into buf. */
 int cdi_split_name(char *buf, char **kind, char **name, struct cap_error **err);
