@@ -101,15 +101,18 @@ static int enter_for_children(struct create_ctx *x, const struct ns_plan *p, str
  * runtime (in podman's user namespace) has no privilege over the namespaces it came from
  * and cannot go back: its later children start in the joined ones, as with runc's
  * nsexec-less path; anything else is an error. */
-static int leave_for_children(struct saved_ns *s, struct cap_error **err)
+static int leave_one(int *saved, int type, struct cap_error **err)
 {
 	cleanup_error struct cap_error *e = NULL;
-	int rc = cap_ns_leave_for_children(&s->pid, CLONE_NEWPID, &e);
-	if (cap_ns_leave_for_children(&s->time, CLONE_NEWTIME, &e) < 0)
-		rc = -1;
-	if (rc < 0 && e->errnum != EPERM)
+	if (cap_ns_leave_for_children(saved, type, &e) < 0 && e->errnum != EPERM)
 		return cap_fail(err, e->errnum, "%s", e->msg);
 	return 0;
+}
+
+static int leave_for_children(struct saved_ns *s, struct cap_error **err)
+{
+	int rc = leave_one(&s->pid, CLONE_NEWPID, err);
+	return leave_one(&s->time, CLONE_NEWTIME, err) < 0 ? -1 : rc;
 }
 
 pid_t rt_clone3_into(uint64_t flags, int *pidfd, int cgroup_fd)
