@@ -10,6 +10,7 @@
 #include "help.h"
 #include "image.h"
 #include "memory.h"
+#include "../runtime/cloned_binary.h"
 #include "../runtime/userns.h"
 
 struct command {
@@ -174,6 +175,21 @@ static int help_cmd(struct global_opts *g, int argc, char **argv)
 	return 3;
 }
 
+/* create, run and exec start processes inside the container from this
+ * binary: re-execute from a sealed copy (runtime/cloned_binary.h) first,
+ * before any work the restarted command would only do again. */
+static int seal_if_entering(const struct global_opts *g, const char *name, char **argv)
+{
+	if (strcmp(name, "create") && strcmp(name, "run") && strcmp(name, "exec"))
+		return 0;
+	struct cap_error *err = NULL;
+	if (cloned_binary_ensure_argv(argv, &err) == 0)
+		return 0;
+	int rc = cmd_report(g, err);
+	cap_error_free(err);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct global_opts g = {.root = default_root(),
@@ -192,6 +208,9 @@ int main(int argc, char **argv)
 		if (strcmp(commands[i].name, name) == 0) {
 			if (help_wanted(name, argc - first, argv + first))
 				return help_command(stdout, name) < 0 ? 1 : 0;
+			int rc = seal_if_entering(&g, name, argv);
+			if (rc)
+				return rc;
 			optind = 0; /* full getopt reset for the subcommand */
 			return commands[i].fn(&g, argc - first, argv + first);
 		}

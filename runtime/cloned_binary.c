@@ -192,6 +192,29 @@ const char *cloned_binary_host_path(void)
 	return path;
 }
 
+/* Re-exec with argv from a read-only bind of the binary (unless memfd_only)
+ * or a sealed memfd copy; returns only on failure. */
+static int reexec_sealed(bool memfd_only, char **argv, struct cap_error **err)
+{
+	remember_host_path();
+	cleanup_close int fd = memfd_only ? -1 : ro_bind_self();
+	if (fd < 0)
+		fd = clone_self(err);
+	if (fd < 0)
+		return -1;
+	/* execveat(AT_EMPTY_PATH) of an O_CLOEXEC fd works for ELF binaries;
+	 * the fd itself is gone after the exec. */
+	syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
+	return cap_fail(err, errno, "re-exec the runtime from a sealed copy");
+}
+
+int cloned_binary_ensure_argv(char **argv, struct cap_error **err)
+{
+	if (cloned_binary_is_cloned(false))
+		return 0;
+	return reexec_sealed(false, argv, err);
+}
+
 int cloned_binary_ensure(bool memfd_only, struct cap_error **err)
 {
 	if (cloned_binary_is_cloned(memfd_only))
@@ -199,16 +222,7 @@ int cloned_binary_ensure(bool memfd_only, struct cap_error **err)
 	char **argv = self_argv(err);
 	if (!argv)
 		return -1;
-	remember_host_path();
-	cleanup_close int fd = memfd_only ? -1 : ro_bind_self();
-	if (fd < 0)
-		fd = clone_self(err);
-	if (fd >= 0) {
-		/* execveat(AT_EMPTY_PATH) of an O_CLOEXEC fd works for ELF
-		 * binaries; the fd itself is gone after the exec. */
-		syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
-		cap_fail(err, errno, "re-exec the runtime from a sealed copy");
-	}
+	reexec_sealed(memfd_only, argv, err);
 	free(argv[0]);
 	free(argv);
 	return -1;

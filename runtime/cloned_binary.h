@@ -18,9 +18,14 @@
  * Every process cloned afterwards shares that executable, so /proc/<pid>/exe
  * of any capsule process in the container never leads to the host file.
  *
- * Called from runtime/container.c prepare() after load_config() and from
- * runtime/exec.c prepare_exec() after load_process(): the command restarts
- * from main() with the same argv (from /proc/self/cmdline) and environment. */
+ * cmd/main.c calls cloned_binary_ensure_argv() for create, run and exec
+ * before anything else, so that the work before the re-exec is only the
+ * exec itself: the command restarts from main() with the same argv and
+ * environment.  runtime/container.c prepare() (after load_config()) and
+ * runtime/exec.c prepare_exec() (after load_process()) then call
+ * cloned_binary_ensure(), which returns at once unless the config wants a
+ * memfd and this process runs from the read-only bind: only such
+ * (privileged) containers pay a second re-exec. */
 #ifndef CAPSULE_CLONED_BINARY_H
 #define CAPSULE_CLONED_BINARY_H
 
@@ -39,6 +44,8 @@ bool cloned_binary_is_cloned(bool memfd_only);
  * /proc/self/exe (unless memfd_only) or a sealed memfd copy; returns only on
  * failure (-1, *err set).  Otherwise returns 0 at once. */
 int cloned_binary_ensure(bool memfd_only, struct cap_error **err);
+/* The same, not memfd_only, with main()'s argv (no /proc/self/cmdline). */
+int cloned_binary_ensure_argv(char **argv, struct cap_error **err);
 /* Path of the host's binary this process was started from (before any
  * re-exec from a sealed copy), or NULL if unknown. */
 const char *cloned_binary_host_path(void);
