@@ -25,6 +25,10 @@ STATIC_LIBS := -larchive -lcrypto -lseccomp -lyajl_s -lyaml -lcap -lz -lzstd -lb
 # dlopen'ed when used (cgroups/sd_dl.h, runtime/criu_dl.h): only their headers
 # are needed here.
 DYNAMIC_LIBS :=
+# The linker's note on dlopen in a static binary ("requires at runtime the shared
+# libraries from the glibc version used for linking"), shown for every build: the two
+# libraries it opens run on their own copy of libc (cgroups/sd_dl.h).
+STATIC_LINK_NOTE := in statically linked applications requires at runtime|in function .cap_dl_load.
 PKG_LIBS = -Wl,--as-needed -Wl,--gc-sections -Wl,-Bstatic $(STATIC_LIBS) -Wl,-Bdynamic $(DYNAMIC_LIBS)
 
 # The user's CFLAGS/LDFLAGS only add to (and may override) the project's own flags, so
@@ -70,8 +74,14 @@ LAYER_STAMPS := $(patsubst %,build/%.layer-ok,$(MODULES))
 
 all: capsule
 
+# capsule itself is a static PIE: every create/run/exec executes it twice (the
+# sealed re-exec, runtime/cloned_binary.h), and the dynamic loader's work and page
+# faults for libc were ~2 ms of each exec (bench/README.md).  libsystemd and libcriu
+# still come through dlopen (lib/dl.h); the test and sanitizer builds stay dynamic.
 capsule: $(CMD_OBJS) $(ALL_ARCHIVES) $(LAYER_STAMPS)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJS) $(ALL_ARCHIVES) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -static-pie -o $@ $(CMD_OBJS) $(ALL_ARCHIVES) \
+	  -Wl,--gc-sections $(STATIC_LIBS) 2>build/link.log; rc=$$?; \
+	  grep -Ev "$(STATIC_LINK_NOTE)" build/link.log >&2; exit $$rc
 
 # build/<module>.srcs changes when a source file comes or goes, so the archive never keeps
 # the object of a removed file.

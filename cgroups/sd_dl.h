@@ -5,6 +5,7 @@
 #ifndef CAPSULE_CGROUPS_SD_DL_H
 #define CAPSULE_CGROUPS_SD_DL_H
 
+#include <stdlib.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-daemon.h>
 
@@ -36,13 +37,17 @@
 	X(sd_bus_set_address)                                                                      \
 	X(sd_bus_slot_unref)                                                                       \
 	X(sd_bus_start)                                                                            \
-	X(sd_bus_wait)
+	X(sd_bus_wait)                                                                             \
+	X(free)
 
 #define X(f) extern __typeof__(f) *cg_dl_##f;
 CG_DL_SYMS(X)
 #undef X
 
-/* Load the library once; a clear error when it is missing. */
+/* Load the library once; a clear error when it is missing.  cg_dl_free is the
+ * library's own free(): capsule is a static binary, so a dlopen'ed library runs on
+ * a second copy of libc whose heap only its own free() may release (strings that
+ * sd-bus hands over, like sd_bus_get_property_string's). */
 int cg_sd_dlopen(struct cap_error **err);
 
 /* Calls below go through the pointers cg_sd_dlopen filled in. */

@@ -277,9 +277,14 @@ static int unit_cgroup(sd_bus *bus, const char *unit, char **out, struct cap_err
 		return bus_fail(err, r, &e, "GetUnit", unit);
 	const char *iface = strstr(unit, ".slice") ? "org.freedesktop.systemd1.Slice"
 						   : "org.freedesktop.systemd1.Scope";
-	r = sd_bus_get_property_string(bus, SD_DEST, path, iface, "ControlGroup", &e, out);
+	char *theirs = NULL; /* from libsystemd's heap: see cg_dl_free */
+	r = sd_bus_get_property_string(bus, SD_DEST, path, iface, "ControlGroup", &e, &theirs);
 	if (r < 0)
 		return bus_fail(err, r, &e, "read ControlGroup of", unit);
+	*out = strdup(theirs);
+	cg_dl_free(theirs);
+	if (!*out)
+		return cap_fail(err, ENOMEM, "systemd: ControlGroup of %s", unit);
 	if (!**out || **out != '/')
 		return cap_fail(err, EIO, "systemd: unit %s has no cgroup (ControlGroup \"%s\")",
 				unit, *out);

@@ -29,5 +29,8 @@ int cap_write_file_str(const char *path, const char *s, struct cap_error **err);
 ssize_t cap_write_all(int fd, const void *buf, size_t len);
 /* asprintf into a new string; NULL when out of memory. */
 char *cap_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* `name` as execvp would find it: itself when it has a '/', else the first executable
+ * regular file of that name in $PATH (the usual default without one).  NULL: none. */
+char *cap_find_program(const char *name);
 
 #endif

@@ -112,7 +112,8 @@ static int dump(const struct checkpoint_opts *o, const struct state_dir *sd,
 	if (rc == 0)
 		rc = configure(&c, o, st, s, err);
 	if (rc == 0) {
-		int r = o->pre_dump ? criu_local_pre_dump(c.opts) : criu_local_dump(c.opts);
+		int r = criu_swrk_call(&c, o->pre_dump ? rt_dl_criu_local_pre_dump
+						       : rt_dl_criu_local_dump);
 		if (r < 0)
 			rc =
 			    criu_fail(&c, r, o->pre_dump ? "criu pre-dump" : "criu dump", log, err);

@@ -17,7 +17,8 @@
 struct criu_ctx {
 	criu_opts *opts;
 	int image_fd, work_fd;
-	char *work_path; /* for the log's name in errors */
+	char *work_path;       /* for the log's name in errors */
+	const char *criu_name; /* the criu binary ($CAPSULE_CRIU or "criu") */
 };
 
 /* criu opts with the images/work dirs (made with 0700 when create_images)
@@ -25,6 +26,15 @@ struct criu_ctx {
 int criu_ctx_init(struct criu_ctx *c, const struct criu_common_opts *o, bool create_images,
 		  const char *log_name, struct cap_error **err);
 void criu_ctx_free(struct criu_ctx *c);
+/* Run op (criu_local_dump, criu_local_pre_dump, criu_local_restore) against a
+ * `criu swrk` that capsule forks and execs itself, handed to libcriu as a connected
+ * socket; returns op's result, or -ECOMM when criu cannot be started.  libcriu's own
+ * spawn (the CRIU_COMM_BIN default, and criu_local_restore_child) forks on libcriu's
+ * copy of libc, which a static capsule cannot do (lib/dl.h): that child crashes.
+ * criu restores a tree over RPC detached under the swrk process, so restore makes
+ * capsule a child subreaper first; once criu has exited (reaped here) the restored
+ * init is capsule's child, as with restore_child's sibling restore. */
+int criu_swrk_call(struct criu_ctx *c, int (*op)(criu_opts *opts));
 /* An error for a failed criu call: its return code and the log's first
  * "Error" line, naming the log file. */
 int criu_fail(struct criu_ctx *c, int rc, const char *what, const char *log_name,

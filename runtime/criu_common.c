@@ -64,10 +64,9 @@ int criu_ctx_init(struct criu_ctx *c, const struct criu_common_opts *o, bool cre
 	c->work_path = realpath(work, NULL);
 	if (criu_local_init_opts(&c->opts) < 0 || !c->work_path)
 		return cap_fail(err, ENOMEM, "criu options");
-	const char *bin = getenv(CRIU_BINARY_ENV);
-	/* swrk: libcriu runs the criu binary as its child, no service needed */
-	if (criu_local_set_service_binary(c->opts, bin && *bin ? bin : "criu") < 0 ||
-	    criu_local_set_log_file(c->opts, log_name) < 0)
+	const char *name = getenv(CRIU_BINARY_ENV);
+	c->criu_name = name && *name ? name : "criu"; /* run as swrk: criu_swrk_call */
+	if (criu_local_set_log_file(c->opts, log_name) < 0)
 		return cap_fail(err, ENOMEM, "criu options");
 	criu_local_set_images_dir_fd(c->opts, c->image_fd);
 	criu_local_set_work_dir_fd(c->opts, c->work_fd);

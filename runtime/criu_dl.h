@@ -16,7 +16,7 @@
 	X(criu_local_free_opts)                                                                    \
 	X(criu_local_init_opts)                                                                    \
 	X(criu_local_pre_dump)                                                                     \
-	X(criu_local_restore_child)                                                                \
+	X(criu_local_restore)                                                                      \
 	X(criu_local_set_ext_unix_sk)                                                              \
 	X(criu_local_set_file_locks)                                                               \
 	X(criu_local_set_auto_dedup)                                                               \
@@ -31,7 +31,7 @@
 	X(criu_local_set_parent_images)                                                            \
 	X(criu_local_set_pid)                                                                      \
 	X(criu_local_set_root)                                                                     \
-	X(criu_local_set_service_binary)                                                           \
+	X(criu_local_set_service_fd)                                                               \
 	X(criu_local_set_shell_job)                                                                \
 	X(criu_local_set_tcp_established)                                                          \
 	X(criu_local_set_track_mem)                                                                \
@@ -53,7 +53,7 @@ int criu_dlopen(struct cap_error **err);
 #define criu_local_free_opts(...)	   rt_dl_criu_local_free_opts(__VA_ARGS__)
 #define criu_local_init_opts(...)	   rt_dl_criu_local_init_opts(__VA_ARGS__)
 #define criu_local_pre_dump(...)	   rt_dl_criu_local_pre_dump(__VA_ARGS__)
-#define criu_local_restore_child(...)	   rt_dl_criu_local_restore_child(__VA_ARGS__)
+#define criu_local_restore(...)		   rt_dl_criu_local_restore(__VA_ARGS__)
 #define criu_local_set_ext_unix_sk(...)	   rt_dl_criu_local_set_ext_unix_sk(__VA_ARGS__)
 #define criu_local_set_auto_dedup(...)	   rt_dl_criu_local_set_auto_dedup(__VA_ARGS__)
 #define criu_local_set_file_locks(...)	   rt_dl_criu_local_set_file_locks(__VA_ARGS__)
@@ -69,7 +69,7 @@ int criu_dlopen(struct cap_error **err);
 #define criu_local_set_parent_images(...)     rt_dl_criu_local_set_parent_images(__VA_ARGS__)
 #define criu_local_set_pid(...)		      rt_dl_criu_local_set_pid(__VA_ARGS__)
 #define criu_local_set_root(...)	      rt_dl_criu_local_set_root(__VA_ARGS__)
-#define criu_local_set_service_binary(...)    rt_dl_criu_local_set_service_binary(__VA_ARGS__)
+#define criu_local_set_service_fd(...)	      rt_dl_criu_local_set_service_fd(__VA_ARGS__)
 #define criu_local_set_shell_job(...)	      rt_dl_criu_local_set_shell_job(__VA_ARGS__)
 #define criu_local_set_tcp_established(...)   rt_dl_criu_local_set_tcp_established(__VA_ARGS__)
 #define criu_local_set_track_mem(...)	      rt_dl_criu_local_set_track_mem(__VA_ARGS__)

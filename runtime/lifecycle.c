@@ -456,6 +456,18 @@ static char *annotations_json(const struct container_state *st)
 	return strndup(a, len ? len - 1 : 0); /* drop the outer closing brace */
 }
 
+/* uid's name from /etc/passwd itself, as runc finds it: not through NSS, which a
+ * static binary could only reach by loading a second libc. */
+static char *passwd_name(uid_t uid)
+{
+	cleanup_file FILE *f = fopen("/etc/passwd", "re");
+	struct passwd *pw;
+	while (f && (pw = fgetpwent(f)))
+		if (pw->pw_uid == uid)
+			return strdup(pw->pw_name);
+	return NULL;
+}
+
 /* runc's OWNER column: the user owning the state dir, "#UID" when unknown. */
 static char *state_dir_owner(int fd)
 {
@@ -463,9 +475,9 @@ static char *state_dir_owner(int fd)
 	char buf[32];
 	if (fstat(fd, &st) < 0)
 		return strdup("");
-	struct passwd *pw = getpwuid(st.st_uid);
-	if (pw)
-		return strdup(pw->pw_name);
+	char *name = passwd_name(st.st_uid);
+	if (name)
+		return name;
 	snprintf(buf, sizeof(buf), "#%u", (unsigned)st.st_uid);
 	return strdup(buf);
 }

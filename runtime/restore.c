@@ -7,6 +7,7 @@
  * mapped there), CRIU restores the tree as our child, and we leave the
  * cgroup again.  The state then says running with the new init pid. */
 #include <errno.h>
+#include <sys/prctl.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
@@ -191,7 +192,9 @@ static int run_criu(struct restore_ctx *x, struct cap_error **err)
 	if (rc == 0 && x->cg && (rc = own_cgroup(&x->own_cgroup, err)) == 0)
 		rc = cgroup_enter(x->cg, getpid(), err);
 	if (rc == 0) {
-		int pid = criu_local_restore_child(c.opts);
+		/* the restored init comes to us once criu exits (criu.h) */
+		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+		int pid = criu_swrk_call(&c, rt_dl_criu_local_restore);
 		if (pid <= 0)
 			rc = criu_fail(&c, pid, "criu restore", RESTORE_LOG, err);
 		else

@@ -324,6 +324,43 @@ static void test_strdupf(void)
 	free(s);
 }
 
+/* criu is found this way (libcriu's own $PATH search runs on its copy of libc). */
+static void test_find_program(void)
+{
+	char *saved = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+	char *p = cap_find_program("./relative/x");
+	CHECK_STR(p, "./relative/x"); /* a name with '/' is taken as given */
+	free(p);
+	char *dir = cap_strdupf("%s/bin1", tmpdir), *dir2 = cap_strdupf("%s/bin2", tmpdir);
+	mkdir(dir, 0755);
+	mkdir(dir2, 0755);
+	char *plain = cap_strdupf("%s/tool", dir), *exe = cap_strdupf("%s/tool", dir2);
+	close(open(plain, O_WRONLY | O_CREAT, 0644)); /* not executable: skipped */
+	close(open(exe, O_WRONLY | O_CREAT, 0755));
+	char *sub = cap_strdupf("%s/tooldir", dir2);
+	mkdir(sub, 0755);
+	char *path = cap_strdupf("%s::%s", dir, dir2);
+	setenv("PATH", path, 1);
+	p = cap_find_program("tool");
+	CHECK_STR(p, exe);
+	free(p);
+	CHECK(cap_find_program("tooldir") == NULL); /* a directory is no program */
+	CHECK(cap_find_program("missing") == NULL);
+	unsetenv("PATH"); /* the usual default list: sh is in /bin or /usr/bin */
+	p = cap_find_program("sh");
+	CHECK(p && (strcmp(p, "/usr/bin/sh") == 0 || strcmp(p, "/bin/sh") == 0));
+	free(p);
+	if (saved)
+		setenv("PATH", saved, 1);
+	free(saved);
+	free(path);
+	free(sub);
+	free(plain);
+	free(exe);
+	free(dir);
+	free(dir2);
+}
+
 static void test_json_parse(void)
 {
 	struct cap_error *e = NULL;
@@ -462,6 +499,7 @@ int main(void)
 	test_rm_rf();
 	test_rm_rf_mount();
 	test_strdupf();
+	test_find_program();
 	test_json_parse();
 	test_json_gen();
 	test_strv();
