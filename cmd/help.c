@@ -284,7 +284,7 @@ void help_program(FILE *f, const char *version)
 		   "   --log-format value     log format: text or json (default: text)\n"
 		   "   --root value           state directory (default: /run/capsule, or\n"
 		   "                          $XDG_RUNTIME_DIR/capsule when rootless)\n"
-		   "   --criu value           accepted for runc compatibility (libcriu is used)\n"
+		   "   --criu value           criu binary for checkpoint/restore (default: criu)\n"
 		   "   --systemd-cgroup       use the systemd cgroup driver (slice:prefix:name)\n"
 		   "   --rootless value       true, false or auto (default: auto)\n"
 		   "   --cdi-spec-dir value   CDI spec directory (repeatable)\n"

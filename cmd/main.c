@@ -84,7 +84,7 @@ enum {
 	OPT_SYSTEMD,
 	OPT_ROOTLESS,
 	OPT_CDI_DIR,
-	OPT_IGNORED
+	OPT_CRIU
 };
 
 static int parse_globals(struct global_opts *g, int argc, char **argv)
@@ -96,7 +96,7 @@ static int parse_globals(struct global_opts *g, int argc, char **argv)
 	    {"debug", no_argument, 0, OPT_DEBUG},
 	    {"systemd-cgroup", no_argument, 0, OPT_SYSTEMD},
 	    {"cdi-spec-dir", required_argument, 0, OPT_CDI_DIR},
-	    {"criu", required_argument, 0, OPT_IGNORED},
+	    {"criu", required_argument, 0, OPT_CRIU},
 	    {"rootless", required_argument, 0, OPT_ROOTLESS},
 	    {"version", no_argument, 0, 'v'},
 	    {"help", no_argument, 0, 'h'},
@@ -144,7 +144,8 @@ static int parse_globals(struct global_opts *g, int argc, char **argv)
 			}
 			g->cdi_spec_dirs[g->n_cdi_spec_dirs++] = optarg;
 			break;
-		case OPT_IGNORED:
+		case OPT_CRIU: /* runc's --criu: the binary checkpoint and restore run */
+			setenv("CAPSULE_CRIU", optarg, 1);
 			break;
 		case 'v':
 			version();

@@ -32,6 +32,17 @@ load helpers
 	[ "$(ctr_status "$id")" = running ]
 }
 
+@test "--criu names the criu binary (runc's flag): a missing one is one clear line" {
+	requires_runtime capsule
+	id=$(ctr_id)
+	set_args sleep 100
+	run_detached_ok "$id"
+	run runtime --criu /nonexistent/criu checkpoint --image-path "$BATS_TEST_TMPDIR/img" "$id"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"cannot run criu"* ]]
+	[ "$(ctr_status "$id")" = running ]
+}
+
 @test "where CRIU cannot work, checkpoint says why and the container keeps running" {
 	requires_runtime capsule
 	! criu check >/dev/null 2>&1 || skip "CRIU works on this kernel (checkpoint.bats covers it)"
