@@ -60,7 +60,7 @@ teardown_file() { cl_teardown_file; }
 	cl_cg_check_new
 
 	run -0 ctrc task exec --exec-id x1 "$id" sh -c 'echo in-exec $(cat /proc/1/cmdline | tr "\0" " ")'
-	[[ "$output" == "in-exec sh -c trap"* ]]
+	[[ "$output" == "in-exec sh -c trap"* ]] || { echo "exec printed: '$output'"; false; }
 	run -3 ctrc task exec --exec-id x2 "$id" sh -c 'exit 3'
 	# The exec'd process shares the container's pid namespace and cgroup.
 	run -0 ctrc task exec --exec-id x3 "$id" sh -c 'cat /proc/self/cgroup; ls /proc | grep -c "^[0-9]"'
