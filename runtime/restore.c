@@ -25,6 +25,7 @@
 #include "criu.h"
 #include "../lib/file.h"
 #include "state.h"
+#include "terminal.h"
 
 #define RESTORE_LOG "restore.log"
 
@@ -37,6 +38,8 @@ struct restore_ctx {
 	bool own_state_dir;
 	struct cgroup *cg;
 	pid_t pid;
+	int console_fd; /* --console-socket, connected; -1 without */
+	char created[64];
 };
 
 static int load_bundle(struct restore_ctx *x, struct cap_error **err)
@@ -44,8 +47,6 @@ static int load_bundle(struct restore_ctx *x, struct cap_error **err)
 	const struct create_opts *c = &x->o->c;
 	if (state_validate_id(c->id, err) < 0)
 		return -1;
-	if (c->systemd_cgroup)
-		return cap_fail(err, ENOTSUP, "restore: --systemd-cgroup is not supported yet");
 	x->bundle = realpath(c->bundle ? c->bundle : ".", NULL);
 	if (!x->bundle)
 		return cap_fail(err, errno, "bundle %s", c->bundle ? c->bundle : ".");
@@ -60,6 +61,15 @@ static int load_bundle(struct restore_ctx *x, struct cap_error **err)
 	if (l->n_net_devices || l->intel_rdt.present)
 		return cap_fail(err, ENOTSUP, "restore: linux.%s is not supported yet",
 				l->n_net_devices ? "netDevices" : "intelRdt");
+	/* the pty CRIU makes for a terminal goes to the socket; no foreground relay */
+	if (x->spec->process.terminal && !c->console_socket)
+		return cap_fail(err, 0,
+				"process.terminal: restore needs --console-socket for the "
+				"container's new pty");
+	if (!x->spec->process.terminal && c->console_socket)
+		return cap_fail(err, 0,
+				"--console-socket: cannot use a console socket if "
+				"process.terminal is false");
 	const char *r = x->spec->root_path ? x->spec->root_path : "rootfs";
 	cleanup_free char *joined = NULL;
 	if (*r != '/' && asprintf(&joined, "%s/%s", x->bundle, r) < 0)
@@ -75,8 +85,11 @@ static int make_cgroup(struct restore_ctx *x, struct cap_error **err)
 	    .id = x->o->c.id,
 	    .cgroups_path = l->cgroups_path,
 	    .resources = l->resources.present ? &l->resources : NULL,
+	    .systemd = x->o->c.systemd_cgroup,
 	    .rootless = x->o->c.rootless,
 	    .debug = x->o->c.debug,
+	    .annotations = x->spec->annotations,
+	    .n_annotations = x->spec->n_annotations,
 	};
 	return cgroup_create(&co, &x->cg, err);
 }
@@ -182,21 +195,65 @@ static int configure(struct restore_ctx *x, struct criu_ctx *c, struct cap_error
 	return inherit_stdio(c, err);
 }
 
+/* The state hooks and state.json get (pid 0 until CRIU reports it). */
+static struct container_state make_state(struct restore_ctx *x)
+{
+	const struct spec_namespace *pidns = spec_find_namespace(x->spec, CLONE_NEWPID);
+	return (struct container_state){
+	    .id = (char *)x->o->c.id,
+	    .bundle = x->bundle,
+	    .rootfs = x->rootfs,
+	    .created = x->created,
+	    .owner = "",
+	    .cgroup_path = x->cg ? (char *)cgroup_path(x->cg) : NULL,
+	    .pid = x->pid,
+	    .start_time = x->pid > 0 ? rt_proc_start_time(x->pid) : 0,
+	    .own_pidns = pidns && !pidns->path,
+	    .systemd_cgroup = x->o->c.systemd_cgroup,
+	    .annotations = x->spec->annotations,
+	    .n_annotations = x->spec->n_annotations,
+	};
+}
+
+static int restore_tree(struct restore_ctx *x, struct criu_ctx *c, struct cap_error **err)
+{
+	struct criu_restore_notify n = {
+	    .hooks = &x->spec->hooks, .st = make_state(x), .console_fd = x->console_fd};
+	criu_restore_notify_install(c, &n);
+	int pid = criu_local_restore_child(c->opts);
+	criu_restore_notify_done(&n);
+	if (pid > 0 && !n.err) {
+		x->pid = pid;
+		return 0;
+	}
+	if (pid > 0) { /* not expected: CRIU aborts on a failed notify */
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	if (n.err) {
+		if (err && !*err)
+			*err = n.err;
+		else
+			cap_error_free(n.err);
+		return cap_wrap(err, "criu restore");
+	}
+	return criu_fail(c, pid, "criu restore", RESTORE_LOG, err);
+}
+
 static int run_criu(struct restore_ctx *x, struct cap_error **err)
 {
 	struct criu_ctx c;
 	int rc = criu_ctx_init(&c, &x->o->common, false, RESTORE_LOG, err);
-	if (rc == 0)
-		rc = configure(x, &c, err);
+	/* in the container cgroup first: CRIU's restorer inherits it, and the
+	 * systemd driver knows the path only once the unit runs with our pid */
 	if (rc == 0 && x->cg && (rc = own_cgroup(&x->own_cgroup, err)) == 0)
 		rc = cgroup_enter(x->cg, getpid(), err);
-	if (rc == 0) {
-		int pid = criu_local_restore_child(c.opts);
-		if (pid <= 0)
-			rc = criu_fail(&c, pid, "criu restore", RESTORE_LOG, err);
-		else
-			x->pid = pid;
-	}
+	if (rc == 0 && x->cg)
+		rc = state_save_cgroup(&x->sd, cgroup_path(x->cg), err);
+	if (rc == 0)
+		rc = configure(x, &c, err);
+	if (rc == 0)
+		rc = restore_tree(x, &c, err);
 	leave_cgroup(x);
 	criu_ctx_free(&c);
 	return rc;
@@ -204,22 +261,7 @@ static int run_criu(struct restore_ctx *x, struct cap_error **err)
 
 static int save_state(struct restore_ctx *x, struct cap_error **err)
 {
-	char now[64];
-	rt_rfc3339_now(now, sizeof(now));
-	const struct spec_namespace *pidns = spec_find_namespace(x->spec, CLONE_NEWPID);
-	struct container_state st = {
-	    .id = (char *)x->o->c.id,
-	    .bundle = x->bundle,
-	    .rootfs = x->rootfs,
-	    .created = now,
-	    .owner = "",
-	    .cgroup_path = x->cg ? (char *)cgroup_path(x->cg) : NULL,
-	    .pid = x->pid,
-	    .start_time = rt_proc_start_time(x->pid),
-	    .own_pidns = pidns && !pidns->path,
-	    .annotations = x->spec->annotations,
-	    .n_annotations = x->spec->n_annotations,
-	};
+	struct container_state st = make_state(x);
 	if (state_save(&x->sd, &st, err) < 0)
 		return -1;
 	return rt_write_pid_file(x->o->c.pid_file, x->pid, err);
@@ -241,6 +283,8 @@ static void cleanup_ctx(struct restore_ctx *x, bool failed)
 		state_dir_remove(&x->sd, NULL);
 	else
 		state_dir_close(&x->sd);
+	if (x->console_fd >= 0)
+		close(x->console_fd);
 	cgroup_free(x->cg);
 	spec_free(x->spec);
 	free(x->bundle), free(x->rootfs), free(x->raw), free(x->criu_root), free(x->own_cgroup);
@@ -248,8 +292,12 @@ static void cleanup_ctx(struct restore_ctx *x, bool failed)
 
 int container_restore(const struct restore_opts *o, int *exit_code, struct cap_error **err)
 {
-	struct restore_ctx x = {.o = o, .sd = {.fd = -1}};
+	struct restore_ctx x = {.o = o, .sd = {.fd = -1}, .console_fd = -1};
+	rt_rfc3339_now(x.created, sizeof(x.created));
 	int rc = load_bundle(&x, err);
+	if (rc == 0 && o->c.console_socket &&
+	    (x.console_fd = rt_console_socket_connect(o->c.console_socket, err)) < 0)
+		rc = -1;
 	if (rc == 0 && (rc = state_dir_create(o->c.root, o->c.id, &x.sd, err)) == 0)
 		x.own_state_dir = true;
 	if (rc == 0)

@@ -106,3 +106,79 @@ wait_count() {
 	runtime delete -f "$new"
 	[ ! -d "$cg" ]
 }
+
+# hook_script: $BATS_TEST_TMPDIR/hook KIND writes its stdin (the state) to KIND.json
+hook_script() {
+	cat >"$BATS_TEST_TMPDIR/hook" <<-HOOK
+		#!/bin/sh
+		cat >"$BATS_TEST_TMPDIR/\$1.json"
+	HOOK
+	chmod +x "$BATS_TEST_TMPDIR/hook"
+}
+
+@test "restore --console-socket: a terminal container's new pty master goes to the socket" {
+	setup_counter
+	update_config '.process.terminal = true'
+	set_cmd 'i=0; while :; do i=$((i+1)); echo $i >/data/count.new; mv /data/count.new /data/count; [ -t 1 ] && echo tty-$i; sleep 0.2; done'
+	id=$(ctr_id)
+	start_recvtty "$BATS_TEST_TMPDIR/c1" "$BATS_TEST_TMPDIR/out1"
+	run_detached_ok "$id" --console-socket "$BATS_TEST_TMPDIR/c1"
+	wait_count 2
+	runtime checkpoint --image-path "$IMG" "$id"
+	# the old terminal hung up with the dumped container
+	wait_recvtty 10
+	grep -q '^tty-1' "$BATS_TEST_TMPDIR/out1"
+	before=$(count)
+	# a terminal container cannot be restored without a socket for its pty
+	run runtime restore -d --image-path "$IMG" --bundle "$BUNDLE" "$id"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *console-socket* ]]
+	start_recvtty "$BATS_TEST_TMPDIR/c2" "$BATS_TEST_TMPDIR/out2"
+	runtime restore -d --image-path "$IMG" --bundle "$BUNDLE" --console-socket "$BATS_TEST_TMPDIR/c2" "$id"
+	[ "$(runtime state "$id" | jq -r .status)" = running ]
+	wait_count $((before + 3))
+	runtime kill "$id" KILL
+	wait_recvtty 10
+	# the restored process went on printing to the new terminal, from where it was
+	run -0 grep -o '^tty-[0-9]*' "$BATS_TEST_TMPDIR/out2"
+	first=${lines[0]#tty-}
+	[ "$first" -gt "$before" ]
+	runtime delete -f "$id"
+}
+
+@test "restore runs prestart and createRuntime hooks with the restored pid, no other kinds (as runc)" {
+	start_counter
+	runtime checkpoint --image-path "$IMG" "$id"
+	hook_script
+	local k j=
+	for k in prestart createRuntime createContainer startContainer poststart; do
+		j="$j | .hooks.$k = [{path: \"$BATS_TEST_TMPDIR/hook\", args: [\"hook\", \"$k\"]}]"
+	done
+	update_config ".${j#* | .}"
+	runtime restore -d --image-path "$IMG" --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1
+	pid=$(runtime state "$id" | jq -r .pid)
+	for k in prestart createRuntime; do
+		[ "$(jq -r .pid "$BATS_TEST_TMPDIR/$k.json")" = "$pid" ]
+		[ "$(jq -r .id "$BATS_TEST_TMPDIR/$k.json")" = "$id" ]
+		[ "$(jq -r .status "$BATS_TEST_TMPDIR/$k.json")" = creating ]
+	done
+	for k in createContainer startContainer poststart; do [ ! -e "$BATS_TEST_TMPDIR/$k.json" ]; done
+	runtime delete -f "$id"
+}
+
+@test "restore: a failing createRuntime hook fails it and leaves nothing" {
+	start_counter
+	cg=$(state_cgroup "$id")
+	runtime checkpoint --image-path "$IMG" "$id"
+	update_config '.hooks.createRuntime = [{path: "/bin/false"}]'
+	run runtime restore -d --image-path "$IMG" --bundle "$BUNDLE" "$id"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *createRuntime* ]]
+	run runtime state "$id"
+	[ "$status" -ne 0 ]
+	[ ! -e "$STATE_ROOT/$id" ]
+	[ ! -e "$cg" ]
+	before=$(count)
+	sleep 1
+	[ "$(count)" = "$before" ]
+}

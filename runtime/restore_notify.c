@@ -1,0 +1,77 @@
+/* restore: CRIU's notifications during a restore, handled as runc does
+ * (libcontainer's criuNotifications):
+ *   "setup-namespaces"   the tree exists in its namespaces, nothing of it runs
+ *                        yet: the prestart and createRuntime hooks run, with
+ *                        the restored init's pid in the state (runc runs no
+ *                        other hook kind on restore);
+ *   "orphan-pts-master"  CRIU made a new pty pair for the terminal the
+ *                        container had (criu_local_set_orphan_pts_master):
+ *                        its master goes to the --console-socket, like the
+ *                        pty of a created container.
+ * libcriu's callback takes no user pointer, hence the one static context:
+ * a restore is one per process.  A failing handler fails the restore (CRIU
+ * aborts on a negative answer). */
+#include "criu.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hooks.h"
+#include "terminal.h"
+
+static struct criu_restore_notify *current;
+
+static int run_hooks(struct criu_restore_notify *n, pid_t pid)
+{
+	n->st.pid = pid;
+	n->st.start_time = rt_proc_start_time(pid);
+	char *json = state_to_json(&n->st, STATUS_CREATING, false);
+	if (!json)
+		return cap_fail(&n->err, ENOMEM, "restore: hook state");
+	int rc = hooks_run(n->hooks, HOOK_PRESTART, json, &n->err);
+	if (rc == 0)
+		rc = hooks_run(n->hooks, HOOK_CREATE_RUNTIME, json, &n->err);
+	free(json);
+	return rc;
+}
+
+static int send_pty(struct criu_restore_notify *n)
+{
+	int master = criu_get_orphan_pts_master_fd();
+	if (master < 0)
+		return cap_fail(&n->err, EBADF, "restore: CRIU sent no pty master");
+	int rc = -1;
+	if (n->console_fd < 0)
+		cap_fail(&n->err, 0, "restore: the container had a terminal: --console-socket "
+				     "is needed for its pty master");
+	else
+		rc = terminal_send_master(n->console_fd, master, &n->err);
+	close(master);
+	return rc;
+}
+
+static int on_notify(char *action, criu_notify_arg_t na)
+{
+	struct criu_restore_notify *n = current;
+	if (!n || n->err) /* one failure is enough: keep it */
+		return n ? -1 : 0;
+	if (strcmp(action, "setup-namespaces") == 0)
+		return run_hooks(n, criu_notify_pid(na));
+	if (strcmp(action, "orphan-pts-master") == 0)
+		return send_pty(n);
+	return 0;
+}
+
+void criu_restore_notify_install(struct criu_ctx *c, struct criu_restore_notify *n)
+{
+	current = n;
+	criu_local_set_notify_cb(c->opts, on_notify);
+}
+
+void criu_restore_notify_done(struct criu_restore_notify *n)
+{
+	if (current == n)
+		current = NULL;
+}
