@@ -51,6 +51,7 @@ struct criu_restore_notify {
 	const struct spec_hooks *hooks;
 	struct container_state st;
 	int console_fd;
+	int host_mntns; /* hooks run there; -1: where we are */
 	struct cap_error *err;
 };
 void criu_restore_notify_install(struct criu_ctx *c, struct criu_restore_notify *n);

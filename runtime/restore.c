@@ -39,6 +39,7 @@ struct restore_ctx {
 	struct cgroup *cg;
 	pid_t pid;
 	int console_fd; /* --console-socket, connected; -1 without */
+	int host_mntns; /* the mount namespace we started in (for hooks) */
 	char created[64];
 };
 
@@ -97,6 +98,9 @@ static int make_cgroup(struct restore_ctx *x, struct cap_error **err)
 /* A private mount namespace with the rootfs bound on <state>/criu-root. */
 static int criu_root(struct restore_ctx *x, struct cap_error **err)
 {
+	x->host_mntns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (x->host_mntns < 0)
+		return cap_fail(err, errno, "open /proc/self/ns/mnt");
 	if (unshare(CLONE_NEWNS) < 0)
 		return cap_fail(err, errno, "unshare mount namespace");
 	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
@@ -217,8 +221,10 @@ static struct container_state make_state(struct restore_ctx *x)
 
 static int restore_tree(struct restore_ctx *x, struct criu_ctx *c, struct cap_error **err)
 {
-	struct criu_restore_notify n = {
-	    .hooks = &x->spec->hooks, .st = make_state(x), .console_fd = x->console_fd};
+	struct criu_restore_notify n = {.hooks = &x->spec->hooks,
+					.st = make_state(x),
+					.console_fd = x->console_fd,
+					.host_mntns = x->host_mntns};
 	criu_restore_notify_install(c, &n);
 	int pid = criu_local_restore_child(c->opts);
 	criu_restore_notify_done(&n);
@@ -285,6 +291,8 @@ static void cleanup_ctx(struct restore_ctx *x, bool failed)
 		state_dir_close(&x->sd);
 	if (x->console_fd >= 0)
 		close(x->console_fd);
+	if (x->host_mntns >= 0)
+		close(x->host_mntns);
 	cgroup_free(x->cg);
 	spec_free(x->spec);
 	free(x->bundle), free(x->rootfs), free(x->raw), free(x->criu_root), free(x->own_cgroup);
@@ -292,7 +300,7 @@ static void cleanup_ctx(struct restore_ctx *x, bool failed)
 
 int container_restore(const struct restore_opts *o, int *exit_code, struct cap_error **err)
 {
-	struct restore_ctx x = {.o = o, .sd = {.fd = -1}, .console_fd = -1};
+	struct restore_ctx x = {.o = o, .sd = {.fd = -1}, .console_fd = -1, .host_mntns = -1};
 	rt_rfc3339_now(x.created, sizeof(x.created));
 	int rc = load_bundle(&x, err);
 	if (rc == 0 && o->c.console_socket &&

@@ -2,8 +2,9 @@
  * (libcontainer's criuNotifications):
  *   "setup-namespaces"   the tree exists in its namespaces, nothing of it runs
  *                        yet: the prestart and createRuntime hooks run, with
- *                        the restored init's pid in the state (runc runs no
- *                        other hook kind on restore);
+ *                        the restored init's pid in the state, in the host's
+ *                        mount namespace (runc runs no other hook kind on
+ *                        restore);
  *   "orphan-pts-master"  CRIU made a new pty pair for the terminal the
  *                        container had (criu_local_set_orphan_pts_master):
  *                        its master goes to the --console-socket, like the
@@ -14,27 +15,53 @@
 #include "criu.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../lib/cleanup.h"
+#include "../lib/ns.h"
 #include "hooks.h"
 #include "terminal.h"
 
 static struct criu_restore_notify *current;
 
+/* Back in the mount namespace the runtime was started in (restore.c binds
+ * CRIU's root in a private one), as runc runs these hooks: a mount a hook
+ * makes (a network namespace file, say) must stay on the host.  setns moves
+ * our cwd to the namespace's root: it is put back after. */
+static int hooks_in_host_ns(struct criu_restore_notify *n, const char *json)
+{
+	cleanup_close int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int saved = -1, rc = 0;
+	if (n->host_mntns >= 0)
+		rc = cap_ns_enter_for_children(n->host_mntns, CLONE_NEWNS, &saved, &n->err);
+	if (rc == 0)
+		rc = hooks_run(n->hooks, HOOK_PRESTART, json, &n->err);
+	if (rc == 0)
+		rc = hooks_run(n->hooks, HOOK_CREATE_RUNTIME, json, &n->err);
+	struct cap_error *e = NULL;
+	if (cap_ns_leave_for_children(&saved, CLONE_NEWNS, &e) < 0) {
+		if (!n->err)
+			n->err = steal_pointer(&e);
+		cap_error_free(e);
+		return -1;
+	}
+	if (cwd >= 0 && fchdir(cwd) < 0 && rc == 0)
+		return cap_fail(&n->err, errno, "restore: back to the working directory");
+	return rc;
+}
+
 static int run_hooks(struct criu_restore_notify *n, pid_t pid)
 {
 	n->st.pid = pid;
 	n->st.start_time = rt_proc_start_time(pid);
-	char *json = state_to_json(&n->st, STATUS_CREATING, false);
+	cleanup_free char *json = state_to_json(&n->st, STATUS_CREATING, false);
 	if (!json)
 		return cap_fail(&n->err, ENOMEM, "restore: hook state");
-	int rc = hooks_run(n->hooks, HOOK_PRESTART, json, &n->err);
-	if (rc == 0)
-		rc = hooks_run(n->hooks, HOOK_CREATE_RUNTIME, json, &n->err);
-	free(json);
-	return rc;
+	return hooks_in_host_ns(n, json);
 }
 
 static int send_pty(struct criu_restore_notify *n)
@@ -44,8 +71,9 @@ static int send_pty(struct criu_restore_notify *n)
 		return cap_fail(&n->err, EBADF, "restore: CRIU sent no pty master");
 	int rc = -1;
 	if (n->console_fd < 0)
-		cap_fail(&n->err, 0, "restore: the container had a terminal: --console-socket "
-				     "is needed for its pty master");
+		cap_fail(&n->err, 0,
+			 "restore: the container had a terminal: --console-socket "
+			 "is needed for its pty master");
 	else
 		rc = terminal_send_master(n->console_fd, master, &n->err);
 	close(master);

@@ -107,11 +107,14 @@ wait_count() {
 	[ ! -d "$cg" ]
 }
 
-# hook_script: $BATS_TEST_TMPDIR/hook KIND writes its stdin (the state) to KIND.json
+# hook_script: $BATS_TEST_TMPDIR/hook KIND writes its stdin (the state) to KIND.json;
+# the prestart one also mounts a tmpfs on $BATS_TEST_TMPDIR/mnt
 hook_script() {
+	mkdir -p "$BATS_TEST_TMPDIR/mnt"
 	cat >"$BATS_TEST_TMPDIR/hook" <<-HOOK
 		#!/bin/sh
 		cat >"$BATS_TEST_TMPDIR/\$1.json"
+		[ "\$1" != prestart ] || mount -t tmpfs tmpfs "$BATS_TEST_TMPDIR/mnt"
 	HOOK
 	chmod +x "$BATS_TEST_TMPDIR/hook"
 }
@@ -146,7 +149,7 @@ hook_script() {
 	runtime delete -f "$id"
 }
 
-@test "restore runs prestart and createRuntime hooks with the restored pid, no other kinds (as runc)" {
+@test "restore runs prestart and createRuntime hooks with the restored pid, in the host's mount namespace, no other kinds (as runc)" {
 	start_counter
 	runtime checkpoint --image-path "$IMG" "$id"
 	hook_script
@@ -163,6 +166,11 @@ hook_script() {
 		[ "$(jq -r .status "$BATS_TEST_TMPDIR/$k.json")" = creating ]
 	done
 	for k in createContainer startContainer poststart; do [ ! -e "$BATS_TEST_TMPDIR/$k.json" ]; done
+	# the prestart hook's mount is on the host, not in a namespace of capsule's
+	local m=0
+	mountpoint -q "$BATS_TEST_TMPDIR/mnt" || m=$?
+	umount "$BATS_TEST_TMPDIR/mnt" 2>/dev/null || true
+	[ "$m" = 0 ]
 	runtime delete -f "$id"
 }
 
