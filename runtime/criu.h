@@ -44,13 +44,14 @@ bool criu_masked_is_file(pid_t pid, const char *p);
 
 /* CRIU's notifications during a restore (restore_notify.c): prestart and
  * createRuntime hooks at "setup-namespaces" (st: the state they get, its pid
- * filled in then), the terminal's new pty master to console_fd (-1: none) at
- * "orphan-pts-master".  The first failure is kept in err and fails the
- * restore.  One at a time per process (libcriu's callback has no context). */
+ * filled in then), the terminal's new pty master to console_fd at
+ * "orphan-pts-master" (console_fd -1: kept in pty_master).  The first failure is kept in err and
+ * fails the restore.  One at a time per process (libcriu's callback has no context). */
 struct criu_restore_notify {
 	const struct spec_hooks *hooks;
 	struct container_state st;
 	int console_fd;
+	int pty_master; /* out, without console_fd: the pty to relay; -1: none */
 	int host_mntns; /* hooks run there; -1: where we are */
 	struct cap_error *err;
 };

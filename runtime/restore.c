@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
@@ -40,6 +41,7 @@ struct restore_ctx {
 	pid_t pid;
 	int console_fd; /* --console-socket, connected; -1 without */
 	int host_mntns; /* the mount namespace we started in (for hooks) */
+	int pty_master; /* foreground restore of a terminal: relayed to our stdio */
 	char created[64];
 };
 
@@ -62,11 +64,11 @@ static int load_bundle(struct restore_ctx *x, struct cap_error **err)
 	if (l->n_net_devices || l->intel_rdt.present)
 		return cap_fail(err, ENOTSUP, "restore: linux.%s is not supported yet",
 				l->n_net_devices ? "netDevices" : "intelRdt");
-	/* the pty CRIU makes for a terminal goes to the socket; no foreground relay */
-	if (x->spec->process.terminal && !c->console_socket)
+	/* the pty CRIU makes for a terminal goes to the socket, or is relayed */
+	if (x->spec->process.terminal && !c->console_socket && x->o->detach)
 		return cap_fail(err, 0,
-				"process.terminal: restore needs --console-socket for the "
-				"container's new pty");
+				"process.terminal: cannot allocate tty if capsule will "
+				"detach without setting console socket");
 	if (!x->spec->process.terminal && c->console_socket)
 		return cap_fail(err, 0,
 				"--console-socket: cannot use a console socket if "
@@ -224,10 +226,12 @@ static int restore_tree(struct restore_ctx *x, struct criu_ctx *c, struct cap_er
 	struct criu_restore_notify n = {.hooks = &x->spec->hooks,
 					.st = make_state(x),
 					.console_fd = x->console_fd,
+					.pty_master = -1,
 					.host_mntns = x->host_mntns};
 	criu_restore_notify_install(c, &n);
 	int pid = criu_local_restore_child(c->opts);
 	criu_restore_notify_done(&n);
+	x->pty_master = n.pty_master;
 	if (pid > 0 && !n.err) {
 		x->pid = pid;
 		return 0;
@@ -293,6 +297,8 @@ static void cleanup_ctx(struct restore_ctx *x, bool failed)
 		close(x->console_fd);
 	if (x->host_mntns >= 0)
 		close(x->host_mntns);
+	if (x->pty_master >= 0)
+		close(x->pty_master);
 	cgroup_free(x->cg);
 	spec_free(x->spec);
 	free(x->bundle), free(x->rootfs), free(x->raw), free(x->criu_root), free(x->own_cgroup);
@@ -300,7 +306,8 @@ static void cleanup_ctx(struct restore_ctx *x, bool failed)
 
 int container_restore(const struct restore_opts *o, int *exit_code, struct cap_error **err)
 {
-	struct restore_ctx x = {.o = o, .sd = {.fd = -1}, .console_fd = -1, .host_mntns = -1};
+	struct restore_ctx x = {
+	    .o = o, .sd = {.fd = -1}, .console_fd = -1, .host_mntns = -1, .pty_master = -1};
 	rt_rfc3339_now(x.created, sizeof(x.created));
 	int rc = load_bundle(&x, err);
 	if (rc == 0 && o->c.console_socket &&
@@ -320,10 +327,15 @@ int container_restore(const struct restore_opts *o, int *exit_code, struct cap_e
 		rc = cgroup_attach_device_filter(x.cg, err);
 	if (rc == 0)
 		rc = save_state(&x, err);
+	cleanup_close int master = rc == 0 && !o->detach ? steal_fd(&x.pty_master) : -1;
 	cleanup_ctx(&x, rc < 0);
 	if (rc < 0 || o->detach)
 		return rc;
-	/* foreground, like run: wait, then delete */
+	/* foreground, like run: relay its terminal, wait, then delete */
+	if (master >= 0) {
+		cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, x.pid, 0);
+		terminal_relay(master, pidfd);
+	}
 	int status = 0;
 	while (waitpid(x.pid, &status, 0) < 0 && errno == EINTR)
 		;

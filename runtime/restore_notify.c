@@ -8,7 +8,8 @@
  *   "orphan-pts-master"  CRIU made a new pty pair for the terminal the
  *                        container had (criu_local_set_orphan_pts_master):
  *                        its master goes to the --console-socket, like the
- *                        pty of a created container.
+ *                        pty of a created container, or is kept for a
+ *                        foreground restore to relay (as `run` does).
  * libcriu's callback takes no user pointer, hence the one static context:
  * a restore is one per process.  A failing handler fails the restore (CRIU
  * aborts on a negative answer). */
@@ -69,13 +70,11 @@ static int send_pty(struct criu_restore_notify *n)
 	int master = criu_get_orphan_pts_master_fd();
 	if (master < 0)
 		return cap_fail(&n->err, EBADF, "restore: CRIU sent no pty master");
-	int rc = -1;
-	if (n->console_fd < 0)
-		cap_fail(&n->err, 0,
-			 "restore: the container had a terminal: --console-socket "
-			 "is needed for its pty master");
-	else
-		rc = terminal_send_master(n->console_fd, master, &n->err);
+	if (n->console_fd < 0) { /* a foreground restore relays it itself */
+		n->pty_master = master;
+		return 0;
+	}
+	int rc = terminal_send_master(n->console_fd, master, &n->err);
 	close(master);
 	return rc;
 }

@@ -119,23 +119,32 @@ hook_script() {
 	chmod +x "$BATS_TEST_TMPDIR/hook"
 }
 
-@test "restore --console-socket: a terminal container's new pty master goes to the socket" {
+# tty_counter_dumped: a counter with a terminal (its --console-socket receiver
+# writes tty.out), checkpointed; before = its count then
+tty_counter_dumped() {
 	setup_counter
 	update_config '.process.terminal = true'
 	set_cmd 'i=0; while :; do i=$((i+1)); echo $i >/data/count.new; mv /data/count.new /data/count; [ -t 1 ] && echo tty-$i; sleep 0.2; done'
 	id=$(ctr_id)
-	start_recvtty "$BATS_TEST_TMPDIR/c1" "$BATS_TEST_TMPDIR/out1"
+	start_recvtty "$BATS_TEST_TMPDIR/c1" "$BATS_TEST_TMPDIR/tty.out"
 	run_detached_ok "$id" --console-socket "$BATS_TEST_TMPDIR/c1"
 	wait_count 2
 	runtime checkpoint --image-path "$IMG" "$id"
 	# the old terminal hung up with the dumped container
 	wait_recvtty 10
-	grep -q '^tty-1' "$BATS_TEST_TMPDIR/out1"
+	grep -q '^tty-1' "$BATS_TEST_TMPDIR/tty.out"
 	before=$(count)
-	# a terminal container cannot be restored without a socket for its pty
+}
+
+# first_tty_count FILE: the first "tty-N" the restored process printed
+first_tty_count() { grep -o '^tty-[0-9]*' "$1" | head -n 1 | cut -d- -f2; }
+
+@test "restore --console-socket: a terminal container's new pty master goes to the socket" {
+	tty_counter_dumped
+	# detached, a terminal container cannot be restored without a socket for its pty
 	run runtime restore -d --image-path "$IMG" --bundle "$BUNDLE" "$id"
 	[ "$status" -ne 0 ]
-	[[ "$output" == *console-socket* ]]
+	[[ "$output" == *"console socket"* ]]
 	start_recvtty "$BATS_TEST_TMPDIR/c2" "$BATS_TEST_TMPDIR/out2"
 	runtime restore -d --image-path "$IMG" --bundle "$BUNDLE" --console-socket "$BATS_TEST_TMPDIR/c2" "$id"
 	[ "$(runtime state "$id" | jq -r .status)" = running ]
@@ -143,10 +152,22 @@ hook_script() {
 	runtime kill "$id" KILL
 	wait_recvtty 10
 	# the restored process went on printing to the new terminal, from where it was
-	run -0 grep -o '^tty-[0-9]*' "$BATS_TEST_TMPDIR/out2"
-	first=${lines[0]#tty-}
-	[ "$first" -gt "$before" ]
+	[ "$(first_tty_count "$BATS_TEST_TMPDIR/out2")" -gt "$before" ]
 	runtime delete -f "$id"
+}
+
+@test "restore in the foreground relays a terminal container's new pty and ends with its status" {
+	tty_counter_dumped
+	runtime restore --image-path "$IMG" --bundle "$BUNDLE" "$id" </dev/null >"$BATS_TEST_TMPDIR/fg.out" 2>&1 3>&- &
+	local fg=$! rc=0
+	wait_count $((before + 3))
+	runtime kill "$id" KILL
+	wait "$fg" || rc=$?
+	[ "$rc" = 137 ]
+	[ "$(first_tty_count "$BATS_TEST_TMPDIR/fg.out")" -gt "$before" ]
+	# deleted, as after run
+	run runtime state "$id"
+	[ "$status" -ne 0 ]
 }
 
 @test "restore runs prestart and createRuntime hooks with the restored pid, in the host's mount namespace, no other kinds (as runc)" {

@@ -66,12 +66,12 @@ load helpers
 	[ -z "$output" ]
 }
 
-@test "restore of a terminal container: no --console-socket, or one that does not answer, is refused cleanly" {
+@test "restore -d of a terminal container: no --console-socket, or one that does not answer, is refused cleanly" {
 	requires_runtime capsule
 	update_config '.process.terminal = true'
 	run runtime restore -d --image-path "$BATS_TEST_TMPDIR" --bundle "$BUNDLE" "$(ctr_id)"
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"restore needs --console-socket"* ]]
+	[[ "$output" == *"detach without setting console socket"* ]]
 	run runtime restore -d --console-socket "$BATS_TEST_TMPDIR/none.sock" \
 		--image-path "$BATS_TEST_TMPDIR" --bundle "$BUNDLE" "$(ctr_id)"
 	[ "$status" -ne 0 ]
