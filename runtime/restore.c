@@ -293,12 +293,9 @@ static void cleanup_ctx(struct restore_ctx *x, bool failed)
 		state_dir_remove(&x->sd, NULL);
 	else
 		state_dir_close(&x->sd);
-	if (x->console_fd >= 0)
-		close(x->console_fd);
-	if (x->host_mntns >= 0)
-		close(x->host_mntns);
-	if (x->pty_master >= 0)
-		close(x->pty_master);
+	cleanup_close_fn(&x->console_fd);
+	cleanup_close_fn(&x->host_mntns);
+	cleanup_close_fn(&x->pty_master);
 	cgroup_free(x->cg);
 	spec_free(x->spec);
 	free(x->bundle), free(x->rootfs), free(x->raw), free(x->criu_root), free(x->own_cgroup);
