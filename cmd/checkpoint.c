@@ -149,9 +149,6 @@ CMD(restore)
 	if (cmd_require_args(g, argv[0], argc - optind, 1) < 0)
 		return 1;
 	o.c.id = argv[optind];
-	if (o.c.console_socket)
-		return cmd_errorf(g, "restore: --console-socket (a container with a terminal) is "
-				     "not supported yet");
 	struct cap_error *err = NULL;
 	int exit_code = 0;
 	int rc = finish_cmd(g, container_restore(&o, &exit_code, &err), &err);

@@ -168,7 +168,7 @@ static const struct cmd_help helps[] = {
      OPTS({"--bundle value, -b value", "path to the bundle directory"},
 	  {"--detach, -d", "do not wait for the restored container"},
 	  {"--pid-file value", "write the restored process's pid to this file"},
-	  {"--console-socket value", "not supported yet (refused)"},
+	  {"--console-socket value", "socket that gets the restored terminal's pty master"},
 	  {"--no-pivot", "chroot instead of pivot_root"},
 	  {"--no-subreaper", "accepted for runc compatibility (no effect)"},
 	  {"--lazy-pages", "not supported (refused)"}, {"(the CRIU options below)", ""})},

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "container.h"
+#include "state.h"
 #include "../lib/error.h"
 #include "../oci/spec.h"
 
@@ -50,5 +51,21 @@ int criu_ext_mounts(struct criu_ctx *c, const struct spec *s, const char *bundle
 /* Whether masked path p is a file in the running container (bind of
  * /dev/null) rather than a directory (tmpfs). */
 bool criu_masked_is_file(pid_t pid, const char *p);
+
+/* CRIU's notifications during a restore (restore_notify.c): prestart and
+ * createRuntime hooks at "setup-namespaces" (st: the state they get, its pid
+ * filled in then), the terminal's new pty master to console_fd at
+ * "orphan-pts-master" (console_fd -1: kept in pty_master).  The first failure is kept in err and
+ * fails the restore.  One at a time per process (libcriu's callback has no context). */
+struct criu_restore_notify {
+	const struct spec_hooks *hooks;
+	struct container_state st;
+	int console_fd;
+	int pty_master; /* out, without console_fd: the pty to relay; -1: none */
+	int host_mntns; /* hooks run there; -1: where we are */
+	struct cap_error *err;
+};
+void criu_restore_notify_install(struct criu_ctx *c, struct criu_restore_notify *n);
+void criu_restore_notify_done(struct criu_restore_notify *n);
 
 #endif

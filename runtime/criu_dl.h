@@ -35,7 +35,10 @@
 	X(criu_local_set_shell_job)                                                                \
 	X(criu_local_set_tcp_established)                                                          \
 	X(criu_local_set_track_mem)                                                                \
-	X(criu_local_set_work_dir_fd)
+	X(criu_local_set_work_dir_fd)                                                              \
+	X(criu_local_set_notify_cb)                                                                \
+	X(criu_notify_pid)                                                                         \
+	X(criu_get_orphan_pts_master_fd)
 
 #define X(f) extern __typeof__(f) *rt_dl_##f;
 RT_DL_SYMS(X)
@@ -74,5 +77,8 @@ int criu_dlopen(struct cap_error **err);
 #define criu_local_set_tcp_established(...)   rt_dl_criu_local_set_tcp_established(__VA_ARGS__)
 #define criu_local_set_track_mem(...)	      rt_dl_criu_local_set_track_mem(__VA_ARGS__)
 #define criu_local_set_work_dir_fd(...)	      rt_dl_criu_local_set_work_dir_fd(__VA_ARGS__)
+#define criu_local_set_notify_cb(...)	      rt_dl_criu_local_set_notify_cb(__VA_ARGS__)
+#define criu_notify_pid(...)		      rt_dl_criu_notify_pid(__VA_ARGS__)
+#define criu_get_orphan_pts_master_fd(...)    rt_dl_criu_get_orphan_pts_master_fd(__VA_ARGS__)
 
 #endif

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
@@ -26,6 +27,7 @@
 #include "criu.h"
 #include "../lib/file.h"
 #include "state.h"
+#include "terminal.h"
 
 #define RESTORE_LOG "restore.log"
 
@@ -38,6 +40,10 @@ struct restore_ctx {
 	bool own_state_dir;
 	struct cgroup *cg;
 	pid_t pid;
+	int console_fd; /* --console-socket, connected; -1 without */
+	int host_mntns; /* the mount namespace we started in (for hooks) */
+	int pty_master; /* foreground restore of a terminal: relayed to our stdio */
+	char created[64];
 };
 
 static int load_bundle(struct restore_ctx *x, struct cap_error **err)
@@ -45,8 +51,6 @@ static int load_bundle(struct restore_ctx *x, struct cap_error **err)
 	const struct create_opts *c = &x->o->c;
 	if (state_validate_id(c->id, err) < 0)
 		return -1;
-	if (c->systemd_cgroup)
-		return cap_fail(err, ENOTSUP, "restore: --systemd-cgroup is not supported yet");
 	x->bundle = realpath(c->bundle ? c->bundle : ".", NULL);
 	if (!x->bundle)
 		return cap_fail(err, errno, "bundle %s", c->bundle ? c->bundle : ".");
@@ -61,6 +65,15 @@ static int load_bundle(struct restore_ctx *x, struct cap_error **err)
 	if (l->n_net_devices || l->intel_rdt.present)
 		return cap_fail(err, ENOTSUP, "restore: linux.%s is not supported yet",
 				l->n_net_devices ? "netDevices" : "intelRdt");
+	/* the pty CRIU makes for a terminal goes to the socket, or is relayed */
+	if (x->spec->process.terminal && !c->console_socket && x->o->detach)
+		return cap_fail(err, 0,
+				"process.terminal: cannot allocate tty if capsule will "
+				"detach without setting console socket");
+	if (!x->spec->process.terminal && c->console_socket)
+		return cap_fail(err, 0,
+				"--console-socket: cannot use a console socket if "
+				"process.terminal is false");
 	const char *r = x->spec->root_path ? x->spec->root_path : "rootfs";
 	cleanup_free char *joined = NULL;
 	if (*r != '/' && asprintf(&joined, "%s/%s", x->bundle, r) < 0)
@@ -76,8 +89,11 @@ static int make_cgroup(struct restore_ctx *x, struct cap_error **err)
 	    .id = x->o->c.id,
 	    .cgroups_path = l->cgroups_path,
 	    .resources = l->resources.present ? &l->resources : NULL,
+	    .systemd = x->o->c.systemd_cgroup,
 	    .rootless = x->o->c.rootless,
 	    .debug = x->o->c.debug,
+	    .annotations = x->spec->annotations,
+	    .n_annotations = x->spec->n_annotations,
 	};
 	return cgroup_create(&co, &x->cg, err);
 }
@@ -85,6 +101,9 @@ static int make_cgroup(struct restore_ctx *x, struct cap_error **err)
 /* A private mount namespace with the rootfs bound on <state>/criu-root. */
 static int criu_root(struct restore_ctx *x, struct cap_error **err)
 {
+	x->host_mntns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (x->host_mntns < 0)
+		return cap_fail(err, errno, "open /proc/self/ns/mnt");
 	if (unshare(CLONE_NEWNS) < 0)
 		return cap_fail(err, errno, "unshare mount namespace");
 	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
@@ -183,23 +202,71 @@ static int configure(struct restore_ctx *x, struct criu_ctx *c, struct cap_error
 	return inherit_stdio(c, err);
 }
 
+/* The state hooks and state.json get (pid 0 until CRIU reports it). */
+static struct container_state make_state(struct restore_ctx *x)
+{
+	const struct spec_namespace *pidns = spec_find_namespace(x->spec, CLONE_NEWPID);
+	return (struct container_state){
+	    .id = (char *)x->o->c.id,
+	    .bundle = x->bundle,
+	    .rootfs = x->rootfs,
+	    .created = x->created,
+	    .owner = "",
+	    .cgroup_path = x->cg ? (char *)cgroup_path(x->cg) : NULL,
+	    .pid = x->pid,
+	    .start_time = x->pid > 0 ? rt_proc_start_time(x->pid) : 0,
+	    .own_pidns = pidns && !pidns->path,
+	    .systemd_cgroup = x->o->c.systemd_cgroup,
+	    .annotations = x->spec->annotations,
+	    .n_annotations = x->spec->n_annotations,
+	};
+}
+
+static int restore_tree(struct restore_ctx *x, struct criu_ctx *c, struct cap_error **err)
+{
+	struct criu_restore_notify n = {.hooks = &x->spec->hooks,
+					.st = make_state(x),
+					.console_fd = x->console_fd,
+					.pty_master = -1,
+					.host_mntns = x->host_mntns};
+	criu_restore_notify_install(c, &n);
+	/* the restored init comes to us once criu exits (criu.h) */
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	int pid = criu_swrk_call(c, rt_dl_criu_local_restore);
+	criu_restore_notify_done(&n);
+	x->pty_master = n.pty_master;
+	if (pid > 0 && !n.err) {
+		x->pid = pid;
+		return 0;
+	}
+	if (pid > 0) { /* not expected: CRIU aborts on a failed notify */
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	if (n.err) {
+		if (err && !*err)
+			*err = n.err;
+		else
+			cap_error_free(n.err);
+		return cap_wrap(err, "criu restore");
+	}
+	return criu_fail(c, pid, "criu restore", RESTORE_LOG, err);
+}
+
 static int run_criu(struct restore_ctx *x, struct cap_error **err)
 {
 	struct criu_ctx c;
 	int rc = criu_ctx_init(&c, &x->o->common, false, RESTORE_LOG, err);
-	if (rc == 0)
-		rc = configure(x, &c, err);
+	/* in the container cgroup first: CRIU's restorer inherits it, and the
+	 * systemd driver knows the path only once the unit runs with our pid */
 	if (rc == 0 && x->cg && (rc = own_cgroup(&x->own_cgroup, err)) == 0)
 		rc = cgroup_enter(x->cg, getpid(), err);
-	if (rc == 0) {
-		/* the restored init comes to us once criu exits (criu.h) */
-		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-		int pid = criu_swrk_call(&c, rt_dl_criu_local_restore);
-		if (pid <= 0)
-			rc = criu_fail(&c, pid, "criu restore", RESTORE_LOG, err);
-		else
-			x->pid = pid;
-	}
+	if (rc == 0 && x->cg)
+		rc = state_save_cgroup(&x->sd, cgroup_path(x->cg), err);
+	if (rc == 0)
+		rc = configure(x, &c, err);
+	if (rc == 0)
+		rc = restore_tree(x, &c, err);
 	leave_cgroup(x);
 	criu_ctx_free(&c);
 	return rc;
@@ -207,22 +274,7 @@ static int run_criu(struct restore_ctx *x, struct cap_error **err)
 
 static int save_state(struct restore_ctx *x, struct cap_error **err)
 {
-	char now[64];
-	rt_rfc3339_now(now, sizeof(now));
-	const struct spec_namespace *pidns = spec_find_namespace(x->spec, CLONE_NEWPID);
-	struct container_state st = {
-	    .id = (char *)x->o->c.id,
-	    .bundle = x->bundle,
-	    .rootfs = x->rootfs,
-	    .created = now,
-	    .owner = "",
-	    .cgroup_path = x->cg ? (char *)cgroup_path(x->cg) : NULL,
-	    .pid = x->pid,
-	    .start_time = rt_proc_start_time(x->pid),
-	    .own_pidns = pidns && !pidns->path,
-	    .annotations = x->spec->annotations,
-	    .n_annotations = x->spec->n_annotations,
-	};
+	struct container_state st = make_state(x);
 	if (state_save(&x->sd, &st, err) < 0)
 		return -1;
 	return rt_write_pid_file(x->o->c.pid_file, x->pid, err);
@@ -244,6 +296,9 @@ static void cleanup_ctx(struct restore_ctx *x, bool failed)
 		state_dir_remove(&x->sd, NULL);
 	else
 		state_dir_close(&x->sd);
+	cleanup_close_fn(&x->console_fd);
+	cleanup_close_fn(&x->host_mntns);
+	cleanup_close_fn(&x->pty_master);
 	cgroup_free(x->cg);
 	spec_free(x->spec);
 	free(x->bundle), free(x->rootfs), free(x->raw), free(x->criu_root), free(x->own_cgroup);
@@ -251,8 +306,13 @@ static void cleanup_ctx(struct restore_ctx *x, bool failed)
 
 int container_restore(const struct restore_opts *o, int *exit_code, struct cap_error **err)
 {
-	struct restore_ctx x = {.o = o, .sd = {.fd = -1}};
+	struct restore_ctx x = {
+	    .o = o, .sd = {.fd = -1}, .console_fd = -1, .host_mntns = -1, .pty_master = -1};
+	rt_rfc3339_now(x.created, sizeof(x.created));
 	int rc = load_bundle(&x, err);
+	if (rc == 0 && o->c.console_socket &&
+	    (x.console_fd = rt_console_socket_connect(o->c.console_socket, err)) < 0)
+		rc = -1;
 	if (rc == 0 && (rc = state_dir_create(o->c.root, o->c.id, &x.sd, err)) == 0)
 		x.own_state_dir = true;
 	if (rc == 0)
@@ -267,10 +327,15 @@ int container_restore(const struct restore_opts *o, int *exit_code, struct cap_e
 		rc = cgroup_attach_device_filter(x.cg, err);
 	if (rc == 0)
 		rc = save_state(&x, err);
+	cleanup_close int master = rc == 0 && !o->detach ? steal_fd(&x.pty_master) : -1;
 	cleanup_ctx(&x, rc < 0);
 	if (rc < 0 || o->detach)
 		return rc;
-	/* foreground, like run: wait, then delete */
+	/* foreground, like run: relay its terminal, wait, then delete */
+	if (master >= 0) {
+		cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, x.pid, 0);
+		terminal_relay(master, pidfd);
+	}
 	int status = 0;
 	while (waitpid(x.pid, &status, 0) < 0 && errno == EINTR)
 		;

@@ -61,6 +61,16 @@ static int send_master(int sock, int master, const char *name)
 	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
+int terminal_send_master(int console_fd, int master, struct cap_error **err)
+{
+	char name[64];
+	if (ptsname_r(master, name, sizeof(name)) != 0)
+		snprintf(name, sizeof(name), "/dev/ptmx");
+	if (send_master(console_fd, master, name) < 0)
+		return cap_fail(err, errno, "send the pty master to the console socket");
+	return 0;
+}
+
 int terminal_setup(const struct spec_process *p, int console_fd, int sync_fd,
 		   struct cap_error **err)
 {

@@ -8,6 +8,8 @@
 #include "../oci/spec.h"
 
 int rt_console_socket_connect(const char *path, struct cap_error **err);
+/* Send a pty master over a connected console socket (restore: CRIU's new pty). */
+int terminal_send_master(int console_fd, int master, struct cap_error **err);
 /* --pidfd-socket (runc 1.2): connect to path and send pidfd over it (path
  * NULL: nothing to do). */
 int rt_pidfd_socket_send(const char *path, int pidfd, struct cap_error **err);

@@ -11,6 +11,15 @@
 # Checked to fail without what it checks: a capsule that ignores the user
 # namespace fails every test with "mkdir /run/capsule: Permission denied".
 # No `loginctl enable-linger` here: XDG_RUNTIME_DIR is a 0700 dir we create.
+#
+# On a pure cgroup v2 host where we run in the root cgroup (the v2 VM:
+# ../shared/vmtest/vm-run -- RUNTIME=$PWD/capsule tests/integration/run
+# clients-rootless.bats, the .ci/run suite clients-rootless-vm) setup_file also
+# delegates a subtree to the user the way systemd's user@.service does:
+# /capsule-rl-<pid> with cpu, memory and pids enabled, the dir, cgroup.procs,
+# cgroup.subtree_control and cgroup.threads chowned to the user, and every podman
+# call starts in its leaf "session".  Containers must then get their cgroups (and
+# limits) below it.  Elsewhere those tests skip.
 
 bats_require_minimum_version 1.5.0
 load clients-helpers
@@ -41,6 +50,7 @@ setup_file() {
 	chmod 700 "$CR_HOME/xdg"
 	chmod 755 "$CR_HOME/runtime"
 	export CR_USER CR_TMP CR_HOME CR_LINE
+	cr_delegate || return 1
 	podr import "$CR_HOME/rootfs.tar" localhost/capsule-busybox >/dev/null || return 1
 	CR_HAVE=1
 }
@@ -54,6 +64,9 @@ teardown_file() {
 	pids=$(pgrep -u "$CR_USER" || true)
 	for f in $pids; do kill -KILL "$f" 2>/dev/null; done
 	cl_umount_under "$CR_TMP"
+	if [ -n "${CR_CG:-}" ] && [ -d "/sys/fs/cgroup$CR_CG" ]; then
+		find "/sys/fs/cgroup$CR_CG" -depth -type d -exec rmdir {} \; 2>/dev/null
+	fi
 	userdel "$CR_USER" 2>/dev/null || true
 	for f in /etc/subuid /etc/subgid; do
 		grep -vxF "$CR_LINE" "$f" >"$f.capsule-tmp" || true
@@ -66,9 +79,32 @@ setup() {
 	[ "$CR_HAVE" = 1 ] || skip "podman or newuidmap missing (apt-get install -y podman uidmap)"
 }
 
-# podr ARGS: podman as the test user, storage in its home, $RUNTIME as runtime.
+# cr_delegate: on pure v2 in the root cgroup, CR_CG=/capsule-rl-<pid> delegated to
+# the user (see the top of the file); else CR_CG empty.
+cr_delegate() {
+	CR_CG=
+	export CR_CG
+	[ -f /sys/fs/cgroup/cgroup.controllers ] && [ ! -d /sys/fs/cgroup/unified ] || return 0
+	[ "$(own_cgroup_base)" = "" ] || return 0
+	local d=/sys/fs/cgroup/capsule-rl-$$ c f
+	mkdir "$d" "$d/session" || return 1
+	CR_CG=${d#/sys/fs/cgroup}
+	for c in cpu memory pids; do echo "+$c" >"$d/cgroup.subtree_control" || return 1; done
+	for f in "$d" "$d/session"; do
+		chown "$CR_USER:" "$f" "$f/cgroup.procs" "$f/cgroup.subtree_control" "$f/cgroup.threads" || return 1
+	done
+}
+
+cr_need_delegation() {
+	[ "$CR_HAVE" = 1 ] && [ -n "$CR_CG" ] ||
+		skip "needs pure cgroup v2 and the root cgroup to delegate a subtree (the v2 VM)"
+}
+
+# podr ARGS: podman as the test user, storage in its home, $RUNTIME as runtime;
+# in the delegated cgroup's leaf when there is one.
 podr() {
-	(cd "$CR_HOME" && runuser -u "$CR_USER" -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+	(if [ -n "$CR_CG" ]; then echo "$BASHPID" >"/sys/fs/cgroup$CR_CG/session/cgroup.procs" || exit 1; fi
+	cd "$CR_HOME" && exec runuser -u "$CR_USER" -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 		HOME="$CR_HOME" USER="$CR_USER" XDG_RUNTIME_DIR="$CR_HOME/xdg" \
 		podman --root "$CR_HOME/storage" --runroot "$CR_HOME/xdg/containers" \
 		--storage-driver vfs --cgroup-manager cgroupfs --events-backend file \
@@ -132,4 +168,68 @@ IMG=localhost/capsule-busybox
 	[ ! -e "$CR_HOME/xdg/capsule/$cid" ]
 	run -0 podr ps -a -q --filter "name=$name"
 	[ -z "$output" ]
+}
+
+@test "rootless podman, delegated v2 cgroup: --cgroup-parent, limits applied and owned by the user, removed at rm" {
+	cr_need_delegation
+	local name=rlcg-$RANDOM
+	run -0 podr run -d --name "$name" $RUN_OPTS --cgroup-parent "$CR_CG" --memory 64m --pids-limit 50 \
+		"$IMG" sh -c 'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max; while :; do sleep 0.1; done'
+	local cid=$output
+	local cg=/sys/fs/cgroup$CR_CG/libpod-$cid
+	[ -d "$cg" ]
+	[ "$(stat -c %U "$cg")" = "$CR_USER" ]
+	[ "$(cat "$cg/memory.max")" = 67108864 ]
+	[ "$(cat "$cg/pids.max")" = 50 ]
+	local pid
+	pid=$(podr inspect -f '{{.State.Pid}}' "$name")
+	grep -qx "0::${CR_CG}/libpod-$cid" "/proc/$pid/cgroup"
+	# the container sees its own cgroup (namespace) with the limits
+	run -0 podr logs "$name"
+	[ "${lines[0]}" = 67108864 ]
+	[ "${lines[1]}" = 50 ]
+	# exec joins the container's cgroup
+	run -0 podr exec "$name" cat /proc/self/cgroup
+	[ "$output" = "0::/" ]
+	run -0 podr rm -f -t 0 "$name"
+	[ ! -e "$cg" ]
+}
+
+@test "rootless podman, delegated v2 cgroup: no --cgroup-parent puts the container below the user's cgroup" {
+	cr_need_delegation
+	local name=rlcg-$RANDOM
+	run -0 podr run -d --name "$name" $RUN_OPTS "$IMG" sh -c 'while :; do sleep 0.1; done'
+	local pid
+	pid=$(podr inspect -f '{{.State.Pid}}' "$name")
+	run -0 cat "/proc/$pid/cgroup"
+	[[ "$output" == "0::$CR_CG/"* ]]
+	run -0 podr rm -f -t 0 "$name"
+}
+
+@test "rootless podman, delegated v2 cgroup: a memory limit is enforced (OOM kill)" {
+	cr_need_delegation
+	run -0 podr run --rm $RUN_OPTS --cgroup-parent "$CR_CG" --memory 32m --memory-swap 32m "$IMG" \
+		sh -c 'dd if=/dev/zero of=/dev/null bs=100M count=1 2>/dev/null; echo rc=$?; grep oom_kill /sys/fs/cgroup/memory.events'
+	[ "${lines[0]}" = rc=137 ]
+	[[ "${lines[1]}" == "oom_kill "[1-9]* ]]
+}
+
+@test "rootless podman, delegated v2 cgroup: pause, unpause, update, stats" {
+	cr_need_delegation
+	local name=rlcg-$RANDOM
+	run -0 podr run -d --name "$name" $RUN_OPTS --cgroup-parent "$CR_CG" --memory 64m "$IMG" sh -c 'while :; do sleep 0.1; done'
+	local cid=$output
+	local cg=/sys/fs/cgroup$CR_CG/libpod-$cid
+	run -0 podr pause "$name"
+	[ "$(cat "$cg/cgroup.freeze")" = 1 ]
+	run -0 podr inspect -f '{{.State.Status}}' "$name"
+	[ "$output" = paused ]
+	run -0 podr unpause "$name"
+	[ "$(cat "$cg/cgroup.freeze")" = 0 ]
+	run -0 podr update --memory 96m --cpus 0.5 "$name"
+	[ "$(cat "$cg/memory.max")" = 100663296 ]
+	[ "$(cat "$cg/cpu.max")" = "50000 100000" ]
+	run -0 podr stats --no-stream --format '{{.PIDs}}' "$name"
+	[ "$output" -ge 1 ]
+	run -0 podr rm -f -t 0 "$name"
 }

@@ -67,10 +67,26 @@ load helpers
 	[ -z "$output" ]
 }
 
-@test "restore --console-socket is refused for now" {
+@test "restore --console-socket without process.terminal is one clear line, before CRIU" {
 	requires_runtime capsule
 	run runtime restore --console-socket /nonexistent --image-path "$BATS_TEST_TMPDIR" \
 		--bundle "$BUNDLE" "$(ctr_id)"
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"--console-socket"*"not supported"* ]]
+	[[ "$output" == *"--console-socket"*"process.terminal is false"* ]]
+	run runtime list -q
+	[ -z "$output" ]
+}
+
+@test "restore -d of a terminal container: no --console-socket, or one that does not answer, is refused cleanly" {
+	requires_runtime capsule
+	update_config '.process.terminal = true'
+	run runtime restore -d --image-path "$BATS_TEST_TMPDIR" --bundle "$BUNDLE" "$(ctr_id)"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"detach without setting console socket"* ]]
+	run runtime restore -d --console-socket "$BATS_TEST_TMPDIR/none.sock" \
+		--image-path "$BATS_TEST_TMPDIR" --bundle "$BUNDLE" "$(ctr_id)"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"console socket $BATS_TEST_TMPDIR/none.sock"* ]]
+	run runtime list -q
+	[ -z "$output" ]
 }

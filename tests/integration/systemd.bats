@@ -250,3 +250,24 @@ other_scope() {
 	ctrc container delete "$ID"
 	wait_for 10 sh -c "[ ! -d /sys/fs/cgroup/system.slice/$UNIT ]"
 }
+
+@test "checkpoint, then restore --systemd-cgroup: the restored tree runs in a new scope" {
+	criu check >/dev/null 2>&1 || skip "criu check fails here"
+	# no fd may point outside the container (CRIU cannot see it)
+	cfg '.process.args = ["sh", "-c", "exec </dev/null >/dev/null 2>&1; exec sleep 1000"]'
+	start_ctr
+	rt checkpoint --image-path "$BATS_TEST_TMPDIR/img" "$ID"
+	wait_for 10 sh -c "[ \"\$(systemctl show -P ActiveState $UNIT)\" != active ]"
+	rt restore -d --image-path "$BATS_TEST_TMPDIR/img" --bundle "$B" "$ID" </dev/null >/dev/null 2>&1
+	[ "$(rt state "$ID" | jq -r .status)" = running ]
+	PID=$(rt state "$ID" | jq -r .pid)
+	[ "$(prop ActiveState)" = active ]
+	[ "$(prop Delegate)" = yes ]
+	CG=/sys/fs/cgroup$(prop ControlGroup)
+	[ "$(jq -r .cgroup "$STATE/$ID/state.json")" = "$CG" ]
+	# the restored init, alone: capsule left the scope again after CRIU
+	[ "$(cat "$CG/cgroup.procs")" = "$PID" ]
+	rt delete -f "$ID"
+	wait_for 10 sh -c "[ ! -d '$CG' ]"
+	[ "$(prop ActiveState)" != active ]
+}
