@@ -5,6 +5,7 @@
 // given) into the terminal, then copies everything the terminal prints into OUT
 // until the pty hangs up (EIO once the last slave fd is closed) or EOF.
 // Exits 0 on that, 1 on any error (printed to stderr).
+#define _GNU_SOURCE /* accept4 */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
