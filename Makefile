@@ -232,6 +232,9 @@ test-cgroups: capsule
 tests/fixtures/memhog: tests/fixtures/memhog.c
 	$(CC) -O2 -static -o $@ $<
 
+tests/fixtures/vcpu-speed: tests/fixtures/vcpu-speed.c
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
 test-memory: capsule tests/fixtures/memhog
 	@tests/integration/run-memory
 
