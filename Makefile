@@ -239,8 +239,11 @@ test-cgroups: capsule
 	@tests/integration/run-cgroups
 
 # memory/ tests and bench/memory-pressure: pure cgroup v2, zram, KSM: the VM.
-tests/fixtures/memhog: tests/fixtures/memhog.c
+tests/fixtures/memhog: tests/fixtures/memhog.c tests/fixtures/report.h
 	$(CC) -O2 -static -o $@ $<
+
+tests/fixtures/vcpu-speed: tests/fixtures/vcpu-speed.c tests/fixtures/report.h
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
 test-memory: capsule tests/fixtures/memhog
 	@tests/integration/run-memory
