@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,21 +222,34 @@ char *cap_strdupf(const char *fmt, ...)
 	return n < 0 ? NULL : s;
 }
 
+static bool is_executable_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+char *cap_path_search(const char *name, const char *path)
+{
+	if (!path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	while (*path) {
+		const char *colon = strchrnul(path, ':');
+		int dlen = (int)(colon - path);
+		char *cand = cap_strdupf("%.*s/%s", dlen, dlen ? path : ".", name);
+		if (!cand)
+			return NULL;
+		if (is_executable_file(cand))
+			return cand;
+		free(cand);
+		path = *colon ? colon + 1 : colon;
+	}
+	return NULL;
+}
+
 char *cap_find_program(const char *name)
 {
 	if (strchr(name, '/'))
 		return strdup(name);
 	const char *path = getenv("PATH");
-	cleanup_free char *dirs = strdup(
-	    path && *path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-	char *save = NULL;
-	for (char *d = dirs ? strtok_r(dirs, ":", &save) : NULL; d;
-	     d = strtok_r(NULL, ":", &save)) {
-		char *full = cap_strdupf("%s/%s", d, name);
-		struct stat st;
-		if (full && stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0)
-			return full;
-		free(full);
-	}
-	return NULL;
+	return cap_path_search(name, path && *path ? path : NULL);
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "../lib/cleanup.h"
+#include "../lib/file.h"
 
 int process_set_rlimits(const struct spec_process *p, struct cap_error **err)
 {
@@ -140,18 +141,13 @@ int process_set_cpu_affinity(const char *cpus, struct cap_error **err)
 	return 0;
 }
 
+/* process.env's PATH; NULL (the default list) without one. */
 static const char *env_path(const struct spec_process *p)
 {
 	for (size_t i = 0; i < p->n_env; i++)
 		if (strncmp(p->env[i], "PATH=", 5) == 0)
 			return p->env[i] + 5;
-	return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-}
-
-static bool is_executable_file(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+	return NULL;
 }
 
 char *process_find_executable(const struct spec_process *p, struct cap_error **err)
@@ -164,22 +160,10 @@ char *process_find_executable(const struct spec_process *p, struct cap_error **e
 		}
 		return strdup(name);
 	}
-	const char *path = env_path(p);
-	size_t nlen = strlen(name);
-	while (*path) {
-		const char *colon = strchrnul(path, ':');
-		size_t dlen = (size_t)(colon - path);
-		char *cand = malloc(dlen + nlen + 3);
-		if (!cand)
-			break;
-		snprintf(cand, dlen + nlen + 3, "%.*s/%s", (int)dlen, dlen ? path : ".", name);
-		if (is_executable_file(cand))
-			return cand;
-		free(cand);
-		path = *colon ? colon + 1 : colon;
-	}
-	cap_fail(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
-	return NULL;
+	char *found = cap_path_search(name, env_path(p));
+	if (!found)
+		cap_fail(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+	return found;
 }
 
 static char *home_from_passwd(uid_t uid)
