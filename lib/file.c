@@ -235,7 +235,8 @@ char *cap_path_search(const char *name, const char *path)
 	while (*path) {
 		const char *colon = strchrnul(path, ':');
 		int dlen = (int)(colon - path);
-		char *cand = cap_strdupf("%.*s/%s", dlen, dlen ? path : ".", name);
+		char *cand =
+		    dlen ? cap_strdupf("%.*s/%s", dlen, path, name) : cap_strdupf("./%s", name);
 		if (!cand)
 			return NULL;
 		if (is_executable_file(cand))

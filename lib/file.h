@@ -30,7 +30,8 @@ ssize_t cap_write_all(int fd, const void *buf, size_t len);
 /* asprintf into a new string; NULL when out of memory. */
 char *cap_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The first executable regular file `name` in the colon-separated `path` (NULL: the
- * usual default list).  NULL: none found. */
+ * usual default list), a leading or inner empty entry meaning "." as in execvp.  NULL:
+ * none found. */
 char *cap_path_search(const char *name, const char *path);
 /* `name` as execvp would find it: itself when it has a '/', else cap_path_search in
  * $PATH (the default list when unset or empty).  NULL: none. */

@@ -346,6 +346,15 @@ static void test_find_program(void)
 	free(p);
 	CHECK(cap_find_program("tooldir") == NULL); /* a directory is no program */
 	CHECK(cap_find_program("missing") == NULL);
+	int here = open(".", O_RDONLY | O_DIRECTORY);
+	if (here >= 0 && chdir(dir2) == 0) { /* an empty entry is ".", as in execvp */
+		p = cap_path_search("tool", ":/nonexistent");
+		CHECK_STR(p, "./tool");
+		free(p);
+		CHECK(fchdir(here) == 0);
+	}
+	if (here >= 0)
+		close(here);
 	unsetenv("PATH"); /* the usual default list: sh is in /bin or /usr/bin */
 	p = cap_find_program("sh");
 	CHECK(p && (strcmp(p, "/usr/bin/sh") == 0 || strcmp(p, "/bin/sh") == 0));
