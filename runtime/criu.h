@@ -18,9 +18,11 @@
 struct criu_ctx {
 	criu_opts *opts;
 	int image_fd, work_fd;
-	char *work_path;       /* for the log's name in errors */
-	const char *criu_name; /* the criu binary ($CAPSULE_CRIU or "criu") */
+	char *work_path; /* for the log's name in errors */
 };
+
+/* The criu binary to run instead of "criu" from $PATH (--criu sets it). */
+#define CRIU_BINARY_ENV "CAPSULE_CRIU"
 
 /* criu opts with the images/work dirs (made with 0700 when create_images)
  * and the shared flags; log file log_name in the work dir. */

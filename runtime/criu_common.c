@@ -12,8 +12,6 @@
 
 #include "../lib/cleanup.h"
 
-#define CRIU_BINARY_ENV "CAPSULE_CRIU"
-
 static int cg_mode(const char *s, enum criu_cg_mode *out, struct cap_error **err)
 {
 	static const struct {
@@ -64,8 +62,6 @@ int criu_ctx_init(struct criu_ctx *c, const struct criu_common_opts *o, bool cre
 	c->work_path = realpath(work, NULL);
 	if (criu_local_init_opts(&c->opts) < 0 || !c->work_path)
 		return cap_fail(err, ENOMEM, "criu options");
-	const char *name = getenv(CRIU_BINARY_ENV);
-	c->criu_name = name && *name ? name : "criu"; /* run as swrk: criu_swrk_call */
 	if (criu_local_set_log_file(c->opts, log_name) < 0)
 		return cap_fail(err, ENOMEM, "criu options");
 	criu_local_set_images_dir_fd(c->opts, c->image_fd);

@@ -54,7 +54,8 @@ static pid_t start_swrk(const char *bin, int *sk)
 
 int criu_swrk_call(struct criu_ctx *c, int (*op)(criu_opts *opts))
 {
-	cleanup_free char *bin = cap_find_program(c->criu_name);
+	const char *name = getenv(CRIU_BINARY_ENV);
+	cleanup_free char *bin = cap_find_program(name && *name ? name : "criu");
 	int sk = -1;
 	pid_t pid = bin ? start_swrk(bin, &sk) : -1;
 	if (pid < 0)
@@ -62,8 +63,7 @@ int criu_swrk_call(struct criu_ctx *c, int (*op)(criu_opts *opts))
 	criu_local_set_service_fd(c->opts, sk);
 	/* libcriu closes the socket when the request is done; criu then exits. */
 	int rc = op(c->opts);
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
 	return rc;
 }

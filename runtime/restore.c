@@ -7,7 +7,6 @@
  * mapped there), CRIU restores the tree as our child, and we leave the
  * cgroup again.  The state then says running with the new init pid. */
 #include <errno.h>
-#include <sys/prctl.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
@@ -16,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
