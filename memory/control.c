@@ -7,7 +7,9 @@
  * before it costs PSI.  So the controller also watches refaults (a reclaimed
  * page that came back was hot) and the yield of each step (the kernel finding
  * little to take means the cold set is gone) and then settles: no reclaim,
- * not even scanning, until a hold expires or the container grows. */
+ * not even scanning, until a hold expires or the container grows.  Both
+ * signals come after the harm; where it can, the watch measures what is idle
+ * before a probe (idle.c) and the controller takes no more than that. */
 #include "internal.h"
 
 #define NS_PER_S 1000000000ull
@@ -21,6 +23,8 @@ const char *mem_ctl_why_name(enum mem_ctl_why why)
 		return "refault";
 	case MEM_WHY_YIELD:
 		return "yield";
+	case MEM_WHY_IDLE:
+		return "idle";
 	default:
 		return "none";
 	}
@@ -40,6 +44,8 @@ static void settle(struct mem_ctl *c, uint64_t current, uint64_t now_ns)
 	c->settled_current = current;
 	c->step_pct = 0;
 	c->clean = 0;
+	c->idle_from_ns = 0; /* gated: the hold is the next window */
+	c->budget = 0;
 }
 
 static bool grew(const struct mem_ctl *c, uint64_t current)
@@ -69,20 +75,72 @@ uint64_t mem_ctl_decide(struct mem_ctl *c, const struct mem_ctl_in *in, enum mem
 	if (c->phase == MEM_CTL_PROBE && c->step_pct > 0)
 		c->clean = in->refault ? 0 : c->clean + 1;
 	if (c->phase == MEM_CTL_SETTLED) {
-		if (in->now_ns < c->until_ns && !grew(c, in->current))
+		bool grown = grew(c, in->current);
+		if (in->now_ns < c->until_ns && !grown)
 			return 0;
-		c->phase = MEM_CTL_PROBE;
 		c->step_pct = 0;
 		c->until_ns = 0;
-	} else if (in->now_ns < c->until_ns) {
+		if (c->gated) {
+			c->phase = MEM_CTL_IDLE;
+			if (grown) /* the new memory was touched just now: a new window */
+				c->idle_from_ns = 0;
+			return 0;
+		}
+		c->phase = MEM_CTL_PROBE;
+	} else if (c->phase == MEM_CTL_IDLE || in->now_ns < c->until_ns) {
 		return 0;
 	}
-	return mem_reclaim_step(in->pressure, in->target, in->current, in->floor, &c->step_pct);
+	if (c->gated && c->budget < MEM_IDLE_MIN_BYTES) {
+		settle(c, in->current, in->now_ns);
+		*why = MEM_WHY_IDLE;
+		return 0;
+	}
+	uint64_t ask =
+	    mem_reclaim_step(in->pressure, in->target, in->current, in->floor, &c->step_pct);
+	return c->gated && ask > c->budget ? c->budget : ask;
+}
+
+void mem_ctl_gate(struct mem_ctl *c, uint64_t now_ns)
+{
+	c->gated = true;
+	c->phase = MEM_CTL_IDLE;
+	c->idle_from_ns = now_ns;
+	c->budget = 0;
+	c->until_ns = 0;
+}
+
+void mem_ctl_ungate(struct mem_ctl *c)
+{
+	c->gated = false;
+	if (c->phase == MEM_CTL_IDLE)
+		c->phase = MEM_CTL_PROBE;
+}
+
+bool mem_ctl_idle_due(const struct mem_ctl *c, uint64_t window_ns, uint64_t now_ns)
+{
+	return c->gated && c->phase == MEM_CTL_IDLE && c->idle_from_ns &&
+	       now_ns - c->idle_from_ns >= window_ns;
+}
+
+enum mem_ctl_why mem_ctl_idle(struct mem_ctl *c, uint64_t idle_bytes, uint64_t current,
+			      uint64_t now_ns)
+{
+	if (idle_bytes < MEM_IDLE_MIN_BYTES) {
+		settle(c, current, now_ns); /* nothing went cold over the hold: a longer one */
+		return MEM_WHY_IDLE;
+	}
+	c->phase = MEM_CTL_PROBE;
+	c->budget = idle_bytes;
+	c->step_pct = 0;
+	c->until_ns = 0;
+	return MEM_WHY_NONE;
 }
 
 enum mem_ctl_why mem_ctl_done(struct mem_ctl *c, uint64_t asked, uint64_t got, bool short_,
 			      uint64_t current, uint64_t now_ns)
 {
+	if (c->gated)
+		c->budget -= got < c->budget ? got : c->budget;
 	if (!short_ && got * 4 >= asked)
 		return MEM_WHY_NONE;
 	settle(c, current, now_ns);

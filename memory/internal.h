@@ -21,6 +21,12 @@ void mem_unavailable(const char **list, size_t *n, const char *what);
  * 0 done, 1 when the kernel reclaimed less than asked (EAGAIN), -1 error. */
 int mem_reclaim_write(int cgroup_dfd, uint64_t bytes, int swappiness, struct cap_error **err);
 
+/* Idle memory (idle.c), over the processes of the cgroup and of the cgroups
+ * below it: clear their accessed bits; the bytes mapped and not referenced
+ * since.  -1 when there were processes and none could be cleared or read. */
+int mem_idle_clear(int cgroup_dfd);
+int mem_idle_bytes(int cgroup_dfd, uint64_t *bytes);
+
 /* One flat JSON object (the lines `watch` prints). */
 enum mem_jkind { MEM_J_U64, MEM_J_DBL, MEM_J_STR };
 struct mem_jfield {

@@ -6,6 +6,8 @@
  *   status.c    one container's numbers; host.c the host's
  *   json.c      the JSON of `memory status` (pinned by tests)
  *   reclaim.c   the controller's step rule (pure) and one reclaim action
+ *   control.c   the controller's state per container (pure)
+ *   idle.c      idle memory of a container: what a probe may take
  *   watch.c     the `memory watch` loop
  *
  * Nothing here prints: results come back as structs, JSON text or callbacks. */
@@ -54,6 +56,10 @@ int mem_parse_psi(const char *text, struct mem_psi *out);
 bool mem_parse_meminfo(const char *text, const char *key, uint64_t *bytes);
 /* /sys/block/zramN/comp_algorithm "lzo [lz4] zstd": the selected one (caller frees). */
 char *mem_parse_comp_algorithm(const char *text);
+/* /proc/PID/smaps_rollup: bytes mapped but not referenced since the accessed
+ * bits were last cleared, KSM pages left out (Rss - Referenced - KSM).  -1
+ * without the first two lines. */
+int mem_parse_smaps_idle(const char *text, uint64_t *bytes);
 /* /sys/block/zramN/mm_stat: orig_data_size compr_data_size mem_used_total ... */
 int mem_parse_zram_mm_stat(const char *text, uint64_t *orig, uint64_t *compr, uint64_t *used);
 
@@ -181,7 +187,9 @@ int mem_watch(const struct mem_watch_opts *o, struct cap_error **err);
 #define MEM_REFAULT_PERMILLE 5
 bool mem_refaulting(uint64_t refault_bytes, uint64_t current);
 #define MEM_STEP_MIN_PCT 1.0
-#define MEM_STEP_MAX_PCT 5.0
+/* Below this, a write to memory.reclaim costs more than it gains. */
+#define MEM_STEP_MIN_BYTES (64 * 1024)
+#define MEM_STEP_MAX_PCT   5.0
 uint64_t mem_reclaim_step(double pressure, double target, uint64_t current, uint64_t floor,
 			  double *step_pct);
 
@@ -205,8 +213,20 @@ uint64_t mem_reclaim_step(double pressure, double target, uint64_t current, uint
  * reclaim (a page merges in the second scan that sees it unchanged; one more
  * for a scan already under way). */
 #define MEM_KSM_SCANS 3
-enum mem_ctl_phase { MEM_CTL_PROBE, MEM_CTL_SETTLED };
-enum mem_ctl_why { MEM_WHY_NONE, MEM_WHY_PSI, MEM_WHY_REFAULT, MEM_WHY_YIELD };
+/* Gated (where the accessed bits of the container's processes can be
+ * cleared, idle.c): no probe without idle memory to take.  Every wait (the
+ * first, a hold) starts by clearing the bits; when it ends, IDLE waits until
+ * they were cleared MEM_IDLE_WINDOW_ROUNDS rounds ago, then the memory left
+ * unreferenced since is the probe's budget: under MEM_IDLE_MIN_BYTES it
+ * settles again at once (MEM_WHY_IDLE), else it probes, each step capped by
+ * what is left, and settles when less than MEM_IDLE_MIN_BYTES is left.
+ * That floor is a huge page: the kernel swaps a THP out whole, so a step
+ * asking for less than one, once the idle small pages are gone, takes a hot
+ * huge page (in the benchmark every last step of a probe did). */
+#define MEM_IDLE_WINDOW_ROUNDS 20
+#define MEM_IDLE_MIN_BYTES     (2u << 20)
+enum mem_ctl_phase { MEM_CTL_PROBE, MEM_CTL_SETTLED, MEM_CTL_IDLE };
+enum mem_ctl_why { MEM_WHY_NONE, MEM_WHY_PSI, MEM_WHY_REFAULT, MEM_WHY_YIELD, MEM_WHY_IDLE };
 struct mem_ctl {
 	enum mem_ctl_phase phase;
 	double step_pct;
@@ -214,6 +234,9 @@ struct mem_ctl {
 	uint64_t until_ns;	  /* no reclaim before this */
 	uint64_t settled_current; /* memory.current when it settled */
 	unsigned clean;		  /* steps in a row without refaults */
+	bool gated;
+	uint64_t idle_from_ns; /* gated: accessed bits cleared then (0: clear them now) */
+	uint64_t budget;       /* gated: bytes this probe may still take */
 };
 struct mem_ctl_in {
 	double pressure, target; /* percent */
@@ -229,5 +252,15 @@ uint64_t mem_ctl_decide(struct mem_ctl *c, const struct mem_ctl_in *in, enum mem
 enum mem_ctl_why mem_ctl_done(struct mem_ctl *c, uint64_t asked, uint64_t got, bool short_,
 			      uint64_t current, uint64_t now_ns);
 const char *mem_ctl_why_name(enum mem_ctl_why why);
+/* Gate the controller (the bits were just cleared): it starts in IDLE. */
+void mem_ctl_gate(struct mem_ctl *c, uint64_t now_ns);
+/* Ungated from now on (the bits could not be cleared or read): plain
+ * senpai, the kernel picks what a probe takes. */
+void mem_ctl_ungate(struct mem_ctl *c);
+/* IDLE and the window since the bits were cleared is over. */
+bool mem_ctl_idle_due(const struct mem_ctl *c, uint64_t window_ns, uint64_t now_ns);
+/* The measurement that ends IDLE: probe with that budget, or settle. */
+enum mem_ctl_why mem_ctl_idle(struct mem_ctl *c, uint64_t idle_bytes, uint64_t current,
+			      uint64_t now_ns);
 
 #endif

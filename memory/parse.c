@@ -153,6 +153,21 @@ int mem_parse_zram_mm_stat(const char *text, uint64_t *orig, uint64_t *compr, ui
 	return 0;
 }
 
+int mem_parse_smaps_idle(const char *text, uint64_t *bytes)
+{
+	uint64_t rss, referenced, ksm = 0;
+	if (!mem_parse_keyed(text, "Rss:", &rss) ||
+	    !mem_parse_keyed(text, "Referenced:", &referenced))
+		return -1;
+	/* A KSM page is shared with other processes, often of other containers,
+	 * and charged to the cgroup that first held it: this one's reclaim
+	 * seldom can take it.  Counted as not idle (KSM: since Linux 6.6). */
+	mem_parse_keyed(text, "KSM:", &ksm);
+	uint64_t busy = referenced + ksm;
+	*bytes = rss > busy ? (rss - busy) << 10 : 0;
+	return 0;
+}
+
 void mem_swaps_free(struct mem_swap_dev *devs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

@@ -15,9 +15,6 @@
 
 #include "../lib/cleanup.h"
 
-/* Below this, a write to memory.reclaim costs more than it gains. */
-#define MEM_STEP_MIN_BYTES (64 * 1024)
-
 uint64_t mem_reclaim_step(double pressure, double target, uint64_t current, uint64_t floor,
 			  double *step_pct)
 {

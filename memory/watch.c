@@ -7,7 +7,9 @@
  * reacts faster than avg10) and take one step of mem_reclaim_step().  Between
  * rounds it sleeps in poll() on a PSI trigger per container ("some <target>
  * of 1s"), so rising pressure is seen at once and the next step backs off;
- * without triggers it falls back to the plain timer.  SIGINT/SIGTERM end it. */
+ * without triggers it falls back to the plain timer.  Before a probe it
+ * measures the container's idle memory (idle.c), which bounds the probe.
+ * SIGINT/SIGTERM end it. */
 #include "internal.h"
 
 #include <errno.h>
@@ -163,6 +165,11 @@ static int add(struct watch *wa, const struct mem_target *t)
 	w->ksm_wait = w->opts.ksm;
 	w->ksm_from = UINT64_MAX;
 	w->trig = open_trigger(dfd, target_of(wa, w));
+	if (mem_idle_clear(dfd) == 0)
+		mem_ctl_gate(&w->ctl, now_ns());
+	else
+		debugf(wa, "memory watch: %s: %s", w->id,
+		       "accessed bits not clearable (/proc/PID/clear_refs), probes ungated");
 	wa->n++;
 	debugf(wa, "memory watch: %s: watching %s", w->id, w->cgroup_path);
 	if (w->trig < 0)
@@ -395,10 +402,54 @@ static bool ksm_pending(const struct watch *wa, struct watched *w)
 	return false;
 }
 
+static void ungate(const struct watch *wa, struct watched *w, const char *why)
+{
+	debugf(wa, "memory watch: %s: %s, probes ungated", w->id, why);
+	mem_ctl_ungate(&w->ctl);
+}
+
+/* A wait starts: clear the accessed bits, its idle window starts now. */
+static void idle_clear(const struct watch *wa, struct watched *w)
+{
+	struct mem_ctl *c = &w->ctl;
+	if (!c->gated || c->phase == MEM_CTL_PROBE || c->idle_from_ns)
+		return;
+	if (mem_idle_clear(w->dfd) < 0)
+		ungate(wa, w, "clear_refs failed");
+	else
+		c->idle_from_ns = now_ns();
+}
+
+/* The window is over: what stayed idle is the next probe's budget. */
+static void idle_measure(const struct watch *wa, struct watched *w, uint64_t current)
+{
+	uint64_t window = (uint64_t)MEM_IDLE_WINDOW_ROUNDS * wa->o->interval_ms * 1000000ull;
+	uint64_t now = now_ns(), idle = 0;
+	if (!mem_ctl_idle_due(&w->ctl, window, now))
+		return;
+	if (mem_idle_bytes(w->dfd, &idle) < 0) {
+		ungate(wa, w, "smaps_rollup unreadable");
+		return;
+	}
+	struct mem_jfield f[] = {
+	    {"type", MEM_J_STR, 0, 0, "idle"},
+	    {"id", MEM_J_STR, 0, 0, w->id},
+	    {"idle", MEM_J_U64, idle, 0, NULL},
+	    {"current", MEM_J_U64, current, 0, NULL},
+	    {"window_s", MEM_J_DBL, 0, (double)(now - w->ctl.idle_from_ns) / 1e9, NULL},
+	};
+	emit(wa, f, sizeof(f) / sizeof(f[0]));
+	enum mem_ctl_why why = mem_ctl_idle(&w->ctl, idle, current, now);
+	if (why != MEM_WHY_NONE)
+		report_backoff(wa, w, 0, why, 0, current);
+	idle_clear(wa, w);
+}
+
 /* One controller step; -1 when the cgroup vanished. */
 static int step(struct watch *wa, struct watched *w)
 {
 	struct sample s, after;
+	idle_clear(wa, w);
 	/* Settled, nothing is due for seconds: sampling 8 containers every
 	 * round still took 2.6% of a CPU in the TCG VM.  A PSI trigger that
 	 * fired brings the sample forward. */
@@ -419,6 +470,7 @@ static int step(struct watch *wa, struct watched *w)
 	uint64_t ask = mem_ctl_decide(&w->ctl, &in, &why);
 	if (why != MEM_WHY_NONE)
 		report_backoff(wa, w, in.pressure, why, in.refault, s.current);
+	idle_measure(wa, w, s.current);
 	if (!ask)
 		return 0;
 	struct cap_error *e = NULL;

@@ -64,6 +64,11 @@ stop_watch() {
 	WATCH_PID=
 	return $rc
 }
+# every_event TYPE COND: $WATCH_OUT has events of TYPE and COND (jq) holds
+# for each (jq -e alone judges only the last input line).
+every_event() {
+	jq -s -e --arg t "$1" "[.[] | select(.type == \$t)] | length > 0 and all($2)" "$WATCH_OUT" >/dev/null
+}
 # refute CMD...: CMD must fail (a bare `! cmd` never fails a bats test).
 refute() { ! "$@"; }
 test_teardown() { [ -z "${WATCH_PID:-}" ] || kill -KILL "$WATCH_PID" 2>/dev/null || true; }
@@ -203,7 +208,9 @@ test_teardown() { [ -z "${WATCH_PID:-}" ] || kill -KILL "$WATCH_PID" 2>/dev/null
 			grep -E '"type":"(reclaim|settled)"' "$WATCH_OUT" | tail -1 | grep -q '"type":"settled"'
 	}
 	wait_until 120 settled
-	jq -e 'select(.type == "settled") | (.reason == "refault" or .reason == "yield") and .hold_s >= 30' \
+	every_event settled '(.reason == "idle" or .reason == "refault" or .reason == "yield") and .hold_s >= 30'
+	# measured before the first reclaim: the cold 18 MiB idle, the hot 6 MiB not
+	jq -s -e '[.[] | select(.type == "idle")][0] | .idle >= 14 * 1048576 and .idle <= .current - 5 * 1048576' \
 		"$WATCH_OUT" >/dev/null
 	# settled: no memory.reclaim for the hold (60 s; 10 s of it checked), the
 	# hot set stays in memory
@@ -214,6 +221,29 @@ test_teardown() { [ -z "${WATCH_PID:-}" ] || kill -KILL "$WATCH_PID" 2>/dev/null
 	[ $(($(refaults) - r0)) -lt 256 ] # not thrashing: under 1 MiB came back
 	[ "$(current_of "$id")" -ge $((6 << 20)) ]
 	stop_watch
+	refute grep -v '^memory watch: ' "$WATCH_ERR"
+}
+
+@test "watch: a probe takes only idle memory: an all-hot container is measured, not reclaimed [vm]" {
+	hog 16 0 16 # every page touched in a loop
+	id=$(ctr_id)
+	annotate org.capsule.memory.reclaim auto
+	run_detached_ok "$id"
+	filled() { [ "$(current_of "$1")" -gt 16000000 ]; }
+	wait_until 30 filled "$id"
+	refaults() { sed -n 's/^workingset_refault_anon //p' "$(cg_of "$id")/memory.stat"; }
+	r0=$(refaults)
+	start_watch --interval 0.5 --psi-target 10
+	# the first window is 20 rounds: then measured, and settled for want of idle memory
+	wait_until 60 grep -q "\"type\":\"settled\",\"id\":\"$id\"" "$WATCH_OUT"
+	stop_watch
+	every_event idle '.window_s >= 10 and .idle < 1048576 and .current > 16 * 1048576'
+	every_event settled '.reason == "idle" and .hold_s >= 60'
+	# whatever a probe asked stayed within what was idle; the hot set stayed in
+	idle=$(jq -s '[.[] | select(.type == "idle") | .idle] | max' "$WATCH_OUT")
+	[ "$(jq -s '[.[] | select(.type == "reclaim") | .asked] | add // 0' "$WATCH_OUT")" -le "$idle" ]
+	[ $(($(refaults) - r0)) -lt 64 ]
+	[ "$(current_of "$id")" -ge $((16 << 20)) ]
 	refute grep -v '^memory watch: ' "$WATCH_ERR"
 }
 

@@ -336,6 +336,104 @@ static void test_control(void)
 	CHECK_INT(c.phase, MEM_CTL_SETTLED);
 }
 
+static void test_smaps_idle(void)
+{
+	uint64_t b = 1;
+	CHECK_INT(mem_parse_smaps_idle("55d0a000-7ffc0000 ---p 00000000 00:00 0 [rollup]\n"
+				       "Rss:               32768 kB\n"
+				       "Pss:               20480 kB\n"
+				       "Referenced:         8192 kB\n"
+				       "Anonymous:         32768 kB\n",
+				       &b),
+		  0);
+	CHECK(b == 24576ull << 10);
+	/* merged pages are shared with other cgroups: never counted idle */
+	CHECK_INT(mem_parse_smaps_idle("Rss: 32768 kB\nReferenced: 8192 kB\nKSM: 16384 kB\n", &b),
+		  0);
+	CHECK(b == 8192ull << 10);
+	CHECK_INT(mem_parse_smaps_idle("Rss: 32768 kB\nReferenced: 8192 kB\nKSM: 30000 kB\n", &b),
+		  0);
+	CHECK(b == 0);
+	/* everything referenced (or more, as the two lines are read apart) */
+	CHECK_INT(mem_parse_smaps_idle("Rss: 100 kB\nReferenced: 120 kB\n", &b), 0);
+	CHECK(b == 0);
+	CHECK_INT(mem_parse_smaps_idle("Rss: 100 kB\n", &b), -1);
+	CHECK_INT(mem_parse_smaps_idle("Referenced: 1 kB\n", &b), -1);
+	CHECK_INT(mem_parse_smaps_idle("", &b), -1);
+	CHECK_INT(mem_parse_smaps_idle(NULL, &b), -1);
+}
+
+/* Gated: no probe without idle memory, and none takes more than was idle. */
+static void test_control_gated(void)
+{
+	const uint64_t cur = 100ull << 20, window = 20 * SEC;
+	struct mem_ctl c = {0};
+	enum mem_ctl_why why;
+	unsigned t = 1;
+	mem_ctl_gate(&c, t * SEC);
+	CHECK_INT(c.phase, MEM_CTL_IDLE);
+	/* the first window: no reclaim, the measurement is due after it */
+	for (; t < 21; t++) {
+		CHECK_INT(ctl_round(&c, 0, cur, 0, t, &why), 0);
+		CHECK_INT(why, MEM_WHY_NONE);
+		CHECK(!mem_ctl_idle_due(&c, window, t * SEC));
+	}
+	CHECK(mem_ctl_idle_due(&c, window, t * SEC));
+	/* 2.5 MiB idle: each step is capped by what is left of it, and the
+	 * probe ends with less than a huge page left */
+	CHECK_INT(mem_ctl_idle(&c, 5 << 19, cur, t * SEC), MEM_WHY_NONE);
+	CHECK_INT(c.phase, MEM_CTL_PROBE);
+	uint64_t a = ctl_round(&c, 0, cur, 0, ++t, &why);
+	CHECK(a == cur / 100); /* the step: 1% of 100 MiB */
+	CHECK_INT(mem_ctl_done(&c, a, a, false, cur, t * SEC), MEM_WHY_NONE);
+	CHECK(c.budget == (5 << 19) - a);
+	CHECK_INT(ctl_round(&c, 0, cur, 0, ++t, &why), 0);
+	CHECK_INT(why, MEM_WHY_IDLE);
+	CHECK_INT(c.phase, MEM_CTL_SETTLED);
+	/* a budget smaller than the step caps it */
+	CHECK_INT(mem_ctl_idle(&c, 5 << 20, cur, t * SEC), MEM_WHY_NONE);
+	c.step_pct = MEM_STEP_MAX_PCT;
+	a = ctl_round(&c, 0, cur, 0, ++t, &why);
+	CHECK(a == 5 << 20);
+	CHECK_INT(mem_ctl_done(&c, a, 4 << 20, false, cur, t * SEC), MEM_WHY_NONE);
+	CHECK_INT(ctl_round(&c, 0, cur, 0, ++t, &why), 0);
+	CHECK_INT(why, MEM_WHY_IDLE);
+	CHECK_INT(c.phase, MEM_CTL_SETTLED);
+	CHECK(c.idle_from_ns == 0); /* the watch clears the bits: the hold is the next window */
+	c.idle_from_ns = t * SEC;
+	/* the hold ends: measure first, no probe in that round */
+	uint64_t hold = c.hold_ns;
+	t += (unsigned)(hold / SEC) - 1;
+	CHECK_INT(ctl_round(&c, 0, cur, 0, t++, &why), 0);
+	CHECK_INT(c.phase, MEM_CTL_SETTLED);
+	CHECK_INT(ctl_round(&c, 0, cur, 0, t, &why), 0);
+	CHECK_INT(c.phase, MEM_CTL_IDLE);
+	CHECK(mem_ctl_idle_due(&c, window, t * SEC));
+	/* nothing went cold (less than a huge page): no probe, a hold twice as long */
+	CHECK_INT(mem_ctl_idle(&c, (2 << 20) - 4096, cur, t * SEC), MEM_WHY_IDLE);
+	CHECK_INT(c.phase, MEM_CTL_SETTLED);
+	CHECK(c.hold_ns == 2 * hold);
+	c.idle_from_ns = t * SEC;
+	/* it grew: the new memory was just touched, so a new window first */
+	CHECK_INT(ctl_round(&c, 0, cur + cur / 5, 0, ++t, &why), 0);
+	CHECK_INT(c.phase, MEM_CTL_IDLE);
+	CHECK(c.idle_from_ns == 0);
+	CHECK(!mem_ctl_idle_due(&c, window, t * SEC));
+	/* refaults during a gated probe still settle it */
+	c.idle_from_ns = t * SEC;
+	t += 20;
+	CHECK_INT(mem_ctl_idle(&c, 50 << 20, cur, t * SEC), MEM_WHY_NONE);
+	CHECK(ctl_round(&c, 0, cur, 0, ++t, &why) > 0);
+	CHECK_INT(ctl_round(&c, 0, cur, cur / 100, ++t, &why), 0);
+	CHECK_INT(why, MEM_WHY_REFAULT);
+	/* ungated (the bits cannot be cleared): plain senpai from IDLE on */
+	mem_ctl_gate(&c, t * SEC);
+	mem_ctl_ungate(&c);
+	CHECK_INT(c.phase, MEM_CTL_PROBE);
+	CHECK(ctl_round(&c, 0, cur, 0, ++t, &why) > 0);
+	CHECK_INT(strcmp(mem_ctl_why_name(MEM_WHY_IDLE), "idle"), 0);
+}
+
 static void put(const char *root, const char *path, const char *text)
 {
 	char p[512], cmd[600];
@@ -425,6 +523,8 @@ int main(void)
 	test_resources();
 	test_step();
 	test_control();
+	test_control_gated();
+	test_smaps_idle();
 	test_host();
 	return UNIT_DONE();
 }
