@@ -15,10 +15,10 @@
  * apart: the hot pages are referenced again within the window, the cold ones
  * are not.
  *
- * Mapped memory only: page cache nobody maps (and kernel memory) is not
- * counted, nor are KSM pages (charged to whichever cgroup first held them),
- * so the estimate errs towards no reclaim.  Other pages shared by several
- * processes (fork) count once per process. */
+ * Mapped memory only (the watch adds the page cache nobody maps, from
+ * memory.stat).  KSM pages are not counted (charged to whichever cgroup
+ * first held them), so the estimate errs towards no reclaim.  Other pages
+ * shared by several processes (fork) count once per process. */
 #include "internal.h"
 
 #include <dirent.h>

@@ -60,6 +60,9 @@ char *mem_parse_comp_algorithm(const char *text);
  * bits were last cleared, KSM pages left out (Rss - Referenced - KSM).  -1
  * without the first two lines. */
 int mem_parse_smaps_idle(const char *text, uint64_t *bytes);
+/* memory.stat: page cache no process maps (file - file_mapped), bytes; 0
+ * without a "file" line. */
+uint64_t mem_parse_unmapped_file(const char *memory_stat);
 /* /sys/block/zramN/mm_stat: orig_data_size compr_data_size mem_used_total ... */
 int mem_parse_zram_mm_stat(const char *text, uint64_t *orig, uint64_t *compr, uint64_t *used);
 

@@ -168,6 +168,15 @@ int mem_parse_smaps_idle(const char *text, uint64_t *bytes)
 	return 0;
 }
 
+uint64_t mem_parse_unmapped_file(const char *memory_stat)
+{
+	uint64_t file = 0, mapped = 0;
+	if (!mem_parse_keyed(memory_stat, "file", &file))
+		return 0;
+	mem_parse_keyed(memory_stat, "file_mapped", &mapped);
+	return file > mapped ? file - mapped : 0;
+}
+
 void mem_swaps_free(struct mem_swap_dev *devs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

@@ -437,15 +437,21 @@ static void idle_measure(const struct watch *wa, struct watched *w, uint64_t cur
 		ungate(wa, w, "smaps_rollup unreadable");
 		return;
 	}
+	/* Page cache nobody maps has no accessed bits to read; the kernel's LRU
+	 * knows it (a read marks it) and the refault guard covers the rest. */
+	cleanup_free char *stat = mem_reread(w->f[F_STAT]);
+	uint64_t cache = mem_parse_unmapped_file(stat);
 	struct mem_jfield f[] = {
 	    {"type", MEM_J_STR, 0, 0, "idle"},
 	    {"id", MEM_J_STR, 0, 0, w->id},
-	    {"idle", MEM_J_U64, idle, 0, NULL},
+	    {"idle", MEM_J_U64, idle + cache, 0, NULL},
+	    {"mapped", MEM_J_U64, idle, 0, NULL},
+	    {"unmapped_file", MEM_J_U64, cache, 0, NULL},
 	    {"current", MEM_J_U64, current, 0, NULL},
 	    {"window_s", MEM_J_DBL, 0, (double)(now - w->ctl.idle_from_ns) / 1e9, NULL},
 	};
 	emit(wa, f, sizeof(f) / sizeof(f[0]));
-	enum mem_ctl_why why = mem_ctl_idle(&w->ctl, idle, current, now);
+	enum mem_ctl_why why = mem_ctl_idle(&w->ctl, idle + cache, current, now);
 	if (why != MEM_WHY_NONE)
 		report_backoff(wa, w, 0, why, 0, current);
 	idle_clear(wa, w);

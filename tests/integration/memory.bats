@@ -64,6 +64,18 @@ stop_watch() {
 	WATCH_PID=
 	return $rc
 }
+# run_filled_then_watch BYTES SECONDS: run the bundle as a reclaim=auto container
+# ($id) until its memory.current passes BYTES ($c0 then), then start the watch.
+run_filled_then_watch() {
+	local want=$1
+	id=$(ctr_id)
+	annotate org.capsule.memory.reclaim auto
+	run_detached_ok "$id"
+	filled() { [ "$(current_of "$id")" -gt "$want" ]; }
+	wait_until "$2" filled
+	c0=$(current_of "$id")
+	start_watch --interval 0.5 --psi-target 10
+}
 # every_event TYPE COND: $WATCH_OUT has events of TYPE and COND (jq) holds
 # for each (jq -e alone judges only the last input line).
 every_event() {
@@ -195,13 +207,7 @@ test_teardown() { [ -z "${WATCH_PID:-}" ] || kill -KILL "$WATCH_PID" 2>/dev/null
 
 @test "watch: settles at the working set: shrinks to the hot set, then stops writing memory.reclaim [vm]" {
 	hog 24 0 6 # 18 MiB cold, 6 MiB touched in a loop
-	id=$(ctr_id)
-	annotate org.capsule.memory.reclaim auto
-	run_detached_ok "$id"
-	filled() { [ "$(current_of "$1")" -gt 24000000 ]; }
-	wait_until 30 filled "$id"
-	c0=$(current_of "$id")
-	start_watch --interval 0.5 --psi-target 10
+	run_filled_then_watch 24000000 30
 	# the cold set goes, then refaults or a poor yield settle the controller
 	settled() {
 		[ "$(current_of "$id")" -le $((c0 * 60 / 100)) ] &&
@@ -226,24 +232,32 @@ test_teardown() { [ -z "${WATCH_PID:-}" ] || kill -KILL "$WATCH_PID" 2>/dev/null
 
 @test "watch: a probe takes only idle memory: an all-hot container is measured, not reclaimed [vm]" {
 	hog 16 0 16 # every page touched in a loop
-	id=$(ctr_id)
-	annotate org.capsule.memory.reclaim auto
-	run_detached_ok "$id"
-	filled() { [ "$(current_of "$1")" -gt 16000000 ]; }
-	wait_until 30 filled "$id"
+	run_filled_then_watch 16000000 30
 	refaults() { sed -n 's/^workingset_refault_anon //p' "$(cg_of "$id")/memory.stat"; }
 	r0=$(refaults)
-	start_watch --interval 0.5 --psi-target 10
 	# the first window is 20 rounds: then measured, and settled for want of idle memory
 	wait_until 60 grep -q "\"type\":\"settled\",\"id\":\"$id\"" "$WATCH_OUT"
 	stop_watch
-	every_event idle '.window_s >= 10 and .idle < 1048576 and .current > 16 * 1048576'
+	every_event idle '.window_s >= 10 and .idle < 1048576 and .current > 16 * 1048576
+		and .idle == .mapped + .unmapped_file'
 	every_event settled '.reason == "idle" and .hold_s >= 60'
 	# whatever a probe asked stayed within what was idle; the hot set stayed in
 	idle=$(jq -s '[.[] | select(.type == "idle") | .idle] | max' "$WATCH_OUT")
 	[ "$(jq -s '[.[] | select(.type == "reclaim") | .asked] | add // 0' "$WATCH_OUT")" -le "$idle" ]
 	[ $(($(refaults) - r0)) -lt 64 ]
 	[ "$(current_of "$id")" -ge $((16 << 20)) ]
+	refute grep -v '^memory watch: ' "$WATCH_ERR"
+}
+
+@test "watch: page cache no process maps counts as idle: a container that wrote a file shrinks [vm]" {
+	set_args sh -c 'dd if=/dev/urandom of=/cache bs=1M count=24 2>/dev/null; exec sleep 1000'
+	writable_root
+	run_filled_then_watch 24000000 60
+	shrunk() { [ "$(current_of "$id")" -le $((c0 * 70 / 100)) ]; }
+	wait_until 90 shrunk
+	stop_watch
+	every_event idle '.idle == .mapped + .unmapped_file'
+	jq -s -e '[.[] | select(.type == "idle")][0] | .unmapped_file >= 20 * 1048576' "$WATCH_OUT" >/dev/null
 	refute grep -v '^memory watch: ' "$WATCH_ERR"
 }
 

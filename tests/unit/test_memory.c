@@ -361,6 +361,12 @@ static void test_smaps_idle(void)
 	CHECK_INT(mem_parse_smaps_idle("Referenced: 1 kB\n", &b), -1);
 	CHECK_INT(mem_parse_smaps_idle("", &b), -1);
 	CHECK_INT(mem_parse_smaps_idle(NULL, &b), -1);
+	/* page cache nobody maps */
+	CHECK(mem_parse_unmapped_file("anon 100\nfile 8192\nkernel 5\nfile_mapped 4096\n") == 4096);
+	CHECK(mem_parse_unmapped_file("file 4096\nfile_mapped 8192\n") == 0);
+	CHECK(mem_parse_unmapped_file("file_mapped 8192\n") == 0);
+	CHECK(mem_parse_unmapped_file("file 12288\n") == 12288);
+	CHECK(mem_parse_unmapped_file(NULL) == 0);
 }
 
 /* Gated: no probe without idle memory, and none takes more than was idle. */
