@@ -100,11 +100,11 @@ uint64_t mem_ctl_decide(struct mem_ctl *c, const struct mem_ctl_in *in, enum mem
 	return c->gated && ask > c->budget ? c->budget : ask;
 }
 
-void mem_ctl_gate(struct mem_ctl *c, uint64_t now_ns)
+void mem_ctl_gate(struct mem_ctl *c)
 {
 	c->gated = true;
 	c->phase = MEM_CTL_IDLE;
-	c->idle_from_ns = now_ns;
+	c->idle_from_ns = 0;
 	c->budget = 0;
 	c->until_ns = 0;
 }

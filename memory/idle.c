@@ -5,7 +5,7 @@
  * left it takes hot ones: MGLRU ages the cgroup again and again within one
  * write, and a page touched only between two agings looks unreferenced.  In
  * the benchmark each probe after a hold took a hot 2 MiB huge page (asked
- * 86 KB, reclaimed 2 MiB), PSI rose to 10-26% while it came back as 512
+ * 86 KB, reclaimed 2 MiB), PSI rose to 10-44% while it came back as 512
  * small pages, and the hot set stayed split.  So the watch measures first:
  * it clears the accessed bits of the container's processes
  * (/proc/PID/clear_refs "1", Documentation/filesystems/proc.rst) and, after a

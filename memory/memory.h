@@ -255,8 +255,9 @@ uint64_t mem_ctl_decide(struct mem_ctl *c, const struct mem_ctl_in *in, enum mem
 enum mem_ctl_why mem_ctl_done(struct mem_ctl *c, uint64_t asked, uint64_t got, bool short_,
 			      uint64_t current, uint64_t now_ns);
 const char *mem_ctl_why_name(enum mem_ctl_why why);
-/* Gate the controller (the bits were just cleared): it starts in IDLE. */
-void mem_ctl_gate(struct mem_ctl *c, uint64_t now_ns);
+/* Gate the controller: it starts in IDLE, its bits to be cleared
+ * (idle_from_ns 0) before the first window. */
+void mem_ctl_gate(struct mem_ctl *c);
 /* Ungated from now on (the bits could not be cleared or read): plain
  * senpai, the kernel picks what a probe takes. */
 void mem_ctl_ungate(struct mem_ctl *c);

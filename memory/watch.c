@@ -165,12 +165,10 @@ static int add(struct watch *wa, const struct mem_target *t)
 	w->ksm_wait = w->opts.ksm;
 	w->ksm_from = UINT64_MAX;
 	w->trig = open_trigger(dfd, target_of(wa, w));
-	/* --once has no window to measure over: its one step is ungated. */
-	if (!wa->o->once && mem_idle_clear(dfd) == 0)
-		mem_ctl_gate(&w->ctl, now_ns());
-	else if (!wa->o->once)
-		debugf(wa, "memory watch: %s: %s", w->id,
-		       "accessed bits not clearable (/proc/PID/clear_refs), probes ungated");
+	/* --once has no window to measure over: its one step is ungated.  The
+	 * first step clears the bits (idle_clear), or ungates where it cannot. */
+	if (!wa->o->once)
+		mem_ctl_gate(&w->ctl);
 	wa->n++;
 	debugf(wa, "memory watch: %s: watching %s", w->id, w->cgroup_path);
 	if (w->trig < 0)
@@ -421,7 +419,7 @@ static void idle_clear(const struct watch *wa, struct watched *w)
 	if (!c->gated || c->phase == MEM_CTL_PROBE || c->idle_from_ns)
 		return;
 	if (mem_idle_clear(w->dfd) < 0)
-		ungate(wa, w, "clear_refs failed");
+		ungate(wa, w, "accessed bits not clearable (/proc/PID/clear_refs)");
 	else
 		c->idle_from_ns = now_ns();
 }
